@@ -1,0 +1,44 @@
+package io.webmacs.migration.runner;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the JSON result of a command from what the engine did. */
+final class Results {
+
+    /** Keeps the whole result well under the 4 KiB a Kubernetes termination message holds. */
+    private static final int MAX_MESSAGE = 1500;
+
+    private Results() {
+    }
+
+    static MigrationResult of(String command, Changelog changelog, MigrationEngine.Outcome outcome, long durationMs) {
+        AppliedHistory history = outcome.history();
+        MigrationException failure = outcome.failure();
+        return new MigrationResult(command, history.current(), changelog.head(), outcome.applied(), outcome.rolledBack(),
+                history.pendingUpTo(changelog.head()).size(), outcome.adopted(), durationMs,
+                command.equals("history") ? revisions(changelog, history) : null,
+                failure == null ? null : error(failure));
+    }
+
+    static MigrationResult failed(String command, MigrationException failure, long durationMs) {
+        return new MigrationResult(command, null, null, List.of(), List.of(), 0, null, durationMs, null, error(failure));
+    }
+
+    /** Every revision of the changelog, with when it was applied; pending ones have no time. */
+    private static List<MigrationResult.AppliedRevision> revisions(Changelog changelog, AppliedHistory history) {
+        Map<String, Instant> applied = history.appliedRevisions();
+        return changelog.revisions().stream()
+                .map(r -> new MigrationResult.AppliedRevision(r, applied.containsKey(r) ? applied.get(r).toString() : null))
+                .toList();
+    }
+
+    private static MigrationResult.Error error(MigrationException failure) {
+        String message = failure.getMessage();
+        if (message.length() > MAX_MESSAGE) {
+            message = message.substring(0, MAX_MESSAGE) + "...";
+        }
+        return new MigrationResult.Error(failure.failure().code(), message, failure.changeset());
+    }
+}

@@ -1,0 +1,167 @@
+package io.webmacs.migration.runner;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Facts about WebMACS itself: its revisions, how to recognise a WebMACS database that Liquibase has never seen
+ * (route A: baseline + Alembic; route B: the app's {@code create_all}; route B stamped), and its
+ * {@code alembic_version} table, which is kept in step so WebMACS's own {@code alembic current} agrees.
+ */
+final class WebmacsDatabase {
+
+    static final String BASELINE = "000_baseline";
+    /** Alembic's revisions, oldest first; the baseline predates Alembic. */
+    static final List<String> ALEMBIC_REVISIONS =
+            List.of("001_plugins", "002_plugin_packages", "003_fk_ondelete", "004_rbac_api_tokens", "005_oidc_sso");
+    private static final List<String> BASELINE_TABLES = List.of("blacklist_tokens", "dashboard_widgets", "dashboards",
+            "datapoints", "events", "experiments", "firmware_updates", "log_entries", "rules", "users",
+            "webhook_deliveries", "webhooks");
+
+    /** A WebMACS database found without Liquibase history. */
+    record Detected(String route, String revision) {
+    }
+
+    private final Connection connection;
+
+    WebmacsDatabase(Connection connection) {
+        this.connection = connection;
+    }
+
+    /**
+     * Recognises an existing WebMACS schema by its shape; empty when the database has no WebMACS tables.
+     *
+     * @throws MigrationException when the schema is partly WebMACS or contradicts its alembic_version
+     */
+    Optional<Detected> detect() throws SQLException {
+        Set<String> tables = tables();
+        List<String> missing = BASELINE_TABLES.stream().filter(t -> !tables.contains(t)).toList();
+        if (missing.size() == BASELINE_TABLES.size()) {
+            return Optional.empty();
+        }
+        if (!missing.isEmpty()) {
+            throw unrecognised("it has some WebMACS tables but not " + String.join(", ", missing));
+        }
+        // Each revision leaves a mark the previous ones lack; a real database has a prefix of them.
+        Set<String> userColumns = columns("users");
+        List<Boolean> marks = List.of(
+                tables.contains("plugin_instances"),
+                tables.contains("plugin_packages"),
+                eventsUserForeignKeyCascades(),
+                userColumns.contains("role"),
+                userColumns.contains("sso_provider"));
+        int reached = marks.indexOf(false) < 0 ? marks.size() : marks.indexOf(false);
+        if (marks.subList(reached, marks.size()).contains(true)) {
+            throw unrecognised("its tables mix WebMACS revisions (" + describe(marks) + ")");
+        }
+        String revision = reached == 0 ? BASELINE : ALEMBIC_REVISIONS.get(reached - 1);
+        Optional<String> alembic = alembicVersion();
+        if (alembic.isEmpty()) {
+            return Optional.of(new Detected("route-b", revision));
+        }
+        boolean createAllNames = reached >= 3 && foreignKeyNames().contains("events_user_public_id_fkey");
+        if (createAllNames) {
+            return Optional.of(new Detected("route-b-stamped", revision));
+        }
+        if (!alembic.get().equals(revision) && !(alembic.get().isEmpty() && revision.equals(BASELINE))) {
+            throw unrecognised("alembic_version says '" + alembic.get() + "' but the tables are those of " + revision);
+        }
+        return Optional.of(new Detected("route-a", revision));
+    }
+
+    /** Makes alembic_version say {@code revision} (base and the baseline: no row); other changelogs' tags are left alone. */
+    void recordAlembicVersion(String revision) throws SQLException {
+        boolean alembicRevision = ALEMBIC_REVISIONS.contains(revision);
+        if (!alembicRevision && !revision.equals(BASELINE) && !revision.equals(Changelog.BASE)) {
+            return;
+        }
+        boolean exists = tables().contains("alembic_version");
+        if (!exists && !alembicRevision) {
+            return;
+        }
+        try (Statement s = connection.createStatement()) {
+            if (!exists) {
+                s.execute("CREATE TABLE alembic_version (version_num varchar(32) NOT NULL,"
+                        + " CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))");
+            }
+            s.execute("DELETE FROM alembic_version");
+            if (alembicRevision) {
+                try (PreparedStatement insert = connection.prepareStatement("INSERT INTO alembic_version VALUES (?)")) {
+                    insert.setString(1, revision);
+                    insert.executeUpdate();
+                }
+            }
+        }
+    }
+
+    /** The row of alembic_version: empty when the table is missing, "" when it has no row. */
+    private Optional<String> alembicVersion() throws SQLException {
+        if (!tables().contains("alembic_version")) {
+            return Optional.empty();
+        }
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT version_num FROM alembic_version")) {
+            return Optional.of(rs.next() ? rs.getString(1) : "");
+        }
+    }
+
+    private boolean eventsUserForeignKeyCascades() throws SQLException {
+        return exists("""
+                SELECT 1 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+                JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.conkey[1]
+                WHERE n.nspname = 'public' AND c.relname = 'events' AND k.contype = 'f'
+                  AND a.attname = 'user_public_id' AND k.confdeltype = 'c'""");
+    }
+
+    private Set<String> foreignKeyNames() throws SQLException {
+        return strings("""
+                SELECT k.conname FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
+                WHERE n.nspname = 'public' AND k.contype = 'f'""");
+    }
+
+    private Set<String> tables() throws SQLException {
+        return strings("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
+    }
+
+    private Set<String> columns(String table) throws SQLException {
+        return strings("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '"
+                + table + "'");
+    }
+
+    private boolean exists(String sql) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next();
+        }
+    }
+
+    private Set<String> strings(String sql) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            Set<String> values = new HashSet<>();
+            while (rs.next()) {
+                values.add(rs.getString(1));
+            }
+            return values;
+        }
+    }
+
+    private static String describe(List<Boolean> marks) {
+        List<String> names = List.of("plugin_instances", "plugin_packages", "ON DELETE foreign keys", "users.role", "users.sso_provider");
+        List<String> described = new ArrayList<>();
+        for (int i = 0; i < marks.size(); i++) {
+            described.add((marks.get(i) ? "has " : "lacks ") + names.get(i));
+        }
+        return String.join(", ", described);
+    }
+
+    private static MigrationException unrecognised(String why) {
+        return new MigrationException(Failure.UNRECOGNISED_SCHEMA, "This database is not a WebMACS schema that can be"
+                + " adopted safely: " + why + ". Nothing was changed; repair the schema or stamp the right revision.");
+    }
+}
