@@ -136,6 +136,15 @@ public final class Changelog {
         return changeSetsByRevision.get(revision);
     }
 
+    /** A changelog of the revisions after {@code revision} only, with the same changeset identities. */
+    public DatabaseChangeLog after(String revision) {
+        DatabaseChangeLog later = new DatabaseChangeLog(parsed.getPhysicalFilePath());
+        for (int position = position(revision) + 1; position <= revisions().size(); position++) {
+            changeSets(revisionAt(position)).forEach(later::addChangeSet);
+        }
+        return later;
+    }
+
     /** Position of a revision: 0 for base, 1 for the first tag, ... */
     public int position(String revision) {
         return BASE.equals(revision) ? 0 : revisions().indexOf(revision) + 1;

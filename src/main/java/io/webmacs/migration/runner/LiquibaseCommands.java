@@ -48,6 +48,7 @@ final class LiquibaseCommands {
                 CommandScope scope = new CommandScope(command)
                         .addArgumentValue("database", database)
                         .addArgumentValue("changelogFile", changelog.file())
+                        .addArgumentValue("databaseChangelog", changelog.parsed())
                         .addArgumentValue("changeExecListener", listener);
                 arguments.forEach(scope::addArgumentValue);
                 if (out != null) {

@@ -2,6 +2,7 @@ package io.webmacs.migration.runner;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -9,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -169,12 +171,18 @@ public final class MigrationEngine implements AutoCloseable {
     }
 
     /** Writes the SQL that {@code upgrade revision} would run on this database. */
-    public void sql(String revision, OutputStream out) {
+    public void sql(String revision, OutputStream out) throws SQLException, IOException {
         String target = changelog.resolve(revision);
-        MigrationException failure = liquibase.run("updateToTagSql", Map.of("tag", target), out);
-        if (failure != null) {
-            throw failure;
+        Optional<WebmacsDatabase.Detected> adoptable = history().isEmpty() ? adoptable() : Optional.empty();
+        Map<String, Object> arguments = new HashMap<>(Map.of("tag", target));
+        if (adoptable.isPresent()) {
+            // Upgrade adopts first, so show only the revisions after the adopted one, not the whole chain.
+            WebmacsDatabase.Detected detected = adoptable.get();
+            out.write(("-- Existing WebMACS database (" + detected.route() + ") at " + detected.revision()
+                    + ": upgrade records it as applied, then runs the following.\n").getBytes(StandardCharsets.UTF_8));
+            arguments.put("databaseChangelog", changelog.after(detected.revision()));
         }
+        throwIfFailed(liquibase.run("updateToTagSql", arguments, out));
     }
 
     /** Writes the SQL that brings an empty database to {@code revision}, without connecting anywhere. */
@@ -186,13 +194,15 @@ public final class MigrationEngine implements AutoCloseable {
             Database offline = DatabaseFactory.getInstance().openDatabase(
                     "offline:postgresql?version=15&outputLiquibaseSql=all&changeLogFile=" + history,
                     null, null, null, changelog.resourceAccessor());
-            MigrationException failure = new LiquibaseCommands(changelog, offline)
-                    .run("updateToTagSql", Map.of("tag", target), out);
-            if (failure != null) {
-                throw failure;
-            }
+            throwIfFailed(new LiquibaseCommands(changelog, offline).run("updateToTagSql", Map.of("tag", target), out));
         } finally {
             Files.deleteIfExists(history);
+        }
+    }
+
+    private static void throwIfFailed(MigrationException failure) {
+        if (failure != null) {
+            throw failure;
         }
     }
 

@@ -45,6 +45,20 @@ class SqlCommandTest {
     }
 
     @Test
+    void sqlForAnExistingWebmacsDatabaseShowsWhatRunsAfterAdoption() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        WebmacsFixtures.routeA(db, "004_rbac_api_tokens");
+        List<String> catalog = Catalog.of(db);
+
+        String script = Cli.against(db).ok("sql").out();
+
+        assertThat(script).startsWith("-- Existing WebMACS database (route-a) at 004_rbac_api_tokens")
+                .contains("ALTER TABLE public.users ADD sso_provider").doesNotContain("CREATE TABLE public.api_tokens");
+        assertThat(Catalog.of(db)).isEqualTo(catalog);
+        assertThat(db.rows("SELECT to_regclass('databasechangelog')")).containsExactly("");
+    }
+
+    @Test
     void offlineSqlForAnUnknownRevisionIsBadInput() {
         Cli.Run run = Cli.withoutDatabase().run("sql", "999");
 
