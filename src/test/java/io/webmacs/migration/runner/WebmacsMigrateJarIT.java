@@ -1,0 +1,81 @@
+package io.webmacs.migration.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The packaged CLI, run as users run it: {@code java -jar target/webmacs-migrate.jar}, in its own JVM. */
+class WebmacsMigrateJarIT {
+
+    private static final Path JAR = Path.of("target", "webmacs-migrate.jar");
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    @Test
+    void upgradeStepDownToBaseAndUpAgainMatchTheReferenceAtEveryStep() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        List<String> connection = List.of("--url", db.jdbcUrl(), "--username", TestDatabase.USER, "--password", TestDatabase.PASSWORD);
+
+        assertThat(run(Map.of(), "upgrade", connection).exitCode()).isZero();
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+        assertThat(run(Map.of(), "current", connection).out()).isEqualTo("005_oidc_sso (head)\n");
+
+        for (String expected : List.of("down-to-004", "down-to-003", "down-to-002", "down-to-001", "down-to-base")) {
+            assertThat(run(Map.of(), "downgrade", connection, "-1").exitCode()).isZero();
+            assertThat(Catalog.of(db)).as(expected).containsExactlyElementsOf(Catalog.reference(expected));
+        }
+        assertThat(run(Map.of(), "downgrade", connection, "-1").exitCode()).isZero();
+        assertThat(Catalog.of(db)).isEmpty();
+
+        assertThat(run(Map.of(), "upgrade", connection).exitCode()).isZero();
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+    }
+
+    @Test
+    void webmacsDatabaseUrlFromTheEnvironmentWorksAndItsPasswordStaysHidden() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        WebmacsFixtures.routeA(db, "003_fk_ondelete");
+        WebmacsFixtures.insertRows(db, "003_fk_ondelete");
+        Map<String, Long> rows = WebmacsFixtures.rowCounts(db);
+
+        Result result = run(Map.of("DATABASE_URL", db.sqlAlchemyUrl()), "upgrade", List.of(), "--output", "json");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("\"adopted\":\"route-a\"", "\"revision\":\"005_oidc_sso\"").doesNotContain(TestDatabase.PASSWORD);
+        assertThat(WebmacsFixtures.rowCounts(db)).containsAllEntriesOf(rows);
+    }
+
+    @Test
+    void offlineSqlNeedsNoDatabase() throws Exception {
+        Result result = run(Map.of(), "sql", List.of());
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).contains("CREATE TABLE users (");
+        assertThat(result.out().strip()).endsWith(";");
+        assertThat(result.err()).isEmpty();
+    }
+
+    private static Result run(Map<String, String> env, String command, List<String> options, String... args)
+            throws IOException, InterruptedException {
+        List<String> commandLine = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString(), command));
+        commandLine.addAll(options);
+        commandLine.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(commandLine);
+        builder.environment().remove("DATABASE_URL");
+        builder.environment().putAll(env);
+        Path out = Files.createTempFile("webmacs-migrate", ".out");
+        Path err = Files.createTempFile("webmacs-migrate", ".err");
+        Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        int exitCode = process.waitFor();
+        return new Result(exitCode, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+}
