@@ -63,6 +63,27 @@ class DowngradeSafetyTest {
     }
 
     @Test
+    void createAllBuiltDatabaseIsNotDowngradedHalfWay() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        WebmacsFixtures.routeB(db);
+        Cli cli = Cli.against(db);
+        cli.ok("upgrade");
+        List<String> catalog = Catalog.of(db);
+
+        Cli.Run oneStep = cli.run("downgrade", "-1");
+        Cli.Run below003 = cli.run("downgrade", "002_plugin_packages");
+
+        assertThat(oneStep.exitCode()).isEqualTo(2);
+        assertThat(oneStep.errLines()).singleElement().asString().contains("drops an index", "ix_users_sso_lookup");
+        assertThat(below003.exitCode()).isEqualTo(2);
+        assertThat(below003.errLines()).singleElement().asString()
+                .contains("events.events_user_public_id_fkey", "not supported");
+        assertThat(Catalog.of(db)).isEqualTo(catalog);
+        assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly("005_oidc_sso");
+        assertThat(cli.ok("current").out().trim()).isEqualTo("005_oidc_sso (head)");
+    }
+
+    @Test
     void downgradeByStepsCountsRevisionsAndRefusesToGoBelowBase() {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Cli cli = Cli.against(db);
