@@ -30,9 +30,17 @@ import liquibase.lockservice.LockServiceFactory;
  */
 public final class MigrationEngine implements AutoCloseable {
 
-    /** What a command did; {@code failure} is set when a changeset failed after earlier ones were applied. */
+    /**
+     * What a command did. {@code failure} is set when a changeset failed after earlier ones were applied;
+     * {@code adoptable} when a read-only command found a WebMACS database that upgrade would adopt.
+     */
     public record Outcome(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
-            MigrationException failure) {
+            MigrationException failure, WebmacsDatabase.Detected adoptable) {
+
+        static Outcome changed(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
+                MigrationException failure) {
+            return new Outcome(history, applied, rolledBack, adopted, failure, null);
+        }
     }
 
     private final Changelog changelog;
@@ -105,7 +113,8 @@ public final class MigrationEngine implements AutoCloseable {
                 ? null
                 : liquibase.run("updateToTag", Map.of("tag", target));
         AppliedHistory after = history();
-        return new Outcome(after, before.newlyAppliedIn(after), List.of(), adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure);
+        return Outcome.changed(after, before.newlyAppliedIn(after), List.of(),
+                adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure);
     }
 
     /** Rolls back to {@code revision} (a revision, {@code base}, or {@code -N}), after checking that it cannot fail half-way. */
@@ -127,7 +136,7 @@ public final class MigrationEngine implements AutoCloseable {
         MigrationException failure = liquibase.run("rollbackCount", Map.of("count", before.ranAbove(to).size()));
         AppliedHistory after = history();
         List<String> rolledBack = rollingBack.stream().filter(r -> !after.appliedRevisions().containsKey(r)).toList();
-        return new Outcome(after, List.of(), rolledBack, null, failure);
+        return Outcome.changed(after, List.of(), rolledBack, null, failure);
     }
 
     private String relative(int from, int steps) {
@@ -150,7 +159,7 @@ public final class MigrationEngine implements AutoCloseable {
         unrecordAbove(to, before);
         new WebmacsDatabase(connection).recordAlembicVersion(target);
         commit();
-        return new Outcome(history(), List.of(), List.of(), null, null);
+        return Outcome.changed(history(), List.of(), List.of(), null, null);
     }
 
     private void unrecordAbove(int position, AppliedHistory history) throws SQLException {
@@ -161,6 +170,12 @@ public final class MigrationEngine implements AutoCloseable {
                 return null;
             });
         }
+    }
+
+    /** Where the database is, for current and history; reads only. */
+    public Outcome status() throws SQLException {
+        AppliedHistory history = history();
+        return new Outcome(history, List.of(), List.of(), null, null, history.isEmpty() ? adoptable().orElse(null) : null);
     }
 
     /** What the database's history says; never creates Liquibase's tables. */

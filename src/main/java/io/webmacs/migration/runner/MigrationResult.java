@@ -12,9 +12,10 @@ import java.util.List;
  * @param rolledBack revisions this command rolled back (downgrade only)
  * @param pending changesets still to run to reach head
  * @param adopted the kind of existing WebMACS database this command adopted, or null
+ * @param adoptable the kind of existing WebMACS database that upgrade would adopt (current and history only)
  * @param history applied revisions with when they ran (history only)
  */
-@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "adopted", "durationMs", "history", "error"})
+@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "adopted", "adoptable", "durationMs", "history", "error"})
 public record MigrationResult(
         String command,
         String revision,
@@ -23,6 +24,7 @@ public record MigrationResult(
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> rolledBack,
         int pending,
         String adopted,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String adoptable,
         long durationMs,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<AppliedRevision> history,
         Error error) {

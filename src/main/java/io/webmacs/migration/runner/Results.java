@@ -16,14 +16,20 @@ final class Results {
     static MigrationResult of(String command, Changelog changelog, MigrationEngine.Outcome outcome, long durationMs) {
         AppliedHistory history = outcome.history();
         MigrationException failure = outcome.failure();
-        return new MigrationResult(command, history.current(), changelog.head(), outcome.applied(), outcome.rolledBack(),
-                history.pendingUpTo(changelog.head()).size(), outcome.adopted(), durationMs,
+        WebmacsDatabase.Detected adoptable = outcome.adoptable();
+        // A database upgrade would adopt is at the revision its tables show, although Liquibase has no record yet.
+        String revision = adoptable == null ? history.current() : adoptable.revision();
+        int pending = adoptable == null
+                ? history.pendingUpTo(changelog.head()).size()
+                : changelog.after(adoptable.revision()).getChangeSets().size();
+        return new MigrationResult(command, revision, changelog.head(), outcome.applied(), outcome.rolledBack(), pending,
+                outcome.adopted(), adoptable == null ? null : adoptable.route(), durationMs,
                 command.equals("history") ? revisions(changelog, history) : null,
                 failure == null ? null : error(failure));
     }
 
     static MigrationResult failed(String command, MigrationException failure, long durationMs) {
-        return new MigrationResult(command, null, null, List.of(), List.of(), 0, null, durationMs, null, error(failure));
+        return new MigrationResult(command, null, null, List.of(), List.of(), 0, null, null, durationMs, null, error(failure));
     }
 
     /** Every revision of the changelog, with when it was applied; pending ones have no time. */

@@ -1,5 +1,7 @@
 package io.webmacs.migration.runner;
 
+import java.util.List;
+
 /** The human-readable output of a successful command. */
 final class TextReport {
 
@@ -20,10 +22,18 @@ final class TextReport {
                     ? "Nothing rolled back; at " + at + ".\n"
                     : "Rolled back " + String.join(", ", result.rolledBack()) + "; now at " + at + ".\n");
             case "stamp" -> text.append("Stamped ").append(at).append("; nothing was run.\n");
-            case "history" -> result.history().forEach(r -> text.append(String.format("%-24s %s%n",
-                    Changelog.describe(r.revision(), result.head()),
-                    r.appliedAt() == null ? "pending" : "applied " + r.appliedAt())));
-            default -> text.append(at).append('\n');
+            case "history" -> {
+                List<String> revisions = result.history().stream().map(MigrationResult.AppliedRevision::revision).toList();
+                int adoptableUpTo = result.adoptable() == null ? -1 : revisions.indexOf(result.revision());
+                for (int i = 0; i < revisions.size(); i++) {
+                    String appliedAt = result.history().get(i).appliedAt();
+                    String state = appliedAt != null ? "applied " + appliedAt
+                            : i <= adoptableUpTo ? "present; upgrade adopts it" : "pending";
+                    text.append(String.format("%-24s %s%n", Changelog.describe(revisions.get(i), result.head()), state));
+                }
+            }
+            default -> text.append(at).append(result.adoptable() == null ? "" : " (existing " + result.adoptable()
+                    + " database, not adopted yet; upgrade adopts it)").append('\n');
         }
         return text.toString();
     }

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -105,12 +104,12 @@ public final class WebmacsMigrate {
 
     @Command(name = "current", description = "Print the revision the database is at.")
     int current() {
-        return withEngine("current", engine -> new MigrationEngine.Outcome(engine.history(), List.of(), List.of(), null, null));
+        return withEngine("current", MigrationEngine::status);
     }
 
     @Command(name = "history", description = "List applied revisions with when they ran, then pending ones.")
     int history() {
-        return withEngine("history", engine -> new MigrationEngine.Outcome(engine.history(), List.of(), List.of(), null, null));
+        return withEngine("history", MigrationEngine::status);
     }
 
     @Command(name = "stamp", description = "Record REVISION as applied without running anything.")

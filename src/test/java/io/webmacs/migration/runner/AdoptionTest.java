@@ -89,6 +89,29 @@ class AdoptionTest {
     }
 
     @Test
+    void currentAndHistoryShowAnExistingDatabaseBeforeAdoptingItAndChangeNothing() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        WebmacsFixtures.routeA(db, "002_plugin_packages");
+        Cli cli = Cli.against(db);
+
+        JsonNode current = cli.ok("--output", "json", "current").json();
+
+        assertThat(current.get("revision").asText()).isEqualTo("002_plugin_packages");
+        assertThat(current.get("adoptable").asText()).isEqualTo("route-a");
+        assertThat(current.get("pending").asInt()).isEqualTo(Changelog.load(null).after("002_plugin_packages").getChangeSets().size());
+        assertThat(cli.ok("current").out())
+                .isEqualTo("002_plugin_packages (existing route-a database, not adopted yet; upgrade adopts it)\n");
+        assertThat(cli.ok("history").out().lines()).containsExactly(
+                "000_baseline             present; upgrade adopts it",
+                "001_plugins              present; upgrade adopts it",
+                "002_plugin_packages      present; upgrade adopts it",
+                "003_fk_ondelete          pending",
+                "004_rbac_api_tokens      pending",
+                "005_oidc_sso (head)      pending");
+        assertThat(db.rows("SELECT to_regclass('databasechangelog')")).containsExactly("");
+    }
+
+    @Test
     void theSqlAlchemyUrlWebmacsUsesWorksUnchanged() {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         WebmacsFixtures.routeA(db, "002_plugin_packages");
