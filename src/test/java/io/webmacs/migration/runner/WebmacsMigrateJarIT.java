@@ -63,8 +63,38 @@ class WebmacsMigrateJarIT {
         assertThat(result.err()).isEmpty();
     }
 
-    private static Result run(Map<String, String> env, String command, List<String> options, String... args)
-            throws IOException, InterruptedException {
+    @Test
+    void runnerKilledMidMigrationDoesNotBlockTheNextOne() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Path changelog = Files.writeString(Files.createTempDirectory("changelog").resolve("slow.yaml"), """
+                databaseChangeLog:
+                  - changeSet: {id: slow, author: t, changes: [{sql: {sql: "CREATE TABLE slow_thing (id int); SELECT pg_sleep(2)"}}]}
+                  - changeSet: {id: v1, author: t, changes: [{tagDatabase: {tag: v1}}]}
+                """);
+        List<String> options = List.of("--url", db.jdbcUrl(), "--username", TestDatabase.USER, "--changelog", changelog.toString());
+        Process killed = javaJar(Map.of(), "upgrade", options).start();
+        awaitQueryRunning(db, "pg_sleep");
+
+        killed.destroyForcibly().waitFor();
+        Result next = run(Map.of(), "upgrade", options, "--lock-timeout", "60", "--output", "json");
+
+        assertThat(next.exitCode()).as(next.err()).isZero();
+        assertThat(next.out()).contains("\"applied\":[\"v1\"]");
+        assertThat(db.rows("SELECT to_regclass('slow_thing')")).containsExactly("slow_thing");
+        assertThat(db.rows("SELECT locked FROM databasechangeloglock")).containsExactly("f");
+    }
+
+    private static void awaitQueryRunning(TestDatabase db, String text) throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            if (!db.rows("SELECT pid FROM pg_stat_activity WHERE query LIKE '%" + text + "%' AND pid <> pg_backend_pid()").isEmpty()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no query with " + text + " started");
+    }
+
+    private static ProcessBuilder javaJar(Map<String, String> env, String command, List<String> options, String... args) {
         List<String> commandLine = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", JAR.toString(), command));
         commandLine.addAll(options);
@@ -72,6 +102,12 @@ class WebmacsMigrateJarIT {
         ProcessBuilder builder = new ProcessBuilder(commandLine);
         builder.environment().remove("DATABASE_URL");
         builder.environment().putAll(env);
+        return builder;
+    }
+
+    private static Result run(Map<String, String> env, String command, List<String> options, String... args)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = javaJar(env, command, options, args);
         Path out = Files.createTempFile("webmacs-migrate", ".out");
         Path err = Files.createTempFile("webmacs-migrate", ".err");
         Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
