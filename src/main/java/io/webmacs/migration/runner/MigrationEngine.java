@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import liquibase.changelog.ChangeLogHistoryService;
 import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.ChangeSet;
@@ -101,7 +102,7 @@ public final class MigrationEngine implements AutoCloseable {
         String target = changelog.resolve(revision);
         lock();
         AppliedHistory known = history();
-        Optional<WebmacsDatabase.Detected> adoptable = known.isEmpty() ? adoptable() : Optional.empty();
+        Optional<WebmacsDatabase.Detected> adoptable = adoptable(known);
         String current = adoptable.map(WebmacsDatabase.Detected::revision).orElse(known.current());
         if (changelog.position(target) < changelog.position(current)) {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + current + ", above " + target
@@ -119,10 +120,12 @@ public final class MigrationEngine implements AutoCloseable {
 
     /** Rolls back to {@code revision} (a revision, {@code base}, or {@code -N}), after checking that it cannot fail half-way. */
     public Outcome downgrade(String revision) throws SQLException {
+        Integer steps = revision.matches("-\\d{1,9}") ? Integer.valueOf(revision.substring(1)) : null;
+        String named = steps == null ? changelog.resolve(revision) : null;
         lock();
         AppliedHistory before = history();
         int from = changelog.position(before.current());
-        String target = revision.matches("-\\d+") ? relative(from, Integer.parseInt(revision.substring(1))) : changelog.resolve(revision);
+        String target = steps == null ? named : relative(from, steps);
         int to = changelog.position(target);
         if (to >= from) {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + before.current() + ", not above "
@@ -135,7 +138,8 @@ public final class MigrationEngine implements AutoCloseable {
         DowngradeGuard.check(connection, rollingBack);
         MigrationException failure = liquibase.run("rollbackCount", Map.of("count", before.ranAbove(to).size()));
         AppliedHistory after = history();
-        List<String> rolledBack = rollingBack.stream().filter(r -> !after.appliedRevisions().containsKey(r)).toList();
+        Set<String> stillApplied = after.appliedRevisions().keySet();
+        List<String> rolledBack = rollingBack.stream().filter(r -> !stillApplied.contains(r)).toList();
         return Outcome.changed(after, List.of(), rolledBack, null, failure);
     }
 
@@ -175,7 +179,7 @@ public final class MigrationEngine implements AutoCloseable {
     /** Where the database is, for current and history; reads only. */
     public Outcome status() throws SQLException {
         AppliedHistory history = history();
-        return new Outcome(history, List.of(), List.of(), null, null, history.isEmpty() ? adoptable().orElse(null) : null);
+        return new Outcome(history, List.of(), List.of(), null, null, adoptable(history).orElse(null));
     }
 
     /** What the database's history says; never creates Liquibase's tables. */
@@ -188,7 +192,7 @@ public final class MigrationEngine implements AutoCloseable {
     /** Writes the SQL that {@code upgrade revision} would run on this database. */
     public void sql(String revision, OutputStream out) throws SQLException, IOException {
         String target = changelog.resolve(revision);
-        Optional<WebmacsDatabase.Detected> adoptable = history().isEmpty() ? adoptable() : Optional.empty();
+        Optional<WebmacsDatabase.Detected> adoptable = adoptable(history());
         Map<String, Object> arguments = new HashMap<>(Map.of("tag", target));
         if (adoptable.isPresent()) {
             // Upgrade adopts first, so show only the revisions after the adopted one, not the whole chain.
@@ -221,9 +225,12 @@ public final class MigrationEngine implements AutoCloseable {
         }
     }
 
-    private Optional<WebmacsDatabase.Detected> adoptable() throws SQLException {
-        Optional<WebmacsDatabase.Detected> detected = new WebmacsDatabase(connection).detect();
-        return detected.filter(d -> changelog.revisions().contains(d.revision()));
+    /** A WebMACS database that Liquibase has never seen, at a revision this changelog knows. */
+    private Optional<WebmacsDatabase.Detected> adoptable(AppliedHistory history) throws SQLException {
+        if (!history.isEmpty()) {
+            return Optional.empty();
+        }
+        return new WebmacsDatabase(connection).detect().filter(d -> changelog.revisions().contains(d.revision()));
     }
 
     /** Records what an existing WebMACS database already has as applied; runs nothing, changes no row. */
@@ -241,10 +248,12 @@ public final class MigrationEngine implements AutoCloseable {
     /** Takes the advisory lock; a Liquibase lock row left behind by a killed runner is stale once we hold it. */
     private void lock() throws SQLException {
         MigrationLock.acquire(connection, lockTimeout);
-        liquibase.inScope(() -> {
-            LockServiceFactory.getInstance().getLockService(database).forceReleaseLock();
-            return null;
-        });
+        if (MigrationLock.liquibaseLockTableExists(connection)) {
+            liquibase.inScope(() -> {
+                LockServiceFactory.getInstance().getLockService(database).forceReleaseLock();
+                return null;
+            });
+        }
     }
 
     private ChangeLogHistoryService historyService() {

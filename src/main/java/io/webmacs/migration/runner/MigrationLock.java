@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 
 /**
@@ -37,6 +38,15 @@ final class MigrationLock {
                 }
                 sleep();
             }
+        }
+    }
+
+    /** Whether Liquibase's own lock table is there (in the schema Liquibase uses, the first on the search path). */
+    static boolean liquibaseLockTableExists(Connection connection) throws SQLException {
+        try (Statement s = connection.createStatement();
+                ResultSet rs = s.executeQuery("SELECT to_regclass('databasechangeloglock') IS NOT NULL")) {
+            rs.next();
+            return rs.getBoolean(1);
         }
     }
 

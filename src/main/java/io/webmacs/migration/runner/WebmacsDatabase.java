@@ -77,27 +77,29 @@ final class WebmacsDatabase {
         return Optional.of(new Detected("route-a", revision));
     }
 
-    /** Makes alembic_version say {@code revision} (base and the baseline: no row); other changelogs' tags are left alone. */
+    /**
+     * Makes alembic_version say {@code revision}; for base and the baseline (older than Alembic) it holds no row.
+     * Tags of other changelogs leave it alone.
+     */
     void recordAlembicVersion(String revision) throws SQLException {
-        boolean alembicRevision = ALEMBIC_REVISIONS.contains(revision);
-        if (!alembicRevision && !revision.equals(BASELINE) && !revision.equals(Changelog.BASE)) {
-            return;
-        }
-        boolean exists = tables().contains("alembic_version");
-        if (!exists && !alembicRevision) {
-            return;
-        }
+        Optional<String> recorded = alembicVersion();
         try (Statement s = connection.createStatement()) {
-            if (!exists) {
-                s.execute("CREATE TABLE alembic_version (version_num varchar(32) NOT NULL,"
-                        + " CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))");
-            }
-            s.execute("DELETE FROM alembic_version");
-            if (alembicRevision) {
+            if (ALEMBIC_REVISIONS.contains(revision)) {
+                if (recorded.equals(Optional.of(revision))) {
+                    return;
+                }
+                if (recorded.isEmpty()) {
+                    s.execute("CREATE TABLE alembic_version (version_num varchar(32) NOT NULL,"
+                            + " CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))");
+                }
+                s.execute("DELETE FROM alembic_version");
                 try (PreparedStatement insert = connection.prepareStatement("INSERT INTO alembic_version VALUES (?)")) {
                     insert.setString(1, revision);
                     insert.executeUpdate();
                 }
+            } else if ((revision.equals(BASELINE) || revision.equals(Changelog.BASE))
+                    && recorded.filter(v -> !v.isEmpty()).isPresent()) {
+                s.execute("DELETE FROM alembic_version");
             }
         }
     }
