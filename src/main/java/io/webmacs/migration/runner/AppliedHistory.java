@@ -1,7 +1,6 @@
 package io.webmacs.migration.runner;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +24,7 @@ public final class AppliedHistory {
 
     /** The changesets of revisions above {@code position} that have run: what going down to it undoes. */
     public List<ChangeSet> ranAbove(int position) {
-        List<ChangeSet> above = new ArrayList<>();
-        for (int p = position + 1; p <= changelog.revisions().size(); p++) {
-            changelog.changeSets(changelog.revisionAt(p)).stream().filter(this::hasRun).forEach(above::add);
-        }
-        return above;
+        return changelog.changeSetsBetween(position, changelog.revisions().size()).stream().filter(this::hasRun).toList();
     }
 
     public boolean hasRun(ChangeSet changeSet) {
@@ -59,11 +54,7 @@ public final class AppliedHistory {
 
     /** Changesets up to and including {@code revision} that have not run. */
     public List<ChangeSet> pendingUpTo(String revision) {
-        List<ChangeSet> pending = new ArrayList<>();
-        for (int position = 1; position <= changelog.position(revision); position++) {
-            changelog.changeSets(changelog.revisionAt(position)).stream().filter(c -> !hasRun(c)).forEach(pending::add);
-        }
-        return pending;
+        return changelog.changeSetsBetween(0, changelog.position(revision)).stream().filter(c -> !hasRun(c)).toList();
     }
 
     /** Revisions applied in {@code after} but not in this history. */

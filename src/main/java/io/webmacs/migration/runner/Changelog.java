@@ -1,5 +1,6 @@
 package io.webmacs.migration.runner;
 
+import java.io.FileNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ public final class Changelog {
         }
         try {
             return parse(absolute.getFileName().toString(), new DirectoryResourceAccessor(absolute.getParent()));
-        } catch (java.io.FileNotFoundException e) {
+        } catch (FileNotFoundException e) {
             throw new MigrationException(Failure.INVALID_CHANGELOG, "Changelog directory " + absolute.getParent() + " is not readable.", e);
         }
     }
@@ -136,12 +137,19 @@ public final class Changelog {
         return changeSetsByRevision.get(revision);
     }
 
+    /** The changesets of the revisions above position {@code from} up to and including position {@code to}, in order. */
+    public List<ChangeSet> changeSetsBetween(int from, int to) {
+        List<ChangeSet> between = new ArrayList<>();
+        for (int position = from + 1; position <= to; position++) {
+            between.addAll(changeSets(revisionAt(position)));
+        }
+        return between;
+    }
+
     /** A changelog of the revisions after {@code revision} only, with the same changeset identities. */
     public DatabaseChangeLog after(String revision) {
         DatabaseChangeLog later = new DatabaseChangeLog(parsed.getPhysicalFilePath());
-        for (int position = position(revision) + 1; position <= revisions().size(); position++) {
-            changeSets(revisionAt(position)).forEach(later::addChangeSet);
-        }
+        changeSetsBetween(position(revision), revisions().size()).forEach(later::addChangeSet);
         return later;
     }
 
@@ -165,9 +173,5 @@ public final class Changelog {
         }
         throw new MigrationException(Failure.UNKNOWN_REVISION, "Unknown revision '" + name + "'. Known: base, "
                 + String.join(", ", revisions()) + " (head).");
-    }
-
-    public static String describe(String revision, String head) {
-        return revision.equals(head) ? revision + " (head)" : revision;
     }
 }

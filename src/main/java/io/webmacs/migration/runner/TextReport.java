@@ -9,7 +9,7 @@ final class TextReport {
     }
 
     static String of(String command, MigrationResult result) {
-        String at = Changelog.describe(result.revision(), result.head());
+        String at = describe(result.revision(), result.head());
         StringBuilder text = new StringBuilder();
         if (result.adopted() != null) {
             text.append("Adopted an existing WebMACS database (").append(result.adopted()).append(").\n");
@@ -29,12 +29,17 @@ final class TextReport {
                     String appliedAt = result.history().get(i).appliedAt();
                     String state = appliedAt != null ? "applied " + appliedAt
                             : i <= adoptableUpTo ? "present; upgrade adopts it" : "pending";
-                    text.append(String.format("%-24s %s%n", Changelog.describe(revisions.get(i), result.head()), state));
+                    text.append(String.format("%-24s %s%n", describe(revisions.get(i), result.head()), state));
                 }
             }
             default -> text.append(at).append(result.adoptable() == null ? "" : " (existing " + result.adoptable()
                     + " database, not adopted yet; upgrade adopts it)").append('\n');
         }
         return text.toString();
+    }
+
+    /** A revision as users read it: {@code 005_oidc_sso (head)}. */
+    static String describe(String revision, String head) {
+        return revision.equals(head) ? revision + " (head)" : revision;
     }
 }

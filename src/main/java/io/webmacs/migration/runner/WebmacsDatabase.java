@@ -5,9 +5,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -50,17 +51,19 @@ final class WebmacsDatabase {
         if (!missing.isEmpty()) {
             throw unrecognised("it has some WebMACS tables but not " + String.join(", ", missing));
         }
-        // Each revision leaves a mark the previous ones lack; a real database has a prefix of them.
+        // Each Alembic revision leaves a mark the earlier ones lack; a real database has the first N of them.
         Set<String> userColumns = columns("users");
-        List<Boolean> marks = List.of(
-                tables.contains("plugin_instances"),
-                tables.contains("plugin_packages"),
-                eventsUserForeignKeyCascades(),
-                userColumns.contains("role"),
-                userColumns.contains("sso_provider"));
-        int reached = marks.indexOf(false) < 0 ? marks.size() : marks.indexOf(false);
-        if (marks.subList(reached, marks.size()).contains(true)) {
-            throw unrecognised("its tables mix WebMACS revisions (" + describe(marks) + ")");
+        Map<String, Boolean> marks = new LinkedHashMap<>();
+        marks.put("plugin_instances", tables.contains("plugin_instances"));
+        marks.put("plugin_packages", tables.contains("plugin_packages"));
+        marks.put("ON DELETE foreign keys", eventsUserForeignKeyCascades());
+        marks.put("users.role", userColumns.contains("role"));
+        marks.put("users.sso_provider", userColumns.contains("sso_provider"));
+        List<Boolean> present = List.copyOf(marks.values());
+        int reached = present.contains(false) ? present.indexOf(false) : present.size();
+        if (present.subList(reached, present.size()).contains(true)) {
+            throw unrecognised("its tables mix WebMACS revisions (it has " + String.join(", ",
+                    marks.keySet().stream().filter(marks::get).toList()) + ")");
         }
         String revision = reached == 0 ? BASELINE : ALEMBIC_REVISIONS.get(reached - 1);
         Optional<String> alembic = alembicVersion();
@@ -151,15 +154,6 @@ final class WebmacsDatabase {
             }
             return values;
         }
-    }
-
-    private static String describe(List<Boolean> marks) {
-        List<String> names = List.of("plugin_instances", "plugin_packages", "ON DELETE foreign keys", "users.role", "users.sso_provider");
-        List<String> described = new ArrayList<>();
-        for (int i = 0; i < marks.size(); i++) {
-            described.add((marks.get(i) ? "has " : "lacks ") + names.get(i));
-        }
-        return String.join(", ", described);
     }
 
     private static MigrationException unrecognised(String why) {

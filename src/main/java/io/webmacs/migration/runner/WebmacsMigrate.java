@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,8 +79,8 @@ public final class WebmacsMigrate {
         WebmacsMigrate cli = new WebmacsMigrate(environment, out, err);
         CommandLine commandLine = new CommandLine(cli)
                 .setCaseInsensitiveEnumValuesAllowed(true)
-                .setOut(new java.io.PrintWriter(out, true))
-                .setErr(new java.io.PrintWriter(err, true))
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
                 .setParameterExceptionHandler((e, a) -> cli.report(commandName(e.getCommandLine()),
                         new MigrationException(Failure.USAGE, ErrorMessages.oneLine(e.getMessage())
                                 + ". See: webmacs-migrate " + commandName(e.getCommandLine()) + " --help"), 0));
@@ -120,9 +121,7 @@ public final class WebmacsMigrate {
     @Command(name = "sql", description = "Print the SQL an upgrade to REVISION (default head) would run; with no"
             + " database given, for an empty database, offline.")
     int sql(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision) {
-        long started = System.nanoTime();
-        try {
-            configureLogging();
+        return guarded("sql", () -> {
             Changelog changelog = Changelog.load(changelogPath);
             ByteArrayOutputStream sql = new ByteArrayOutputStream();
             String url = firstSet(this.url, environment.get("DATABASE_URL"));
@@ -136,34 +135,41 @@ public final class WebmacsMigrate {
             out.print(sql.toString(StandardCharsets.UTF_8));
             out.flush();
             return 0;
-        } catch (MigrationException e) {
-            return report("sql", e, started);
-        } catch (Exception e) {
-            return report("sql", unexpected(e), started);
-        }
+        });
     }
 
     private interface EngineCommand {
         MigrationEngine.Outcome run(MigrationEngine engine) throws SQLException;
     }
 
+    private interface CommandBody {
+        int run() throws Exception;
+    }
+
     private int withEngine(String command, EngineCommand work) {
         long started = System.nanoTime();
-        Changelog changelog = null;
-        try {
-            configureLogging();
+        return guarded(command, () -> {
             DatabaseTarget target = target(firstSet(url, environment.get("DATABASE_URL")));
-            changelog = Changelog.load(changelogPath);
+            Changelog changelog = Changelog.load(changelogPath);
             try (MigrationEngine engine = MigrationEngine.connect(target, changelog, lockTimeout())) {
                 MigrationEngine.Outcome outcome = work.run(engine);
-                MigrationResult result = Results.of(command, changelog, outcome, millisSince(started));
-                print(command, result, outcome);
+                print(command, Results.of(command, changelog, outcome, millisSince(started)), outcome);
                 return outcome.failure() == null ? 0 : outcome.failure().failure().exitCode();
             }
+        });
+    }
+
+    /** Runs a command body; any failure becomes one error line, a JSON result and its exit code. */
+    private int guarded(String command, CommandBody body) {
+        long started = System.nanoTime();
+        LIQUIBASE_LOG.setLevel(verbose ? Level.INFO : Level.SEVERE);
+        try {
+            return body.run();
         } catch (MigrationException e) {
             return report(command, e, started);
         } catch (Exception e) {
-            return report(command, unexpected(e), started);
+            return report(command, new MigrationException(Failure.CHANGESET_FAILED,
+                    "Unexpected failure: " + ErrorMessages.rootCause(e), e), started);
         }
     }
 
@@ -205,10 +211,6 @@ public final class WebmacsMigrate {
         return e.failure().exitCode();
     }
 
-    private MigrationException unexpected(Exception e) {
-        return new MigrationException(Failure.CHANGESET_FAILED, "Unexpected failure: " + ErrorMessages.rootCause(e), e);
-    }
-
     private String json(MigrationResult result) throws IOException {
         return redact(new ObjectMapper().writeValueAsString(result));
     }
@@ -246,10 +248,6 @@ public final class WebmacsMigrate {
 
     private Duration lockTimeout() {
         return Duration.ofSeconds(lockTimeoutSeconds);
-    }
-
-    private void configureLogging() {
-        LIQUIBASE_LOG.setLevel(verbose ? Level.INFO : Level.SEVERE);
     }
 
     private static long millisSince(long started) {
