@@ -75,7 +75,7 @@ public final class WebmacsMigrate {
     }
 
     /** Runs one command line and returns its exit code. */
-    static int run(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
+    public static int run(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
         WebmacsMigrate cli = new WebmacsMigrate(environment, out, err);
         CommandLine commandLine = new CommandLine(cli)
                 .setCaseInsensitiveEnumValuesAllowed(true)

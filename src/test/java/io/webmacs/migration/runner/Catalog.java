@@ -11,7 +11,7 @@ import java.util.List;
  * The normalized catalog of a database's public schema, one fact per line: the queries of WebMACS's
  * reference {@code catalog.sql}, so a database can be compared with {@code webmacs/reference/*.catalog}.
  */
-final class Catalog {
+public final class Catalog {
 
     private static final String SKIP = "('databasechangelog', 'databasechangeloglock')";
 
@@ -49,14 +49,14 @@ final class Catalog {
     }
 
     /** The catalog of a live database, in the order catalog.sql prints it. */
-    static List<String> of(TestDatabase db) {
+    public static List<String> of(TestDatabase db) {
         List<String> facts = new ArrayList<>();
         QUERIES.forEach(q -> facts.addAll(db.rows(q)));
         return facts;
     }
 
     /** A reference catalog shipped in the test resources, e.g. {@code "005"} or {@code "down-to-003"}. */
-    static List<String> reference(String name) {
+    public static List<String> reference(String name) {
         String resource = "/webmacs/reference/" + name + ".catalog";
         try (InputStream in = Catalog.class.getResourceAsStream(resource)) {
             if (in == null) {

@@ -10,7 +10,7 @@ import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** One real PostgreSQL server per test JVM; each test gets a database of its own. */
-final class EmbeddedPostgresServer {
+public final class EmbeddedPostgresServer {
 
     private static EmbeddedPostgres server;
     private static final AtomicInteger databases = new AtomicInteger();
@@ -33,7 +33,7 @@ final class EmbeddedPostgresServer {
     }
 
     /** Creates an empty database and returns it. */
-    static TestDatabase newDatabase() {
+    public static TestDatabase newDatabase() {
         String name = "webmacs_" + ProcessHandle.current().pid() + "_" + databases.incrementAndGet();
         try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);

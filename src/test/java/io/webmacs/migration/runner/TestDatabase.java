@@ -9,25 +9,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A database on the embedded test server, with the few queries tests need. */
-record TestDatabase(int port, String name) {
+public record TestDatabase(int port, String name) {
 
-    static final String USER = "postgres";
-    static final String PASSWORD = "s3cr3t-Pa55";
+    public static final String USER = "postgres";
+    public static final String PASSWORD = "s3cr3t-Pa55";
 
-    String jdbcUrl() {
+    public String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + name;
     }
 
     /** The URL exactly as WebMACS writes it in DATABASE_URL. */
-    String sqlAlchemyUrl() {
+    public String sqlAlchemyUrl() {
         return "postgresql+asyncpg://" + USER + ":" + PASSWORD + "@127.0.0.1:" + port + "/" + name;
     }
 
-    Connection connect() throws SQLException {
+    public Connection connect() throws SQLException {
         return DriverManager.getConnection(jdbcUrl(), USER, PASSWORD);
     }
 
-    void execute(String sql) {
+    public void execute(String sql) {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute(sql);
         } catch (SQLException e) {
@@ -36,7 +36,7 @@ record TestDatabase(int port, String name) {
     }
 
     /** Each row as its columns joined by '|', nulls as empty strings. */
-    List<String> rows(String sql) {
+    public List<String> rows(String sql) {
         try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             List<String> rows = new ArrayList<>();
             int columns = rs.getMetaData().getColumnCount();
@@ -57,7 +57,7 @@ record TestDatabase(int port, String name) {
         }
     }
 
-    long count(String table) {
+    public long count(String table) {
         return Long.parseLong(rows("SELECT count(*) FROM " + table).get(0));
     }
 }

@@ -1,0 +1,38 @@
+package io.webmacs.migration.api;
+
+/** The condition types and reasons a DatabaseMigration reports: a stable, documented set. */
+public final class Conditions {
+
+    /** The database is at the target revision. */
+    public static final String READY = "Ready";
+    /** A run is pending or in flight. */
+    public static final String RECONCILING = "Reconciling";
+    /** A failure that retrying cannot fix; waits for a change of the spec or the changelog. */
+    public static final String STALLED = "Stalled";
+
+    /** Ready: the database is at the target revision. */
+    public static final String UP_TO_DATE = "UpToDate";
+    /** Reconciling: a migration Job has been created and has not finished. */
+    public static final String MIGRATING = "Migrating";
+    /** Reconciling: the last run failed for a passing reason; another attempt follows. */
+    public static final String RETRYING = "Retrying";
+    /** Stalled: the target revision is not in the changelog. */
+    public static final String UNKNOWN_REVISION = "UnknownRevision";
+    /** Stalled: the target is below the current revision and allowDowngrade is false. */
+    public static final String DOWNGRADE_NOT_ALLOWED = "DowngradeNotAllowed";
+    /** Stalled: a changeset failed; the earlier ones stay applied. */
+    public static final String CHANGESET_FAILED = "ChangesetFailed";
+    /** Stalled: the changelog ConfigMap is missing or does not hold a usable changelog. */
+    public static final String INVALID_CHANGELOG = "InvalidChangelog";
+    /** Stalled: a Secret or key the database settings name does not exist. */
+    public static final String SECRET_NOT_FOUND = "SecretNotFound";
+    /** Stalled: the runner refused its input (malformed URL, unsafe downgrade, unrecognised schema, ...). */
+    public static final String INVALID_INPUT = "InvalidInput";
+    /** Stalled: runs kept failing for a passing reason until the retry limit. */
+    public static final String RETRIES_EXHAUSTED = "RetriesExhausted";
+    /** Ready=False while nothing has been reported yet. */
+    public static final String PENDING = "Pending";
+
+    private Conditions() {
+    }
+}

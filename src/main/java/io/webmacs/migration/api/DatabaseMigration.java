@@ -1,0 +1,27 @@
+package io.webmacs.migration.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * Keeps a WebMACS PostgreSQL database at the schema revision it asks for: the operator runs the migration in a Job
+ * and reports the revision the database is at in the status.
+ */
+@Group(DatabaseMigration.GROUP)
+@Version(DatabaseMigration.VERSION)
+@ShortNames("dbm")
+@AdditionalPrinterColumn(name = "Revision", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.revision")
+@AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "Reason", type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
+@AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+public class DatabaseMigration extends CustomResource<DatabaseMigrationSpec, DatabaseMigrationStatus> implements Namespaced {
+
+    public static final String GROUP = "migrations.webmacs.io";
+    public static final String VERSION = "v1alpha1";
+}

@@ -1,0 +1,68 @@
+package io.webmacs.migration.api;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+/** What the database should be at, and how to reach it. */
+public class DatabaseMigrationSpec {
+
+    /** The PostgreSQL database to migrate. */
+    @Required
+    private DatabaseSpec database;
+
+    /** The revision to reach: a revision tag such as 005_oidc_sso, or head for the newest. */
+    @Default("head")
+    @Pattern("^[A-Za-z0-9_.-]{1,63}$")
+    private String targetRevision = "head";
+
+    /** Must be true before a target below the database's current revision rolls the schema back (data may be lost). */
+    @Default("false")
+    private boolean allowDowngrade;
+
+    /** A changelog of your own, from a ConfigMap. Default: the built-in WebMACS changelog. */
+    private ChangelogSpec changelog;
+
+    /** How the migration Job runs. */
+    private RunnerSpec runner;
+
+    public DatabaseSpec getDatabase() {
+        return database;
+    }
+
+    public void setDatabase(DatabaseSpec database) {
+        this.database = database;
+    }
+
+    public String getTargetRevision() {
+        return targetRevision;
+    }
+
+    public void setTargetRevision(String targetRevision) {
+        this.targetRevision = targetRevision;
+    }
+
+    public boolean isAllowDowngrade() {
+        return allowDowngrade;
+    }
+
+    public void setAllowDowngrade(boolean allowDowngrade) {
+        this.allowDowngrade = allowDowngrade;
+    }
+
+    public ChangelogSpec getChangelog() {
+        return changelog;
+    }
+
+    public void setChangelog(ChangelogSpec changelog) {
+        this.changelog = changelog;
+    }
+
+    public RunnerSpec getRunner() {
+        return runner;
+    }
+
+    public void setRunner(RunnerSpec runner) {
+        this.runner = runner;
+    }
+}

@@ -1,0 +1,91 @@
+package io.webmacs.migration.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** What the operator observed: the revision the database is at, the last run and the kstatus conditions. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class DatabaseMigrationStatus {
+
+    /** The generation of the spec this status describes. */
+    private Long observedGeneration;
+
+    /** The revision the database is at, as the last run reported it. */
+    private String revision;
+
+    /** The revision the spec asks for, resolved (head becomes the newest revision of the changelog). */
+    private String targetRevision;
+
+    /** Ready, Reconciling and Stalled, in the kstatus convention. */
+    private List<Condition> conditions = new ArrayList<>();
+
+    /** The latest migration run. */
+    private MigrationRun lastRun;
+
+    /** Finished runs, newest first, at most ten. */
+    private List<MigrationRun> history = new ArrayList<>();
+
+    public Long getObservedGeneration() {
+        return observedGeneration;
+    }
+
+    public void setObservedGeneration(Long observedGeneration) {
+        this.observedGeneration = observedGeneration;
+    }
+
+    public String getRevision() {
+        return revision;
+    }
+
+    public void setRevision(String revision) {
+        this.revision = revision;
+    }
+
+    public String getTargetRevision() {
+        return targetRevision;
+    }
+
+    public void setTargetRevision(String targetRevision) {
+        this.targetRevision = targetRevision;
+    }
+
+    public List<Condition> getConditions() {
+        return conditions;
+    }
+
+    public void setConditions(List<Condition> conditions) {
+        this.conditions = conditions;
+    }
+
+    public MigrationRun getLastRun() {
+        return lastRun;
+    }
+
+    public void setLastRun(MigrationRun lastRun) {
+        this.lastRun = lastRun;
+    }
+
+    public List<MigrationRun> getHistory() {
+        return history;
+    }
+
+    public void setHistory(List<MigrationRun> history) {
+        this.history = history;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DatabaseMigrationStatus s && Objects.equals(observedGeneration, s.observedGeneration)
+                && Objects.equals(revision, s.revision) && Objects.equals(targetRevision, s.targetRevision)
+                && Objects.equals(conditions, s.conditions) && Objects.equals(lastRun, s.lastRun)
+                && Objects.equals(history, s.history);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(observedGeneration, revision, targetRevision, conditions, lastRun, history);
+    }
+}

@@ -1,0 +1,60 @@
+package io.webmacs.migration.api;
+
+import io.fabric8.generator.annotation.ValidationRule;
+
+/**
+ * The database: its URL, given directly or from a Secret, and optionally credentials from Secrets. The operator
+ * never reads these Secrets; the migration Job receives them as environment variables.
+ */
+@ValidationRule(value = "has(self.url) != has(self.urlFrom)", message = "set exactly one of url and urlFrom")
+@ValidationRule(value = "!has(self.url) || !self.url.matches('^[^/]*//[^/@]*:[^/@]*@')",
+        message = "url must not contain a password: put it in a Secret and use urlFrom or passwordFrom")
+public class DatabaseSpec {
+
+    /**
+     * A JDBC URL (jdbc:postgresql://HOST:PORT/DB) or a SQLAlchemy URL as WebMACS writes DATABASE_URL
+     * (postgresql+asyncpg://USER@HOST:PORT/DB), without a password.
+     */
+    private String url;
+
+    /** The URL from a Secret key, e.g. the Secret that holds WebMACS's own DATABASE_URL (which may contain the password). */
+    private SecretValueSource urlFrom;
+
+    /** The username from a Secret key. Default: the URL's. */
+    private SecretValueSource usernameFrom;
+
+    /** The password from a Secret key. Default: the URL's. */
+    private SecretValueSource passwordFrom;
+
+    public String getUrl() {
+        return url;
+    }
+
+    public void setUrl(String url) {
+        this.url = url;
+    }
+
+    public SecretValueSource getUrlFrom() {
+        return urlFrom;
+    }
+
+    public void setUrlFrom(SecretValueSource urlFrom) {
+        this.urlFrom = urlFrom;
+    }
+
+    public SecretValueSource getUsernameFrom() {
+        return usernameFrom;
+    }
+
+    public void setUsernameFrom(SecretValueSource usernameFrom) {
+        this.usernameFrom = usernameFrom;
+    }
+
+    public SecretValueSource getPasswordFrom() {
+        return passwordFrom;
+    }
+
+    public void setPasswordFrom(SecretValueSource passwordFrom) {
+        this.passwordFrom = passwordFrom;
+    }
+}

@@ -1,0 +1,158 @@
+package io.webmacs.migration.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Objects;
+
+/** One migration run: a Job and what its migrate container reported. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class MigrationRun {
+
+    /** The Job that ran (or runs) the migration; kept after a failure for its logs. */
+    private String job;
+
+    /** The digest of everything that makes a run (spec, changelog content, runner image); one run per digest. */
+    private String fingerprint;
+
+    /** Which attempt at this fingerprint the Job is, from 1. */
+    private Integer attempt;
+
+    /** upgrade or downgrade, and the target revision. */
+    private String command;
+
+    /** Running, Succeeded or Failed. */
+    private String result;
+
+    /** Revisions this run applied. */
+    private List<String> applied;
+
+    /** Revisions this run rolled back. */
+    private List<String> rolledBack;
+
+    /** How long the migration took, as the runner measured it. */
+    private Long durationMs;
+
+    /** When the Job finished (RFC 3339). */
+    private String finishedAt;
+
+    /** The runner's error code, e.g. ChangesetFailed, DatabaseUnreachable. */
+    private String errorCode;
+
+    /** The changeset that failed (file::id::author). */
+    private String failedChangeset;
+
+    /** What went wrong, in one line. */
+    private String message;
+
+    public String getJob() {
+        return job;
+    }
+
+    public void setJob(String job) {
+        this.job = job;
+    }
+
+    public String getFingerprint() {
+        return fingerprint;
+    }
+
+    public void setFingerprint(String fingerprint) {
+        this.fingerprint = fingerprint;
+    }
+
+    public Integer getAttempt() {
+        return attempt;
+    }
+
+    public void setAttempt(Integer attempt) {
+        this.attempt = attempt;
+    }
+
+    public String getCommand() {
+        return command;
+    }
+
+    public void setCommand(String command) {
+        this.command = command;
+    }
+
+    public String getResult() {
+        return result;
+    }
+
+    public void setResult(String result) {
+        this.result = result;
+    }
+
+    public List<String> getApplied() {
+        return applied;
+    }
+
+    public void setApplied(List<String> applied) {
+        this.applied = applied;
+    }
+
+    public List<String> getRolledBack() {
+        return rolledBack;
+    }
+
+    public void setRolledBack(List<String> rolledBack) {
+        this.rolledBack = rolledBack;
+    }
+
+    public Long getDurationMs() {
+        return durationMs;
+    }
+
+    public void setDurationMs(Long durationMs) {
+        this.durationMs = durationMs;
+    }
+
+    public String getFinishedAt() {
+        return finishedAt;
+    }
+
+    public void setFinishedAt(String finishedAt) {
+        this.finishedAt = finishedAt;
+    }
+
+    public String getErrorCode() {
+        return errorCode;
+    }
+
+    public void setErrorCode(String errorCode) {
+        this.errorCode = errorCode;
+    }
+
+    public String getFailedChangeset() {
+        return failedChangeset;
+    }
+
+    public void setFailedChangeset(String failedChangeset) {
+        this.failedChangeset = failedChangeset;
+    }
+
+    public String getMessage() {
+        return message;
+    }
+
+    public void setMessage(String message) {
+        this.message = message;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MigrationRun r && Objects.equals(job, r.job) && Objects.equals(fingerprint, r.fingerprint)
+                && Objects.equals(attempt, r.attempt) && Objects.equals(command, r.command)
+                && Objects.equals(result, r.result) && Objects.equals(applied, r.applied)
+                && Objects.equals(rolledBack, r.rolledBack) && Objects.equals(durationMs, r.durationMs)
+                && Objects.equals(finishedAt, r.finishedAt) && Objects.equals(errorCode, r.errorCode)
+                && Objects.equals(failedChangeset, r.failedChangeset) && Objects.equals(message, r.message);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(job, fingerprint, attempt, command, result, applied, rolledBack, durationMs, finishedAt,
+                errorCode, failedChangeset, message);
+    }
+}

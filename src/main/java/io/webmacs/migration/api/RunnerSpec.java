@@ -1,0 +1,102 @@
+package io.webmacs.migration.api;
+
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.util.List;
+import java.util.Map;
+
+/** How the migration Job runs. Every field has an operator-wide default. */
+public class RunnerSpec {
+
+    /** The image that runs webmacs-migrate. Default: the operator's own image. */
+    private String image;
+
+    /** CPU and memory for the migration container. */
+    private ResourceRequirements resources;
+
+    /** The service account the migration pod runs as. Default: the namespace's default account. */
+    private String serviceAccountName;
+
+    /** How long one migration run may take before it is stopped and counted as failed. */
+    @Min(1)
+    private Long activeDeadlineSeconds;
+
+    /** How many times a run that failed for a passing reason (database unreachable, lock busy) is retried. */
+    @Min(0)
+    private Integer retryLimit;
+
+    /** Node labels the migration pod must run on. */
+    private Map<String, String> nodeSelector;
+
+    /** Tolerations of the migration pod. */
+    private List<Toleration> tolerations;
+
+    /** Affinity of the migration pod. */
+    private Affinity affinity;
+
+    public String getImage() {
+        return image;
+    }
+
+    public void setImage(String image) {
+        this.image = image;
+    }
+
+    public ResourceRequirements getResources() {
+        return resources;
+    }
+
+    public void setResources(ResourceRequirements resources) {
+        this.resources = resources;
+    }
+
+    public String getServiceAccountName() {
+        return serviceAccountName;
+    }
+
+    public void setServiceAccountName(String serviceAccountName) {
+        this.serviceAccountName = serviceAccountName;
+    }
+
+    public Long getActiveDeadlineSeconds() {
+        return activeDeadlineSeconds;
+    }
+
+    public void setActiveDeadlineSeconds(Long activeDeadlineSeconds) {
+        this.activeDeadlineSeconds = activeDeadlineSeconds;
+    }
+
+    public Integer getRetryLimit() {
+        return retryLimit;
+    }
+
+    public void setRetryLimit(Integer retryLimit) {
+        this.retryLimit = retryLimit;
+    }
+
+    public Map<String, String> getNodeSelector() {
+        return nodeSelector;
+    }
+
+    public void setNodeSelector(Map<String, String> nodeSelector) {
+        this.nodeSelector = nodeSelector;
+    }
+
+    public List<Toleration> getTolerations() {
+        return tolerations;
+    }
+
+    public void setTolerations(List<Toleration> tolerations) {
+        this.tolerations = tolerations;
+    }
+
+    public Affinity getAffinity() {
+        return affinity;
+    }
+
+    public void setAffinity(Affinity affinity) {
+        this.affinity = affinity;
+    }
+}

@@ -1,0 +1,155 @@
+package io.webmacs.migration.reconciler;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.dependent.MigrationJobDependent;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a DatabaseMigration into at most one migration Job per input, and the Job's result into status. The
+ * decision is {@link RunDecider}'s; this class observes, acts on the decision, and writes status only when it changed.
+ */
+@Workflow(explicitInvocation = true, dependents = @Dependent(type = MigrationJobDependent.class))
+@RBACRule(apiGroups = "", resources = "pods", verbs = {"get", "list", "watch"})
+@RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "list", "watch"})
+@RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
+@RBACRule(apiGroups = "batch", resources = "jobs", verbs = {"delete", "patch"})
+public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration> {
+
+    static final String CONFIG_MAP_INDEX = "changelogConfigMap";
+
+    private final ChangelogLoader changelogs;
+    private final OperatorSettings settings;
+    private final MigrationEvents events;
+    private final MigrationMetrics metrics;
+    private final Clock clock;
+
+    public DatabaseMigrationReconciler(ChangelogLoader changelogs, OperatorSettings settings, MigrationEvents events,
+            MigrationMetrics metrics) {
+        this.changelogs = changelogs;
+        this.settings = settings;
+        this.events = events;
+        this.metrics = metrics;
+        this.clock = Clock.systemUTC();
+    }
+
+    @Override
+    public UpdateControl<DatabaseMigration> reconcile(DatabaseMigration resource, Context<DatabaseMigration> context) {
+        ChangelogLoader.Loaded changelog = changelogs.load(resource.getSpec().getChangelog(),
+                context.getSecondaryResource(ConfigMap.class).orElse(null));
+        String image = Optional.ofNullable(resource.getSpec().getRunner()).map(r -> r.getImage()).orElse(settings.runner().image());
+        String fingerprint = Fingerprint.of(resource.getSpec(), changelog.files(), image);
+        List<ObservedRun> runs = observeRuns(context);
+        RunDecider.Decision decision = RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), clock.instant());
+
+        if (decision.createJob() != null) {
+            removeOlderFailedJobs(runs, context);
+            context.managedWorkflowAndDependentResourceContext().put(MigrationJobDependent.REQUEST, decision.createJob());
+            context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+        }
+        expireSucceededJobs(runs, context);
+        events.emit(resource, resource.getStatus(), decision.status());
+        metrics.record(resource, resource.getStatus(), decision.status());
+        if (changelog.usable() && decision.status().getTargetRevision() != null) {
+            metrics.pendingChangesets(resource, pendingChangesets(changelog, decision.status()));
+        }
+
+        UpdateControl<DatabaseMigration> control = UpdateControl.noUpdate();
+        if (!decision.status().equals(resource.getStatus())) {
+            resource.setStatus(decision.status());
+            control = UpdateControl.patchStatus(resource);
+        }
+        return decision.requeueAfter() == null ? control : control.rescheduleAfter(decision.requeueAfter());
+    }
+
+    private RunDecider.RetryPolicy retryPolicy(DatabaseMigration resource) {
+        OperatorSettings.Runner defaults = settings.runner();
+        int limit = Optional.ofNullable(resource.getSpec().getRunner()).map(r -> r.getRetryLimit()).orElse(defaults.retryLimit());
+        return new RunDecider.RetryPolicy(limit, defaults.retryBackoff(), defaults.maxRetryBackoff());
+    }
+
+    /** Every Job of this resource, with the pod that ran it. */
+    private static List<ObservedRun> observeRuns(Context<DatabaseMigration> context) {
+        Map<String, Pod> podsByJob = context.getSecondaryResources(Pod.class).stream()
+                .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().containsKey(Labels.JOB))
+                .collect(Collectors.toMap(p -> p.getMetadata().getLabels().get(Labels.JOB), p -> p,
+                        (a, b) -> a.getMetadata().getCreationTimestamp().compareTo(b.getMetadata().getCreationTimestamp()) >= 0 ? a : b));
+        return context.getSecondaryResources(Job.class).stream()
+                .map(job -> ObservedRun.of(job, podsByJob.get(job.getMetadata().getName())))
+                .toList();
+    }
+
+    /** Keeps the last failed Job for its logs; earlier failed ones go when a new run starts. */
+    private static void removeOlderFailedJobs(List<ObservedRun> runs, Context<DatabaseMigration> context) {
+        runs.stream().filter(r -> r.state() == ObservedRun.State.FAILED)
+                .sorted(Comparator.comparing((ObservedRun r) -> r.job().getMetadata().getCreationTimestamp()).reversed())
+                .skip(1)
+                .forEach(r -> context.getClient().resource(r.job()).withPropagationPolicy(
+                        io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete());
+    }
+
+    /** A successful Job expires after the configured time; until then its pod's logs stay readable. */
+    private void expireSucceededJobs(List<ObservedRun> runs, Context<DatabaseMigration> context) {
+        int ttl = (int) settings.runner().successfulJobTtl().toSeconds();
+        runs.stream().filter(r -> r.state() == ObservedRun.State.SUCCEEDED && r.job().getSpec().getTtlSecondsAfterFinished() == null)
+                .forEach(r -> context.getClient().batch().v1().jobs().inNamespace(r.job().getMetadata().getNamespace())
+                        .withName(r.name()).edit(job -> {
+                            job.getSpec().setTtlSecondsAfterFinished(ttl);
+                            return job;
+                        }));
+    }
+
+    private static int pendingChangesets(ChangelogLoader.Loaded changelog, io.webmacs.migration.api.DatabaseMigrationStatus status) {
+        var revisions = changelog.changelog();
+        int from = status.getRevision() == null ? 0 : revisions.position(status.getRevision());
+        int to = revisions.position(status.getTargetRevision());
+        return to > from ? revisions.changeSetsBetween(from, to).size() : 0;
+    }
+
+    @Override
+    public List<EventSource<?, DatabaseMigration>> prepareEventSources(EventSourceContext<DatabaseMigration> context) {
+        context.getPrimaryCache().addIndexer(CONFIG_MAP_INDEX, resource -> resource.getSpec().getChangelog() == null
+                ? List.of()
+                : List.of(configMapKey(resource.getMetadata().getNamespace(), resource.getSpec().getChangelog().getConfigMapRef().getName())));
+        InformerEventSource<ConfigMap, DatabaseMigration> configMaps = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(ConfigMap.class, DatabaseMigration.class)
+                        .withSecondaryToPrimaryMapper(configMap -> context.getPrimaryCache()
+                                .byIndex(CONFIG_MAP_INDEX, configMapKey(configMap.getMetadata().getNamespace(), configMap.getMetadata().getName()))
+                                .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+                        .withPrimaryToSecondaryMapper((DatabaseMigration resource) -> resource.getSpec().getChangelog() == null
+                                ? Set.of()
+                                : Set.of(new ResourceID(resource.getSpec().getChangelog().getConfigMapRef().getName(),
+                                        resource.getMetadata().getNamespace())))
+                        .build(), context);
+        InformerEventSource<Pod, DatabaseMigration> pods = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, DatabaseMigration.class)
+                        .withLabelSelector(Labels.SELECTOR)
+                        .withSecondaryToPrimaryMapper(pod -> Set.of(new ResourceID(
+                                pod.getMetadata().getLabels().get(Labels.MIGRATION), pod.getMetadata().getNamespace())))
+                        .build(), context);
+        return List.of(configMaps, pods);
+    }
+
+    private static String configMapKey(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+}

@@ -1,0 +1,88 @@
+package io.webmacs.migration.reconciler;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.quarkus.logging.Log;
+import io.webmacs.migration.api.Conditions;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.api.MigrationRun;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+
+/** Kubernetes Events on a DatabaseMigration when a run starts, succeeds, fails or is retried. */
+@ApplicationScoped
+public class MigrationEvents {
+
+    private final KubernetesClient client;
+
+    public MigrationEvents(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** Records what changed between the previous status and the new one. */
+    public void emit(DatabaseMigration resource, DatabaseMigrationStatus before, DatabaseMigrationStatus after) {
+        MigrationRun was = before == null ? null : before.getLastRun();
+        MigrationRun now = after.getLastRun();
+        if (now != null && (was == null || !Objects.equals(was.getJob(), now.getJob()))) {
+            event(resource, "Normal", "RunStarted", "Job " + now.getJob() + " runs " + now.getCommand());
+        }
+        if (now != null && (was == null || !Objects.equals(was.getJob(), now.getJob()) || !Objects.equals(was.getResult(), now.getResult()))) {
+            if ("Succeeded".equals(now.getResult())) {
+                event(resource, "Normal", "Migrated", "Database at " + after.getRevision() + "; "
+                        + (now.getApplied() == null || now.getApplied().isEmpty() ? "nothing applied" : "applied " + String.join(", ", now.getApplied())));
+            } else if ("Failed".equals(now.getResult())) {
+                event(resource, "Warning", "MigrationFailed", "Job " + now.getJob() + ": " + now.getMessage());
+            }
+        }
+        String reason = readyReason(after);
+        if (Conditions.RETRYING.equals(reason) && !Conditions.RETRYING.equals(readyReason(before))) {
+            event(resource, "Normal", Conditions.RETRYING, conditionMessage(after));
+        }
+        if (isStalled(after) && !isStalled(before)) {
+            event(resource, "Warning", reason, conditionMessage(after));
+        }
+    }
+
+    private void event(DatabaseMigration resource, String type, String reason, String message) {
+        String now = Instant.now().toString();
+        try {
+            client.v1().events().inNamespace(resource.getMetadata().getNamespace()).resource(new EventBuilder()
+                    .withNewMetadata().withName(resource.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
+                    .withNamespace(resource.getMetadata().getNamespace()).endMetadata()
+                    .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(resource.getApiVersion()).withKind(resource.getKind())
+                            .withName(resource.getMetadata().getName()).withNamespace(resource.getMetadata().getNamespace())
+                            .withUid(resource.getMetadata().getUid()).build())
+                    .withType(type).withReason(reason).withMessage(truncate(message))
+                    .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                    .withNewSource().withComponent(Labels.OPERATOR).endSource()
+                    .build()).create();
+        } catch (KubernetesClientException e) {
+            Log.warnf("Could not record event %s on %s/%s: %s", reason, resource.getMetadata().getNamespace(),
+                    resource.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    private static String readyReason(DatabaseMigrationStatus status) {
+        return status == null ? null : status.getConditions().stream().filter(c -> Conditions.READY.equals(c.getType()))
+                .map(c -> c.getReason()).findFirst().orElse(null);
+    }
+
+    private static boolean isStalled(DatabaseMigrationStatus status) {
+        return status != null && status.getConditions().stream()
+                .anyMatch(c -> Conditions.STALLED.equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    private static String conditionMessage(DatabaseMigrationStatus status) {
+        return status.getConditions().stream().filter(c -> Conditions.READY.equals(c.getType()))
+                .map(c -> c.getMessage()).findFirst().orElse("");
+    }
+
+    private static String truncate(String message) {
+        return message == null || message.length() <= 1024 ? message : message.substring(0, 1021) + "...";
+    }
+}

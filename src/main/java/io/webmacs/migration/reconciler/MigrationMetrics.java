@@ -1,0 +1,51 @@
+package io.webmacs.migration.reconciler;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.api.MigrationRun;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Prometheus metrics: runs by result, run duration, and the changesets each resource still has pending.
+ */
+@ApplicationScoped
+public class MigrationMetrics {
+
+    private final MeterRegistry registry;
+    private final Map<String, AtomicInteger> pending = new ConcurrentHashMap<>();
+
+    public MigrationMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Counts a run once, when its result first shows in the status. */
+    public void record(DatabaseMigration resource, DatabaseMigrationStatus before, DatabaseMigrationStatus after) {
+        MigrationRun was = before == null ? null : before.getLastRun();
+        MigrationRun run = after.getLastRun();
+        boolean finishedNow = run != null && !"Running".equals(run.getResult())
+                && (was == null || !Objects.equals(was.getJob(), run.getJob()) || !Objects.equals(was.getResult(), run.getResult()));
+        if (!finishedNow) {
+            return;
+        }
+        Tags tags = Tags.of("namespace", resource.getMetadata().getNamespace(), "result", run.getResult());
+        registry.counter("webmacs_migration_runs", tags).increment();
+        if (run.getDurationMs() != null) {
+            registry.timer("webmacs_migration_run_duration", tags).record(Duration.ofMillis(run.getDurationMs()));
+        }
+    }
+
+    /** The changesets between the database's revision and the target, as the changelog counts them. */
+    public void pendingChangesets(DatabaseMigration resource, int changesets) {
+        String key = resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
+        pending.computeIfAbsent(key, k -> registry.gauge("webmacs_migration_pending_changesets",
+                Tags.of("namespace", resource.getMetadata().getNamespace(), "name", resource.getMetadata().getName()),
+                new AtomicInteger())).set(changesets);
+    }
+}

@@ -1,0 +1,41 @@
+package io.webmacs.migration.reconciler;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+
+/** Operator-wide defaults, from application.properties or WEBMACS_* environment variables. */
+@ConfigMapping(prefix = "webmacs")
+public interface OperatorSettings {
+
+    Runner runner();
+
+    /** Defaults of the migration Job, each overridable per resource in spec.runner. */
+    interface Runner {
+        /** The image with webmacs-migrate; the operator's own image by default. */
+        @WithDefault("ghcr.io/webmacs/webmacs-migration-operator:latest")
+        String image();
+
+        /** What starts the CLI in the image; the Job's args are webmacs-migrate's arguments. */
+        @WithDefault("java,-XX:TieredStopAtLevel=1,-XX:+UseSerialGC,-Xss512k,-XX:-UsePerfData,-jar,/deployments/webmacs-migrate.jar")
+        List<String> command();
+
+        @WithDefault("600")
+        long activeDeadlineSeconds();
+
+        @WithDefault("5")
+        int retryLimit();
+
+        /** The wait before the first retry; each further retry waits twice as long, plus up to 20% jitter. */
+        @WithDefault("10s")
+        Duration retryBackoff();
+
+        @WithDefault("10m")
+        Duration maxRetryBackoff();
+
+        /** How long a successful Job (and its pod's logs) stays after it finished. */
+        @WithDefault("1h")
+        Duration successfulJobTtl();
+    }
+}
