@@ -84,6 +84,150 @@ class DatabaseMigrationReconcileTest {
         assertThat(Fixtures.jobs(client, ns)).isEmpty();
     }
 
+    @Test
+    void targetAnEarlierRevisionThenHead() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete")).create();
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("003_fk_ondelete"));
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("003"));
+
+        edit(ns, "webmacs", m -> m.getSpec().setTargetRevision("head"));
+
+        DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        assertThat(ready.getStatus().getLastRun().getApplied()).containsExactly("004_rbac_api_tokens", "005_oidc_sso");
+        assertThat(ready.getStatus().getHistory()).hasSize(2);
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+        assertThat(Fixtures.jobs(client, ns)).hasSize(2);
+    }
+
+    @Test
+    void failingChangesetFromAConfigMapChangelogStallsNamingTheChangeset() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "app-db", db);
+        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", """
+                databaseChangeLog:
+                  - changeSet: {id: create-things, author: app, changes: [{createTable: {tableName: things, columns: [{column: {name: id, type: int}}]}}]}
+                  - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
+                  - changeSet: {id: broken, author: app, changes: [{sql: {sql: ALTER TABLE no_such_table ADD COLUMN x int}}]}
+                  - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
+                """);
+        DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
+        migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
+
+        client.resource(migration).create();
+
+        DatabaseMigration stalled = awaitMigration(ns, "app", m -> assertThatMigration(m).isStalled(Conditions.CHANGESET_FAILED)
+                .hasRevision("v1").hasMessageContaining("no_such_table"));
+        assertThat(stalled.getStatus().getLastRun().getFailedChangeset()).isEqualTo("changelog.yaml::broken::app");
+        assertThat(stalled.getStatus().getLastRun().getApplied()).containsExactly("v1");
+        assertThat(Fixtures.jobs(client, ns)).hasSize(1);
+        assertThat(Fixtures.jobs(client, ns).get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                .containsExactly("upgrade", "v2", "--result-file", "/dev/termination-log", "--changelog", "/changelog/changelog.yaml");
+    }
+
+    @Test
+    void unreachableDatabaseIsRetriedUntilItComesUp() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        TestDatabase notYetCreated = new TestDatabase(db.port(), db.name() + "_later");
+        Fixtures.databaseSecret(client, ns, "webmacs-db", notYetCreated);
+
+        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
+
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.RETRYING)
+                .hasMessageContaining("Cannot reach PostgreSQL"));
+        db.execute("CREATE DATABASE " + notYetCreated.name());
+        DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        assertThat(ready.getStatus().getLastRun().getAttempt()).isGreaterThan(1);
+        assertThat(ready.getStatus().getHistory()).extracting(r -> r.getResult()).contains("Failed", "Succeeded");
+        assertThat(Fixtures.jobs(client, ns).stream().filter(j -> j.getStatus().getFailed() != null)).hasSizeLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void downgradeWaitsForAllowDowngradeThenRollsBack() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+
+        edit(ns, "webmacs", m -> m.getSpec().setTargetRevision("003_fk_ondelete"));
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isStalled(Conditions.DOWNGRADE_NOT_ALLOWED)
+                .hasRevision("005_oidc_sso"));
+        assertThat(Fixtures.jobs(client, ns)).hasSize(1);
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+
+        edit(ns, "webmacs", m -> m.getSpec().setAllowDowngrade(true));
+
+        DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("003_fk_ondelete"));
+        assertThat(ready.getStatus().getLastRun().getCommand()).isEqualTo("downgrade 003_fk_ondelete");
+        assertThat(ready.getStatus().getLastRun().getRolledBack()).containsExactly("005_oidc_sso", "004_rbac_api_tokens");
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("down-to-003"));
+    }
+
+    @Test
+    void missingSecretStallsWithTheKubeletsMessage() {
+        String ns = Fixtures.newNamespace(client);
+
+        client.resource(Fixtures.migration(ns, "webmacs", "no-such-secret", "head")).create();
+
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isStalled(Conditions.SECRET_NOT_FOUND)
+                .hasMessageContaining("no-such-secret"));
+    }
+
+    @Test
+    void aJobAlreadyInFlightIsNeverDuplicated() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        executor.hold(ns);
+        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
+        await().atMost(Duration.ofSeconds(30)).until(() -> Fixtures.jobs(client, ns).size() == 1);
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.MIGRATING));
+
+        // Every event a restarted operator would replay: its Job, and the resource itself, seen again.
+        Job job = Fixtures.jobs(client, ns).get(0);
+        job.getMetadata().getAnnotations().put("touched", "1");
+        client.resource(job).update();
+        edit(ns, "webmacs", m -> m.getMetadata().getLabels().put("touched", "1"));
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(Fixtures.jobs(client, ns)).hasSize(1);
+
+        executor.release(ns);
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        assertThat(Fixtures.jobs(client, ns)).hasSize(1);
+    }
+
+    @Test
+    void nothingIsWrittenToStatusWhenNothingChanged() {
+        String ns = Fixtures.newNamespace(client);
+        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
+        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
+        DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady());
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        ready = client.resources(DatabaseMigration.class).inNamespace(ns).withName("webmacs").get();
+
+        // A secondary event makes the operator look again; it observes nothing new.
+        Job job = Fixtures.jobs(client, ns).get(0);
+        job.getMetadata().getLabels().put("touched", "1");
+        client.resource(job).update();
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> true);
+
+        DatabaseMigration after = client.resources(DatabaseMigration.class).inNamespace(ns).withName("webmacs").get();
+        assertThat(after.getMetadata().getResourceVersion()).isEqualTo(ready.getMetadata().getResourceVersion());
+        assertThat(after.getStatus()).isEqualTo(ready.getStatus());
+    }
+
+    private void edit(String ns, String name, java.util.function.Consumer<DatabaseMigration> change) {
+        client.resources(DatabaseMigration.class).inNamespace(ns).withName(name).edit(m -> {
+            change.accept(m);
+            return m;
+        });
+    }
+
     private DatabaseMigration awaitMigration(String ns, String name, java.util.function.Consumer<DatabaseMigration> assertion) {
         DatabaseMigration[] last = new DatabaseMigration[1];
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
