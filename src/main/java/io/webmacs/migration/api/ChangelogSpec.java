@@ -1,5 +1,6 @@
 package io.webmacs.migration.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -10,11 +11,11 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
  */
 public class ChangelogSpec {
 
-    /** The ConfigMap that holds the changelog files. */
+    @JsonPropertyDescription("The ConfigMap that holds the changelog files.")
     @Required
     private LocalObjectReference configMapRef;
 
-    /** The key of the root changelog file. Default: the ConfigMap's only key. */
+    @JsonPropertyDescription("The key of the root changelog file. Default: the ConfigMap's only key.")
     @Pattern("^[-._a-zA-Z0-9]+$")
     private String file;
 

@@ -1,5 +1,6 @@
 package io.webmacs.migration.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -7,23 +8,23 @@ import io.fabric8.generator.annotation.Required;
 /** What the database should be at, and how to reach it. */
 public class DatabaseMigrationSpec {
 
-    /** The PostgreSQL database to migrate. */
+    @JsonPropertyDescription("The PostgreSQL database to migrate.")
     @Required
     private DatabaseSpec database;
 
-    /** The revision to reach: a revision tag such as 005_oidc_sso, or head for the newest. */
+    @JsonPropertyDescription("The revision to reach: a revision tag such as 005_oidc_sso, or head for the newest.")
     @Default("head")
     @Pattern("^[A-Za-z0-9_.-]{1,63}$")
     private String targetRevision = "head";
 
-    /** Must be true before a target below the database's current revision rolls the schema back (data may be lost). */
+    @JsonPropertyDescription("Must be true before a target below the database's current revision rolls the schema back (data may be lost).")
     @Default("false")
     private boolean allowDowngrade;
 
-    /** A changelog of your own, from a ConfigMap. Default: the built-in WebMACS changelog. */
+    @JsonPropertyDescription("A changelog of your own, from a ConfigMap. Default: the built-in WebMACS changelog.")
     private ChangelogSpec changelog;
 
-    /** How the migration Job runs. */
+    @JsonPropertyDescription("How the migration Job runs.")
     private RunnerSpec runner;
 
     public DatabaseSpec getDatabase() {

@@ -1,6 +1,7 @@
 package io.webmacs.migration.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,22 +11,22 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DatabaseMigrationStatus {
 
-    /** The generation of the spec this status describes. */
+    @JsonPropertyDescription("The generation of the spec this status describes.")
     private Long observedGeneration;
 
-    /** The revision the database is at, as the last run reported it. */
+    @JsonPropertyDescription("The revision the database is at, as the last run reported it.")
     private String revision;
 
-    /** The revision the spec asks for, resolved (head becomes the newest revision of the changelog). */
+    @JsonPropertyDescription("The revision the spec asks for, resolved (head becomes the newest revision of the changelog).")
     private String targetRevision;
 
-    /** Ready, Reconciling and Stalled, in the kstatus convention. */
+    @JsonPropertyDescription("Ready, Reconciling and Stalled, in the kstatus convention.")
     private List<Condition> conditions = new ArrayList<>();
 
-    /** The latest migration run. */
+    @JsonPropertyDescription("The latest migration run.")
     private MigrationRun lastRun;
 
-    /** Finished runs, newest first, at most ten. */
+    @JsonPropertyDescription("Finished runs, newest first, at most ten.")
     private List<MigrationRun> history = new ArrayList<>();
 
     public Long getObservedGeneration() {

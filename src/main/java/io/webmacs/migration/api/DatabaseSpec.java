@@ -1,5 +1,6 @@
 package io.webmacs.migration.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
@@ -11,19 +12,16 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "url must not contain a password: put it in a Secret and use urlFrom or passwordFrom")
 public class DatabaseSpec {
 
-    /**
-     * A JDBC URL (jdbc:postgresql://HOST:PORT/DB) or a SQLAlchemy URL as WebMACS writes DATABASE_URL
-     * (postgresql+asyncpg://USER@HOST:PORT/DB), without a password.
-     */
+    @JsonPropertyDescription("A JDBC URL (jdbc:postgresql://HOST:PORT/DB) or a SQLAlchemy URL as WebMACS writes DATABASE_URL (postgresql+asyncpg://USER@HOST:PORT/DB), without a password.")
     private String url;
 
-    /** The URL from a Secret key, e.g. the Secret that holds WebMACS's own DATABASE_URL (which may contain the password). */
+    @JsonPropertyDescription("The URL from a Secret key, e.g. the Secret that holds WebMACS's own DATABASE_URL (which may contain the password).")
     private SecretValueSource urlFrom;
 
-    /** The username from a Secret key. Default: the URL's. */
+    @JsonPropertyDescription("The username from a Secret key. Default: the URL's.")
     private SecretValueSource usernameFrom;
 
-    /** The password from a Secret key. Default: the URL's. */
+    @JsonPropertyDescription("The password from a Secret key. Default: the URL's.")
     private SecretValueSource passwordFrom;
 
     public String getUrl() {

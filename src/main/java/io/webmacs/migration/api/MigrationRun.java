@@ -1,6 +1,7 @@
 package io.webmacs.migration.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
 import java.util.Objects;
 
@@ -8,40 +9,40 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MigrationRun {
 
-    /** The Job that ran (or runs) the migration; kept after a failure for its logs. */
+    @JsonPropertyDescription("The Job that ran (or runs) the migration; kept after a failure for its logs.")
     private String job;
 
-    /** The digest of everything that makes a run (spec, changelog content, runner image); one run per digest. */
+    @JsonPropertyDescription("The digest of everything that makes a run (spec, changelog content, runner image); one run per digest.")
     private String fingerprint;
 
-    /** Which attempt at this fingerprint the Job is, from 1. */
+    @JsonPropertyDescription("Which attempt at this fingerprint the Job is, from 1.")
     private Integer attempt;
 
-    /** upgrade or downgrade, and the target revision. */
+    @JsonPropertyDescription("upgrade or downgrade, and the target revision.")
     private String command;
 
-    /** Running, Succeeded or Failed. */
+    @JsonPropertyDescription("Running, Succeeded or Failed.")
     private String result;
 
-    /** Revisions this run applied. */
+    @JsonPropertyDescription("Revisions this run applied.")
     private List<String> applied;
 
-    /** Revisions this run rolled back. */
+    @JsonPropertyDescription("Revisions this run rolled back.")
     private List<String> rolledBack;
 
-    /** How long the migration took, as the runner measured it. */
+    @JsonPropertyDescription("How long the migration took, as the runner measured it.")
     private Long durationMs;
 
-    /** When the Job finished (RFC 3339). */
+    @JsonPropertyDescription("When the Job finished (RFC 3339).")
     private String finishedAt;
 
-    /** The runner's error code, e.g. ChangesetFailed, DatabaseUnreachable. */
+    @JsonPropertyDescription("The runner's error code, e.g. ChangesetFailed, DatabaseUnreachable.")
     private String errorCode;
 
-    /** The changeset that failed (file::id::author). */
+    @JsonPropertyDescription("The changeset that failed (file::id::author).")
     private String failedChangeset;
 
-    /** What went wrong, in one line. */
+    @JsonPropertyDescription("What went wrong, in one line.")
     private String message;
 
     public String getJob() {

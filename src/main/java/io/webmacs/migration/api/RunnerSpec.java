@@ -1,5 +1,6 @@
 package io.webmacs.migration.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -10,30 +11,30 @@ import java.util.Map;
 /** How the migration Job runs. Every field has an operator-wide default. */
 public class RunnerSpec {
 
-    /** The image that runs webmacs-migrate. Default: the operator's own image. */
+    @JsonPropertyDescription("The image that runs webmacs-migrate. Default: the operator's own image.")
     private String image;
 
-    /** CPU and memory for the migration container. */
+    @JsonPropertyDescription("CPU and memory for the migration container.")
     private ResourceRequirements resources;
 
-    /** The service account the migration pod runs as. Default: the namespace's default account. */
+    @JsonPropertyDescription("The service account the migration pod runs as. Default: the namespace's default account.")
     private String serviceAccountName;
 
-    /** How long one migration run may take before it is stopped and counted as failed. */
+    @JsonPropertyDescription("How long one migration run may take before it is stopped and counted as failed.")
     @Min(1)
     private Long activeDeadlineSeconds;
 
-    /** How many times a run that failed for a passing reason (database unreachable, lock busy) is retried. */
+    @JsonPropertyDescription("How many times a run that failed for a passing reason (database unreachable, lock busy) is retried.")
     @Min(0)
     private Integer retryLimit;
 
-    /** Node labels the migration pod must run on. */
+    @JsonPropertyDescription("Node labels the migration pod must run on.")
     private Map<String, String> nodeSelector;
 
-    /** Tolerations of the migration pod. */
+    @JsonPropertyDescription("Tolerations of the migration pod.")
     private List<Toleration> tolerations;
 
-    /** Affinity of the migration pod. */
+    @JsonPropertyDescription("Affinity of the migration pod.")
     private Affinity affinity;
 
     public String getImage() {

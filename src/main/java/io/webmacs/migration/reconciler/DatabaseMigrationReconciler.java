@@ -33,6 +33,7 @@ import java.util.stream.Collectors;
 @RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "list", "watch"})
 @RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
 @RBACRule(apiGroups = "batch", resources = "jobs", verbs = {"delete", "patch"})
+@RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {"get", "create", "update"})
 public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration> {
 
     static final String CONFIG_MAP_INDEX = "changelogConfigMap";

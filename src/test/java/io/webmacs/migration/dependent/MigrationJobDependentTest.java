@@ -1,0 +1,99 @@
+package io.webmacs.migration.dependent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.webmacs.migration.api.ChangelogSpec;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DatabaseMigrationSpec;
+import io.webmacs.migration.api.DatabaseSpec;
+import io.webmacs.migration.api.SecretValueSource;
+import io.webmacs.migration.reconciler.OperatorSettings;
+import io.webmacs.migration.reconciler.RunDecider.JobRequest;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MigrationJobDependentTest {
+
+    private static final OperatorSettings.Runner DEFAULTS = new OperatorSettings.Runner() {
+        public String image() { return "registry.example/webmacs-migration-operator:1.0"; }
+        public List<String> command() { return List.of("java", "-jar", "/deployments/webmacs-migrate.jar"); }
+        public long activeDeadlineSeconds() { return 600; }
+        public int retryLimit() { return 5; }
+        public Duration retryBackoff() { return Duration.ofSeconds(10); }
+        public Duration maxRetryBackoff() { return Duration.ofMinutes(10); }
+        public Duration successfulJobTtl() { return Duration.ofHours(1); }
+    };
+
+    @Test
+    void jobFollowsTheContractAndMeetsTheRestrictedPodSecurityStandard() {
+        Job job = MigrationJobDependent.job(migration(), new JobRequest("0123456789", 2, "upgrade", "005_oidc_sso", "main.xml"), DEFAULTS);
+
+        assertThat(job.getMetadata().getName()).isEqualTo("webmacs-0123456789-2");
+        assertThat(job.getSpec().getBackoffLimit()).isZero();
+        assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(600);
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        Container migrate = pod.getContainers().get(0);
+        assertThat(migrate.getName()).isEqualTo("migrate");
+        assertThat(migrate.getImage()).isEqualTo(DEFAULTS.image());
+        assertThat(migrate.getCommand()).isEqualTo(DEFAULTS.command());
+        assertThat(migrate.getArgs()).containsExactly("upgrade", "005_oidc_sso", "--result-file", "/dev/termination-log",
+                "--changelog", "/changelog/main.xml");
+        assertThat(migrate.getTerminationMessagePath()).isEqualTo("/dev/termination-log");
+        assertThat(migrate.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(migrate.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(migrate.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(migrate.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(migrate.getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getMountPath()).isEqualTo("/changelog");
+            assertThat(m.getReadOnly()).isTrue();
+        });
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getConfigMap() != null).singleElement()
+                .satisfies(v -> assertThat(v.getConfigMap().getName()).isEqualTo("app-changelog"));
+    }
+
+    @Test
+    void credentialsComeOnlyFromSecretsAsEnvironmentVariables() {
+        Job job = MigrationJobDependent.job(migration(), new JobRequest("0123456789", 1, "upgrade", "head", "main.xml"), DEFAULTS);
+
+        Container migrate = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(migrate.getEnv()).extracting(e -> e.getName()).containsExactly("DATABASE_URL", "DATABASE_PASSWORD");
+        assertThat(migrate.getEnv()).allSatisfy(e -> {
+            assertThat(e.getValue()).isNull();
+            assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("webmacs-db");
+        });
+        assertThat(String.join(" ", migrate.getArgs())).doesNotContain("DATABASE", "password", "://");
+    }
+
+    @Test
+    void longNamesAreCutSoTheJobNameStaysAValidLabelValue() {
+        String name = MigrationJobDependent.jobName("a".repeat(60), "0123456789", 12);
+
+        assertThat(name).hasSizeLessThanOrEqualTo(63).endsWith("-0123456789-12");
+    }
+
+    private static DatabaseMigration migration() {
+        DatabaseSpec database = new DatabaseSpec();
+        database.setUrlFrom(new SecretValueSource(new SecretKeySelector("DATABASE_URL", "webmacs-db", false)));
+        database.setPasswordFrom(new SecretValueSource(new SecretKeySelector("password", "webmacs-db", false)));
+        ChangelogSpec changelog = new ChangelogSpec();
+        changelog.setConfigMapRef(new LocalObjectReference("app-changelog"));
+        DatabaseMigrationSpec spec = new DatabaseMigrationSpec();
+        spec.setDatabase(database);
+        spec.setChangelog(changelog);
+        DatabaseMigration migration = new DatabaseMigration();
+        migration.getMetadata().setName("webmacs");
+        migration.getMetadata().setNamespace("lab");
+        migration.setSpec(spec);
+        return migration;
+    }
+}

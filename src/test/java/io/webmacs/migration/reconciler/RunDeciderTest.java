@@ -1,0 +1,148 @@
+package io.webmacs.migration.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.webmacs.migration.api.Conditions;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.runner.Changelog;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The decision logic alone: status and Job creation from observed Jobs and pods, with a fixed clock. */
+class RunDeciderTest {
+
+    private static final ChangelogLoader.Loaded BUILT_IN = new ChangelogLoader.Loaded(Changelog.load(null), Map.of(), null, null);
+    private static final RunDecider.RetryPolicy RETRY = new RunDecider.RetryPolicy(2, Duration.ofSeconds(10), Duration.ofSeconds(15));
+    private static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
+    private static final String FP = "abcdef0123";
+
+    @Test
+    void retryBackoffDoublesWithBoundedJitterAndIsCapped() {
+        Duration first = RETRY.after(1, FP);
+        Duration second = RETRY.after(2, FP);
+
+        assertThat(first).isBetween(Duration.ofSeconds(10), Duration.ofSeconds(12));
+        assertThat(second).isBetween(Duration.ofSeconds(15), Duration.ofSeconds(18));
+        assertThat(RETRY.after(1, FP)).as("the same run always waits the same").isEqualTo(first);
+    }
+
+    @Test
+    void firstLookCreatesAttemptOne() {
+        RunDecider.Decision decision = decide(migration("head", null), List.of(), NOW);
+
+        assertThat(decision.createJob()).isEqualTo(new RunDecider.JobRequest(FP, 1, "upgrade", "005_oidc_sso", null));
+        assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.MIGRATING);
+    }
+
+    @Test
+    void unreachableDatabaseIsRetriedAfterTheBackoffAndThenGivenUpOn() {
+        ObservedRun failed = run(1, 3, """
+                {"command":"upgrade","revision":null,"error":{"code":"DatabaseUnreachable","message":"Cannot reach PostgreSQL"}}""");
+        Instant due = NOW.plus(RETRY.after(1, FP));
+
+        RunDecider.Decision waiting = decide(migration("head", null), List.of(failed), NOW.plusSeconds(1));
+        RunDecider.Decision retrying = decide(migration("head", null), List.of(failed), due.plusSeconds(1));
+        RunDecider.Decision exhausted = decide(migration("head", null), List.of(run(3, 3, failed.job())), NOW);
+
+        assertThat(waiting.createJob()).isNull();
+        assertThat(waiting.requeueAfter()).isPositive().isLessThanOrEqualTo(RETRY.after(1, FP));
+        assertThat(reason(waiting.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.RETRYING);
+        assertThat(retrying.createJob().attempt()).isEqualTo(2);
+        assertThat(reason(exhausted.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.RETRIES_EXHAUSTED);
+    }
+
+    @Test
+    void failedChangesetStallsAtOnceKeepingWhatWasApplied() {
+        ObservedRun failed = run(1, 1, """
+                {"command":"upgrade","revision":"003_fk_ondelete","applied":["003_fk_ondelete"],
+                 "error":{"code":"ChangesetFailed","message":"boom","changeset":"db/webmacs/004_rbac_api_tokens.xml::x::webmacs"}}""");
+
+        RunDecider.Decision decision = decide(migration("head", null), List.of(failed), NOW);
+
+        assertThat(decision.createJob()).isNull();
+        assertThat(decision.requeueAfter()).isNull();
+        assertThat(reason(decision.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.CHANGESET_FAILED);
+        assertThat(decision.status().getRevision()).isEqualTo("003_fk_ondelete");
+        assertThat(decision.status().getLastRun().getFailedChangeset()).endsWith("::x::webmacs");
+    }
+
+    @Test
+    void lowerTargetNeedsAllowDowngrade() {
+        DatabaseMigration refused = migration("003_fk_ondelete", "005_oidc_sso");
+        DatabaseMigration allowed = migration("003_fk_ondelete", "005_oidc_sso");
+        allowed.getSpec().setAllowDowngrade(true);
+
+        RunDecider.Decision no = decide(refused, List.of(), NOW);
+        RunDecider.Decision yes = decide(allowed, List.of(), NOW);
+
+        assertThat(no.createJob()).isNull();
+        assertThat(reason(no.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DOWNGRADE_NOT_ALLOWED);
+        assertThat(yes.createJob().command()).isEqualTo("downgrade");
+    }
+
+    @Test
+    void decidingAgainOnTheSameObservationGivesTheSameStatus() {
+        ObservedRun succeeded = run(1, 0, """
+                {"command":"upgrade","revision":"005_oidc_sso","applied":["005_oidc_sso"],"durationMs":5}""");
+        DatabaseMigration migration = migration("head", null);
+        DatabaseMigrationStatus first = decide(migration, List.of(succeeded), NOW).status();
+        migration.setStatus(first);
+
+        DatabaseMigrationStatus later = decide(migration, List.of(succeeded), NOW.plus(Duration.ofHours(1))).status();
+
+        assertThat(later).isEqualTo(first);
+        assertThat(reason(later, Conditions.READY)).isEqualTo("True/" + Conditions.UP_TO_DATE);
+    }
+
+    private static RunDecider.Decision decide(DatabaseMigration migration, List<ObservedRun> runs, Instant now) {
+        return RunDecider.decide(migration, BUILT_IN, FP, runs, RETRY, now);
+    }
+
+    private static String reason(DatabaseMigrationStatus status, String type) {
+        return status.getConditions().stream().filter(c -> type.equals(c.getType()))
+                .map(c -> c.getStatus() + "/" + c.getReason()).findFirst().orElseThrow();
+    }
+
+    private static DatabaseMigration migration(String target, String revision) {
+        DatabaseMigration migration = Fixtures.migration("lab", "webmacs", "webmacs-db", target);
+        migration.getMetadata().setGeneration(1L);
+        if (revision != null) {
+            DatabaseMigrationStatus status = new DatabaseMigrationStatus();
+            status.setRevision(revision);
+            migration.setStatus(status);
+        }
+        return migration;
+    }
+
+    private static ObservedRun run(int attempt, int exitCode, String result) {
+        Job job = new JobBuilder().withNewMetadata().withName("webmacs-" + FP + "-" + attempt)
+                .withLabels(Map.of(Labels.FINGERPRINT, FP, Labels.ATTEMPT, Integer.toString(attempt))).endMetadata()
+                .withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("migrate")
+                .withArgs("upgrade", "005_oidc_sso").endContainer().endSpec().endTemplate().endSpec()
+                .withNewStatus().withCompletionTime(exitCode == 0 ? NOW.toString() : null)
+                .withSucceeded(exitCode == 0 ? 1 : null).withFailed(exitCode == 0 ? null : 1)
+                .withConditions(new JobConditionBuilder().withType(exitCode == 0 ? "Complete" : "Failed").withStatus("True")
+                        .withLastTransitionTime(NOW.toString()).build())
+                .endStatus().build();
+        Pod pod = new PodBuilder().withNewStatus().addNewContainerStatus().withName("migrate").withNewState().withNewTerminated()
+                .withExitCode(exitCode).withMessage(result).endTerminated().endState().endContainerStatus().endStatus().build();
+        return ObservedRun.of(job, pod);
+    }
+
+    private static ObservedRun run(int attempt, int exitCode, Job like) {
+        Pod pod = new PodBuilder().withNewStatus().addNewContainerStatus().withName("migrate").withNewState().withNewTerminated()
+                .withExitCode(exitCode).endTerminated().endState().endContainerStatus().endStatus().build();
+        Job job = new JobBuilder(like).editMetadata().withName("webmacs-" + FP + "-" + attempt)
+                .addToLabels(Labels.ATTEMPT, Integer.toString(attempt)).endMetadata().build();
+        return ObservedRun.of(job, pod);
+    }
+}
