@@ -17,7 +17,6 @@ import io.webmacs.migration.runner.TestDatabase;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,24 +28,14 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true)
 class DatabaseMigrationReconcileTest {
 
-    private static JobExecutor executor;
-
     @Inject
     KubernetesClient client;
 
+    private JobExecutor executor;
+
     @BeforeEach
     void startExecutor() {
-        if (executor == null) {
-            Fixtures.installCrd(client);
-            executor = new JobExecutor(client);
-            executor.start();
-        }
-    }
-
-    @AfterAll
-    static void stopExecutor() {
-        executor.close();
-        executor = null;
+        executor = JobExecutor.running(client);
     }
 
     @Test

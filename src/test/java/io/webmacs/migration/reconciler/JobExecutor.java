@@ -42,7 +42,7 @@ import java.util.concurrent.Executors;
  * with the container's args for real (against the embedded PostgreSQL), and writes the pod's terminated state with
  * the termination message and the Job's status.
  */
-final class JobExecutor implements AutoCloseable {
+final class JobExecutor {
 
     private static final String TERMINATION_LOG = "/dev/termination-log";
 
@@ -50,16 +50,40 @@ final class JobExecutor implements AutoCloseable {
     private final ExecutorService workers = Executors.newFixedThreadPool(4);
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final Map<String, Instant> created = new ConcurrentHashMap<>();
+    private final Map<String, Instant> finished = new ConcurrentHashMap<>();
     private SharedIndexInformer<Job> informer;
+    private static JobExecutor running;
 
-    JobExecutor(KubernetesClient client) {
+    private JobExecutor(KubernetesClient client) {
         this.client = client;
     }
 
-    void start() {
+    /** The one executor of this test JVM; the operator under test lives as long as the JVM. */
+    static synchronized JobExecutor running(KubernetesClient client) {
+        if (running == null) {
+            Fixtures.installCrd(client);
+            running = new JobExecutor(client);
+            running.start();
+        }
+        return running;
+    }
+
+    /** When the Job {@code namespace/name} was first seen, as a Job controller would see it. */
+    Instant createdAt(String namespace, String name) {
+        return created.get(namespace + "/" + name);
+    }
+
+    /** When the Job's final status was written. */
+    Instant finishedAt(String namespace, String name) {
+        return finished.get(namespace + "/" + name);
+    }
+
+    private void start() {
         informer = client.batch().v1().jobs().inAnyNamespace().inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Job job) {
+                created.putIfAbsent(key(job), Instant.now());
                 if (seen.add(key(job)) && !held.contains(job.getMetadata().getNamespace())) {
                     workers.submit(() -> execute(job));
                 }
@@ -222,17 +246,11 @@ final class JobExecutor implements AutoCloseable {
         }
         currentJob.setStatus(status.build());
         client.batch().v1().jobs().resource(currentJob).updateStatus();
+        finished.put(key(job), Instant.now());
     }
 
     private static String key(Job job) {
         return job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
     }
 
-    @Override
-    public void close() {
-        if (informer != null) {
-            informer.close();
-        }
-        workers.shutdownNow();
-    }
 }
