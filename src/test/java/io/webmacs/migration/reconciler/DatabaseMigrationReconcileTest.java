@@ -14,7 +14,12 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.runner.Catalog;
 import io.webmacs.migration.runner.EmbeddedPostgresServer;
 import io.webmacs.migration.runner.TestDatabase;
+import io.quarkus.test.common.http.TestHTTPResource;
 import jakarta.inject.Inject;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,6 +35,12 @@ class DatabaseMigrationReconcileTest {
 
     @Inject
     KubernetesClient client;
+
+    @TestHTTPResource("/q/metrics")
+    URL metricsUrl;
+
+    @TestHTTPResource("/q/health/ready")
+    URL healthUrl;
 
     private JobExecutor executor;
 
@@ -59,6 +70,40 @@ class DatabaseMigrationReconcileTest {
             assertThat(env.getName()).isEqualTo("DATABASE_URL");
             assertThat(env.getValueFrom().getSecretKeyRef().getName()).isEqualTo("webmacs-db");
         });
+    }
+
+    @Test
+    void runsShowAsEventsMetricsAndHealth() throws Exception {
+        String ns = Fixtures.newNamespace(client);
+        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
+
+        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady());
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(client.v1().events().inNamespace(ns).list().getItems())
+                .extracting(e -> e.getReason()).contains("RunStarted", "Migrated"));
+        assertThat(client.v1().events().inNamespace(ns).list().getItems()).filteredOn(e -> "Migrated".equals(e.getReason()))
+                .singleElement().satisfies(e -> assertThat(e.getMessage()).contains("005_oidc_sso"));
+        String metrics = get(metricsUrl);
+        assertThat(metrics).contains("webmacs_migration_runs_total{namespace=\"" + ns + "\",result=\"Succeeded\"} 1.0")
+                .contains("webmacs_migration_run_duration_seconds_count{namespace=\"" + ns + "\"")
+                .contains("webmacs_migration_pending_changesets{name=\"webmacs\",namespace=\"" + ns + "\"} 0.0");
+        assertThat(get(healthUrl)).contains("\"status\": \"UP\"");
+    }
+
+    @Test
+    void deletingTheResourceLeavesTheDatabaseAlone() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady());
+
+        client.resources(DatabaseMigration.class).inNamespace(ns).withName("webmacs").delete();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.resources(DatabaseMigration.class).inNamespace(ns).withName("webmacs").get() == null);
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+        assertThat(Fixtures.jobs(client, ns)).hasSize(1);
     }
 
     @Test
@@ -208,6 +253,10 @@ class DatabaseMigrationReconcileTest {
         DatabaseMigration after = client.resources(DatabaseMigration.class).inNamespace(ns).withName("webmacs").get();
         assertThat(after.getMetadata().getResourceVersion()).isEqualTo(ready.getMetadata().getResourceVersion());
         assertThat(after.getStatus()).isEqualTo(ready.getStatus());
+    }
+
+    private static String get(URL url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(url.toURI()).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private void edit(String ns, String name, java.util.function.Consumer<DatabaseMigration> change) {
