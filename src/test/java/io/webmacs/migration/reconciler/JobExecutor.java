@@ -46,7 +46,19 @@ final class JobExecutor {
 
     private static final String TERMINATION_LOG = "/dev/termination-log";
 
+    /** Runs webmacs-migrate with a container's args and environment; returns its exit code. */
+    interface Cli {
+        int run(List<String> args, Map<String, String> env) throws IOException, InterruptedException;
+    }
+
+    /** webmacs-migrate in this JVM, through its main entry point. */
+    static final Cli IN_PROCESS = (args, env) -> {
+        PrintStream discard = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        return WebmacsMigrate.run(args.toArray(String[]::new), env, discard, discard);
+    };
+
     private final KubernetesClient client;
+    private final Cli cli;
     private final ExecutorService workers = Executors.newFixedThreadPool(4);
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
@@ -55,16 +67,23 @@ final class JobExecutor {
     private SharedIndexInformer<Job> informer;
     private static JobExecutor running;
 
-    private JobExecutor(KubernetesClient client) {
+    private JobExecutor(KubernetesClient client, Cli cli) {
         this.client = client;
+        this.cli = cli;
+    }
+
+    /** An executor for the Jobs of the API server {@code client} talks to. */
+    static JobExecutor start(KubernetesClient client, Cli cli) {
+        JobExecutor executor = new JobExecutor(client, cli);
+        executor.start();
+        return executor;
     }
 
     /** The one executor of this test JVM; the operator under test lives as long as the JVM. */
     static synchronized JobExecutor running(KubernetesClient client) {
         if (running == null) {
             Fixtures.installCrd(client);
-            running = new JobExecutor(client);
-            running.start();
+            running = start(client, IN_PROCESS);
         }
         return running;
     }
@@ -113,6 +132,11 @@ final class JobExecutor {
                 .forEach(job -> workers.submit(() -> execute(job)));
     }
 
+    void stop() {
+        informer.close();
+        workers.shutdownNow();
+    }
+
     private void execute(Job job) {
         try {
             Pod pod = client.pods().resource(pod(job)).create();
@@ -141,15 +165,15 @@ final class JobExecutor {
             }
             markStarted(job);
             Instant started = Instant.now();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            int exitCode = WebmacsMigrate.run(args.toArray(String[]::new), env,
-                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8));
+            int exitCode = cli.run(args, env);
             String message = Files.exists(terminationLog) ? Files.readString(terminationLog) : "";
             finish(job, pod, exitCode, message, started);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            e.printStackTrace();
+            System.err.println("Job executor failed on " + key(job) + ": " + e); // the executor's pool would swallow it
             throw e;
         }
     }
