@@ -1,6 +1,7 @@
 package io.webmacs.migration.reconciler;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -15,7 +16,9 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.dependent.MigrationJobDependent;
+import io.webmacs.migration.runner.Changelog;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
@@ -104,8 +107,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         runs.stream().filter(r -> r.state() == ObservedRun.State.FAILED)
                 .sorted(Comparator.comparing((ObservedRun r) -> r.job().getMetadata().getCreationTimestamp()).reversed())
                 .skip(1)
-                .forEach(r -> context.getClient().resource(r.job()).withPropagationPolicy(
-                        io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete());
+                .forEach(r -> context.getClient().resource(r.job()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
     }
 
     /** A successful Job expires after the configured time; until then its pod's logs stay readable. */
@@ -119,8 +121,8 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
                         }));
     }
 
-    private static int pendingChangesets(ChangelogLoader.Loaded changelog, io.webmacs.migration.api.DatabaseMigrationStatus status) {
-        var revisions = changelog.changelog();
+    private static int pendingChangesets(ChangelogLoader.Loaded changelog, DatabaseMigrationStatus status) {
+        Changelog revisions = changelog.changelog();
         int from = status.getRevision() == null ? 0 : revisions.position(status.getRevision());
         int to = revisions.position(status.getTargetRevision());
         return to > from ? revisions.changeSetsBetween(from, to).size() : 0;
