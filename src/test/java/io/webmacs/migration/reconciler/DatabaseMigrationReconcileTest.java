@@ -52,8 +52,7 @@ class DatabaseMigrationReconcileTest {
     @Test
     void emptyDatabaseBecomesReadyAtHeadThroughOneJob() {
         String ns = Fixtures.newNamespace(client);
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        TestDatabase db = databaseSecretIn(ns);
 
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
 
@@ -75,7 +74,7 @@ class DatabaseMigrationReconcileTest {
     @Test
     void runsShowAsEventsMetricsAndHealth() throws Exception {
         String ns = Fixtures.newNamespace(client);
-        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
+        databaseSecretIn(ns);
 
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
         awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady());
@@ -94,8 +93,7 @@ class DatabaseMigrationReconcileTest {
     @Test
     void deletingTheResourceLeavesTheDatabaseAlone() {
         String ns = Fixtures.newNamespace(client);
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        TestDatabase db = databaseSecretIn(ns);
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
         awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady());
 
@@ -109,7 +107,7 @@ class DatabaseMigrationReconcileTest {
     @Test
     void unknownRevisionStallsWithoutAJob() {
         String ns = Fixtures.newNamespace(client);
-        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
+        databaseSecretIn(ns);
 
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "009_future")).create();
 
@@ -121,8 +119,7 @@ class DatabaseMigrationReconcileTest {
     @Test
     void targetAnEarlierRevisionThenHead() {
         String ns = Fixtures.newNamespace(client);
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        TestDatabase db = databaseSecretIn(ns);
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete")).create();
         awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("003_fk_ondelete"));
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("003"));
@@ -183,8 +180,7 @@ class DatabaseMigrationReconcileTest {
     @Test
     void downgradeWaitsForAllowDowngradeThenRollsBack() {
         String ns = Fixtures.newNamespace(client);
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        TestDatabase db = databaseSecretIn(ns);
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
         awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
 
@@ -215,8 +211,7 @@ class DatabaseMigrationReconcileTest {
     @Test
     void aJobAlreadyInFlightIsNeverDuplicated() {
         String ns = Fixtures.newNamespace(client);
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        TestDatabase db = databaseSecretIn(ns);
         executor.hold(ns);
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
         await().atMost(Duration.ofSeconds(30)).until(() -> Fixtures.jobs(client, ns).size() == 1);
@@ -238,7 +233,7 @@ class DatabaseMigrationReconcileTest {
     @Test
     void nothingIsWrittenToStatusWhenNothingChanged() {
         String ns = Fixtures.newNamespace(client);
-        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
+        databaseSecretIn(ns);
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
         DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady());
         await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
@@ -253,6 +248,13 @@ class DatabaseMigrationReconcileTest {
         DatabaseMigration after = client.resources(DatabaseMigration.class).inNamespace(ns).withName("webmacs").get();
         assertThat(after.getMetadata().getResourceVersion()).isEqualTo(ready.getMetadata().getResourceVersion());
         assertThat(after.getStatus()).isEqualTo(ready.getStatus());
+    }
+
+    /** A new empty database, and the Secret webmacs-db in {@code ns} with its WebMACS DATABASE_URL. */
+    private TestDatabase databaseSecretIn(String ns) {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        return db;
     }
 
     private static String get(URL url) throws Exception {

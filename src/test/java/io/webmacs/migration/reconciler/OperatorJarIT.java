@@ -30,8 +30,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packaged operator ({@code java -jar target/quarkus-app/quarkus-run.jar}, prod profile, leader election on)
- * against an API server it finds through a kubeconfig: the fabric8 mock server, as nothing better runs here. The
- * Job it creates is run through the packaged {@code target/webmacs-migrate.jar}, in its own JVM.
+ * against an API server it finds through a kubeconfig: the fabric8 mock server, as nothing better runs here. It is
+ * killed mid-run and started again; the Job it created is run through the packaged {@code target/webmacs-migrate.jar},
+ * in its own JVM.
  */
 class OperatorJarIT {
 
@@ -55,7 +56,7 @@ class OperatorJarIT {
     }
 
     @Test
-    void packagedOperatorMigratesThroughOneJobThenStaysQuiet() throws Exception {
+    void packagedOperatorSurvivesARestartMidRunMigratesThroughOneJobThenStaysQuiet() throws Exception {
         Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
         apiServer = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
                 new KubernetesMixedDispatcher(expectations), false);
@@ -71,13 +72,19 @@ class OperatorJarIT {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Fixtures.databaseSecret(client, "default", "webmacs-db", db);
         client.resource(Fixtures.migration("default", "webmacs", "webmacs-db", "head")).create();
-        executor = JobExecutor.start(client, OperatorJarIT::runPackagedCli);
+        Path kubeconfig = kubeconfig(client.getMasterUrl().toString());
 
-        ProcessBuilder start = new ProcessBuilder(JAVA.toString(), "-jar", "target/quarkus-app/quarkus-run.jar")
-                .redirectErrorStream(true).redirectOutput(new File("target/operator-jar-it.log"));
-        start.environment().put("KUBECONFIG", kubeconfig(client.getMasterUrl().toString()).toString());
-        start.environment().put("QUARKUS_HTTP_PORT", "0");
-        operator = start.start();
+        // The first operator creates the Job and dies before it finishes; the second takes over.
+        operator = startOperator(kubeconfig, "target/operator-jar-it-1.log");
+        await().atMost(Duration.ofSeconds(90)).until(() -> Fixtures.jobs(client, "default").size() == 1);
+        operator.destroyForcibly().waitFor();
+        operator = startOperator(kubeconfig, "target/operator-jar-it-2.log");
+        await().atMost(Duration.ofSeconds(90)).until(() -> Files.readString(Path.of("target/operator-jar-it-2.log"))
+                .contains("Started event processing"));
+        Thread.sleep(3000);
+        assertThat(Fixtures.jobs(client, "default")).as("the restarted operator found its Job").hasSize(1);
+
+        executor = JobExecutor.start(client, OperatorJarIT::runPackagedCli);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             DatabaseMigration m = client.resources(DatabaseMigration.class).inNamespace("default").withName("webmacs").get();
             assertThatMigration(m).isReady().hasRevision("005_oidc_sso");
@@ -92,6 +99,14 @@ class OperatorJarIT {
                 .getMetadata().getResourceVersion()).as("no status writes once Ready").isEqualTo(settled);
         assertThat(Fixtures.jobs(client, "default")).hasSize(1);
         assertThat(operator.isAlive()).isTrue();
+    }
+
+    private static Process startOperator(Path kubeconfig, String log) throws java.io.IOException {
+        ProcessBuilder start = new ProcessBuilder(JAVA.toString(), "-jar", "target/quarkus-app/quarkus-run.jar")
+                .redirectErrorStream(true).redirectOutput(new File(log));
+        start.environment().put("KUBECONFIG", kubeconfig.toString());
+        start.environment().put("QUARKUS_HTTP_PORT", "0");
+        return start.start();
     }
 
     /** A kubeconfig for the mock API server; its context namespace is where the leader-election Lease goes. */
