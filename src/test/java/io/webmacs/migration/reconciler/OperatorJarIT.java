@@ -25,6 +25,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +39,12 @@ import org.junit.jupiter.api.Test;
 class OperatorJarIT {
 
     private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
+    /** The mock server logs every request at INFO; held here because java.util.logging keeps loggers weakly. */
+    private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
+
+    static {
+        MOCK_SERVER_LOG.setLevel(Level.WARNING);
+    }
 
     private KubernetesMockServer apiServer;
     private Process operator;
