@@ -1,16 +1,21 @@
 package io.webmacs.migration.reconciler;
 
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
-import jakarta.inject.Singleton;
+import jakarta.enterprise.context.Dependent;
+import jakarta.enterprise.inject.Produces;
 
 /**
- * Two or more operator replicas are safe: only the holder of this Lease (in the operator's namespace) reconciles.
- * Active in the prod profile (quarkus.operator-sdk.activate-leader-election-for-profiles).
+ * Two or more operator replicas are safe: only the holder of the Lease webmacs-migration-operator (in the operator's
+ * namespace) reconciles. Active in the prod profile unless webmacs.leader-election.enabled is false.
  */
-@Singleton
-public class LeaderElection extends LeaderElectionConfiguration {
+public class LeaderElection {
 
-    public LeaderElection() {
-        super("webmacs-migration-operator");
+    static final String LEASE = "webmacs-migration-operator";
+
+    /** The operator SDK asks for this bean; none (null) means no leader election. */
+    @Produces
+    @Dependent
+    LeaderElectionConfiguration leaderElection(OperatorSettings settings) {
+        return settings.leaderElection().enabled() ? new LeaderElectionConfiguration(LEASE) : null;
     }
 }

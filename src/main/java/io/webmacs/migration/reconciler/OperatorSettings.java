@@ -11,6 +11,14 @@ public interface OperatorSettings {
 
     Runner runner();
 
+    LeaderElection leaderElection();
+
+    /** Leader election between operator replicas. */
+    interface LeaderElection {
+        @WithDefault("true")
+        boolean enabled();
+    }
+
     /** Defaults of the migration Job, each overridable per resource in spec.runner. */
     interface Runner {
         /** The image with webmacs-migrate; the operator's own image by default. */

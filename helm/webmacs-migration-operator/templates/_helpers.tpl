@@ -1,0 +1,46 @@
+{{/* The name of every object of the release: the release name, cut to 63 characters. */}}
+{{- define "wmo.fullname" -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "wmo.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "wmo.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "wmo.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{/* The namespaces that get a Role, when the operator does not watch all namespaces. */}}
+{{- define "wmo.watchedNamespaces" -}}
+{{- if eq .Values.watch.scope "release" -}}
+{{- list .Release.Namespace | toJson -}}
+{{- else -}}
+{{- .Values.watch.namespaces | toJson -}}
+{{- end -}}
+{{- end -}}
+
+{{/* What the operator does with the Kubernetes API; nothing on Secrets: the migration Jobs consume them. */}}
+{{- define "wmo.rules" -}}
+- apiGroups: ["migrations.webmacs.io"]
+  resources: ["databasemigrations", "databasemigrations/status", "databasemigrations/finalizers"]
+  verbs: ["get", "list", "watch", "patch", "update", "create", "delete"]
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["pods", "configmaps"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end -}}

@@ -1,0 +1,51 @@
+package io.webmacs.migration.api;
+
+import dev.cel.common.types.SimpleType;
+import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.parser.CelStandardMacro;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelRuntimeFactory;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The CEL rules of the committed CRD on spec.database, evaluated with cel-java the way the API server evaluates them. */
+public final class CrdRules {
+
+    private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
+            .setStandardMacros(CelStandardMacro.STANDARD_MACROS).addVar("self", SimpleType.DYN).build();
+    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+
+    private CrdRules() {
+    }
+
+    /** The messages of the rules that {@code database} (spec.database as plain maps and lists) breaks. */
+    public static List<String> databaseViolations(Map<?, ?> database) throws Exception {
+        List<String> violations = new ArrayList<>();
+        for (ValidationRule rule : databaseRules()) {
+            CelRuntime.Program program = RUNTIME.createProgram(COMPILER.compile(rule.getRule()).getAst());
+            if (!Boolean.TRUE.equals(program.eval(Map.of("self", database)))) {
+                violations.add(rule.getMessage());
+            }
+        }
+        return violations;
+    }
+
+    private static List<ValidationRule> databaseRules() {
+        try (InputStream in = new FileInputStream("crds/databasemigrations.migrations.webmacs.io-v1.yml")) {
+            CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
+            return crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema()
+                    .getProperties().get("spec").getProperties().get("database").getXKubernetesValidations();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

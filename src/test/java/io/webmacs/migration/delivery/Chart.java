@@ -1,0 +1,37 @@
+package io.webmacs.migration.delivery;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.TemplateCommand;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** The operator's Helm chart, rendered the way `helm template` renders it (helm-java: Helm's own library, no binary). */
+final class Chart {
+
+    static final Path DIRECTORY = Path.of("helm", "webmacs-migration-operator");
+    static final String RELEASE = "webmacs-migration-operator";
+    static final String NAMESPACE = "webmacs-migration-operator";
+
+    private static final KubernetesClient OFFLINE = new KubernetesClientBuilder().build();
+
+    private Chart() {
+    }
+
+    /** The manifests for {@code values} (on top of values.yaml), as text. */
+    static String render(Map<String, Object> values) {
+        TemplateCommand template = new Helm(DIRECTORY).template().withName(RELEASE).withNamespace(NAMESPACE);
+        values.forEach(template::set);
+        return template.call();
+    }
+
+    /** The manifests as fabric8 model objects. */
+    static List<HasMetadata> objects(String manifests) {
+        return OFFLINE.load(new ByteArrayInputStream(manifests.getBytes(StandardCharsets.UTF_8))).items();
+    }
+}

@@ -1,0 +1,127 @@
+package io.webmacs.migration.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The Helm chart: lints clean, renders the right objects for each watch scope, refuses bad values. */
+class ChartTest {
+
+    private static final Path OPERATOR_YAML = Path.of("deploy", "operator.yaml");
+
+    @Test
+    void lintsCleanInStrictMode() {
+        LintResult lint = new Helm(Chart.DIRECTORY).lint().strict().call();
+
+        assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+        assertThat(lint.getMessages()).noneMatch(m -> m.contains("[WARNING]") || m.contains("[ERROR]"));
+    }
+
+    @Test
+    void defaultsWatchAllNamespacesWithAClusterRole() {
+        List<HasMetadata> objects = Chart.objects(Chart.render(Map.of()));
+
+        assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder("ServiceAccount", "ClusterRole",
+                "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service", "CustomResourceDefinition");
+        Container operator = operatorContainer(objects);
+        assertThat(operator.getEnv()).noneMatch(e -> e.getName().equals("WEBMACS_NAMESPACES"));
+        assertThat(operator.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("WEBMACS_RUNNER_IMAGE");
+            assertThat(e.getValue()).isEqualTo(operator.getImage());
+        });
+        assertThat(objects).filteredOn(o -> o.getKind().equals("CustomResourceDefinition")).singleElement()
+                .satisfies(crd -> assertThat(crd.getMetadata().getAnnotations()).containsEntry("helm.sh/resource-policy", "keep"));
+    }
+
+    @Test
+    void releaseScopeUsesARoleInTheReleaseNamespaceOnly() {
+        List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("watch.scope", "release")));
+
+        assertThat(objects).extracting(HasMetadata::getKind).doesNotContain("ClusterRole", "ClusterRoleBinding");
+        assertThat(objects).filteredOn(o -> o.getKind().equals("Role")).extracting(o -> o.getMetadata().getNamespace())
+                .containsOnly(Chart.NAMESPACE);
+        assertThat(operatorContainer(objects).getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("WEBMACS_NAMESPACES");
+            assertThat(e.getValue()).isEqualTo(Chart.NAMESPACE);
+        });
+    }
+
+    @Test
+    void namespaceListGetsARoleInEachListedNamespace() {
+        List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("watch.scope", "namespaces", "watch.namespaces[0]", "lab", "watch.namespaces[1]", "plant")));
+
+        assertThat(objects).extracting(HasMetadata::getKind).doesNotContain("ClusterRole", "ClusterRoleBinding");
+        assertThat(objects).filteredOn(o -> o.getKind().equals("RoleBinding")).extracting(o -> o.getMetadata().getNamespace())
+                .containsExactlyInAnyOrder("lab", "plant", Chart.NAMESPACE);
+        assertThat(operatorContainer(objects).getEnv()).anySatisfy(e -> assertThat(e.getValue()).isEqualTo("lab,plant"));
+    }
+
+    @Test
+    void optionalObjectsFollowTheirSwitches() {
+        List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("metrics.serviceMonitor.enabled", true,
+                "metrics.service.enabled", false, "crds.install", false, "leaderElection.enabled", false)));
+
+        assertThat(objects).extracting(HasMetadata::getKind).contains("ServiceMonitor")
+                .doesNotContain("Service", "CustomResourceDefinition", "Role", "RoleBinding");
+    }
+
+    @Test
+    void operatorPodMeetsTheRestrictedPodSecurityStandard() {
+        Deployment deployment = deployment(Chart.objects(Chart.render(Map.of())));
+
+        RestrictedPodSecurity.assertMeets("operator Deployment", deployment.getSpec().getTemplate().getSpec());
+        Container operator = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(operator.getResources().getRequests()).containsKeys("cpu", "memory");
+        assertThat(operator.getResources().getLimits()).containsKey("memory");
+        assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+    }
+
+    @Test
+    void badValuesAreRejectedNamingTheValue() {
+        assertThatThrownBy(() -> Chart.render(Map.of("replicas", 0))).hasMessageContaining("/replicas");
+        assertThatThrownBy(() -> Chart.render(Map.of("watch.scope", "some"))).hasMessageContaining("/watch/scope");
+        assertThatThrownBy(() -> Chart.render(Map.of("watch.scope", "namespaces"))).hasMessageContaining("namespaces");
+        assertThatThrownBy(() -> Chart.render(Map.of("log.format", "xml"))).hasMessageContaining("/log/format");
+        assertThatThrownBy(() -> Chart.render(Map.of("imageTag", "1.0"))).hasMessageContaining("imageTag");
+    }
+
+    @Test
+    void chartCarriesTheCommittedCrd() throws Exception {
+        String file = "databasemigrations.migrations.webmacs.io-v1.yml";
+        assertThat(Files.readString(Chart.DIRECTORY.resolve("files").resolve(file)))
+                .withFailMessage("The chart's copy of the CRD differs from crds/%s. Sync it with:%n  cp crds/%s %s/files/",
+                        file, file, Chart.DIRECTORY)
+                .isEqualTo(Files.readString(Path.of("crds", file)));
+    }
+
+    @Test
+    void deployOperatorYamlIsTheChartRenderedWithDefaults() throws Exception {
+        String rendered = Chart.render(Map.of());
+        if (Boolean.getBoolean("regenerate")) {
+            Files.writeString(OPERATOR_YAML, rendered);
+        }
+        assertThat(Files.readString(OPERATOR_YAML))
+                .withFailMessage("deploy/operator.yaml differs from the chart rendered with default values. Regenerate it with:%n"
+                        + "  ./mvnw -B test -Dtest=ChartTest -Dregenerate=true")
+                .isEqualTo(rendered);
+    }
+
+    private static Deployment deployment(List<HasMetadata> objects) {
+        return objects.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).findFirst().orElseThrow();
+    }
+
+    private static Container operatorContainer(List<HasMetadata> objects) {
+        return deployment(objects).getSpec().getTemplate().getSpec().getContainers().get(0);
+    }
+}
