@@ -25,8 +25,12 @@ public interface OperatorSettings {
         @WithDefault("ghcr.io/webmacs/webmacs-migration-operator:latest")
         String image();
 
-        /** What starts the CLI in the image; the Job's args are webmacs-migrate's arguments. */
-        @WithDefault("java,-XX:TieredStopAtLevel=1,-XX:+UseSerialGC,-Xss512k,-XX:-UsePerfData,-jar,/deployments/webmacs-migrate.jar")
+        /**
+         * What starts the CLI in the image; the Job's args are webmacs-migrate's arguments. The operator's image holds
+         * the CLI's classes and libraries in its Quarkus application layout, so it runs them directly.
+         */
+        @WithDefault("java,-XX:TieredStopAtLevel=1,-XX:+UseSerialGC,-Xss512k,-XX:-UsePerfData,"
+                + "-cp,/deployments/app/*:/deployments/lib/main/*,io.webmacs.migration.runner.WebmacsMigrate")
         List<String> command();
 
         @WithDefault("600")
