@@ -38,8 +38,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   resources: ["jobs"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
-  resources: ["pods", "configmaps"]
+  resources: ["configmaps"]
   verbs: ["get", "list", "watch"]
+# patch: to lift the scheduling gates of pods waiting for the schema
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch", "patch"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]

@@ -4,8 +4,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** What the database should be at, and how to reach it. */
+@ValidationRule(value = "!has(self.rollout) || !has(self.rollout.mode) || self.rollout.mode != 'InitContainer'"
+        + " || !has(self.changelog) || has(self.changelog.file)",
+        message = "rollout.mode InitContainer with a changelog ConfigMap needs spec.changelog.file")
 public class DatabaseMigrationSpec {
 
     @JsonPropertyDescription("The PostgreSQL database to migrate.")
@@ -26,6 +30,9 @@ public class DatabaseMigrationSpec {
 
     @JsonPropertyDescription("How the migration Job runs.")
     private RunnerSpec runner;
+
+    @JsonPropertyDescription("Hold new WebMACS pods until the database is at the target revision. Default: no gate.")
+    private RolloutSpec rollout;
 
     public DatabaseSpec getDatabase() {
         return database;
@@ -65,5 +72,13 @@ public class DatabaseMigrationSpec {
 
     public void setRunner(RunnerSpec runner) {
         this.runner = runner;
+    }
+
+    public RolloutSpec getRollout() {
+        return rollout;
+    }
+
+    public void setRollout(RolloutSpec rollout) {
+        this.rollout = rollout;
     }
 }

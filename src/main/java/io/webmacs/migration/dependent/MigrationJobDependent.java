@@ -1,6 +1,8 @@
 package io.webmacs.migration.dependent;
 
 import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
@@ -40,6 +42,9 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
     /** The key under which the reconciler hands over the run to create. */
     public static final String REQUEST = "jobRequest";
     static final String CHANGELOG_DIR = "/changelog";
+    /** Prefixed, so they do not collide with the volumes of a pod the container is injected into. */
+    static final String CHANGELOG_VOLUME = "webmacs-migrate-changelog";
+    static final String TMP_VOLUME = "webmacs-migrate-tmp";
     private static final int MAX_NAME = 40;
 
     @Inject
@@ -58,21 +63,12 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
     /** The Job for one run of {@code resource}. */
     public static Job job(DatabaseMigration resource, JobRequest request, OperatorSettings.Runner defaults) {
         String name = jobName(resource.getMetadata().getName(), request.fingerprint(), request.attempt());
-        RunnerSpec runner = Optional.ofNullable(resource.getSpec().getRunner()).orElseGet(RunnerSpec::new);
+        RunnerSpec runner = runner(resource);
         Map<String, String> labels = Map.of(
                 Labels.MANAGED_BY, Labels.OPERATOR,
                 Labels.MIGRATION, resource.getMetadata().getName(),
                 Labels.FINGERPRINT, request.fingerprint(),
                 Labels.ATTEMPT, Integer.toString(request.attempt()));
-        List<String> args = new ArrayList<>(List.of(request.command(), request.target(), "--result-file", "/dev/termination-log"));
-        List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp")));
-        List<Volume> volumes = new ArrayList<>(List.of(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build()));
-        if (resource.getSpec().getChangelog() != null) {
-            args.addAll(List.of("--changelog", CHANGELOG_DIR + "/" + request.changelogFile()));
-            mounts.add(mount("changelog", CHANGELOG_DIR));
-            volumes.add(new VolumeBuilder().withName("changelog").withNewConfigMap()
-                    .withName(resource.getSpec().getChangelog().getConfigMapRef().getName()).endConfigMap().build());
-        }
         return new JobBuilder()
                 .withNewMetadata().withName(name).withNamespace(resource.getMetadata().getNamespace()).withLabels(labels).endMetadata()
                 .withNewSpec()
@@ -90,7 +86,28 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
                 .withNodeSelector(runner.getNodeSelector())
                 .withTolerations(runner.getTolerations())
                 .withAffinity(runner.getAffinity())
-                .addNewContainer()
+                .withContainers(migrateContainer(resource, request.command(), request.target(), request.changelogFile(), defaults))
+                .withVolumes(volumes(resource))
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    /**
+     * The {@code migrate} container: webmacs-migrate with {@code command target} as its arguments and the database
+     * settings as environment; the Job's only container, or an init container of a gated pod.
+     */
+    public static Container migrateContainer(DatabaseMigration resource, String command, String target, String changelogFile,
+            OperatorSettings.Runner defaults) {
+        RunnerSpec runner = runner(resource);
+        List<String> args = new ArrayList<>(List.of(command, target, "--result-file", "/dev/termination-log"));
+        List<VolumeMount> mounts = new ArrayList<>(List.of(mount(TMP_VOLUME, "/tmp", false)));
+        if (resource.getSpec().getChangelog() != null) {
+            args.addAll(List.of("--changelog", CHANGELOG_DIR + "/" + changelogFile));
+            mounts.add(mount(CHANGELOG_VOLUME, CHANGELOG_DIR, true));
+        }
+        return new ContainerBuilder()
                 .withName("migrate")
                 .withImage(Optional.ofNullable(runner.getImage()).orElse(defaults.image()))
                 .withCommand(defaults.command())
@@ -102,13 +119,23 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
                 .withVolumeMounts(mounts)
                 .withSecurityContext(new SecurityContextBuilder().withAllowPrivilegeEscalation(false)
                         .withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
+                        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                         .withCapabilities(new Capabilities(null, List.of("ALL"))).build())
-                .endContainer()
-                .withVolumes(volumes)
-                .endSpec()
-                .endTemplate()
-                .endSpec()
                 .build();
+    }
+
+    /** The volumes the {@code migrate} container mounts. */
+    public static List<Volume> volumes(DatabaseMigration resource) {
+        List<Volume> volumes = new ArrayList<>(List.of(new VolumeBuilder().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().build()));
+        if (resource.getSpec().getChangelog() != null) {
+            volumes.add(new VolumeBuilder().withName(CHANGELOG_VOLUME).withNewConfigMap()
+                    .withName(resource.getSpec().getChangelog().getConfigMapRef().getName()).endConfigMap().build());
+        }
+        return volumes;
+    }
+
+    private static RunnerSpec runner(DatabaseMigration resource) {
+        return Optional.ofNullable(resource.getSpec().getRunner()).orElseGet(RunnerSpec::new);
     }
 
     /** Deterministic, so that a restarted operator finds the Job it created instead of making a second one. */
@@ -136,7 +163,7 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
         return new EnvVarBuilder().withName(name).withNewValueFrom().withSecretKeyRef(source.getSecretKeyRef()).endValueFrom().build();
     }
 
-    private static VolumeMount mount(String name, String path) {
-        return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(!name.equals("tmp")).build();
+    private static VolumeMount mount(String name, String path, boolean readOnly) {
+        return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(readOnly).build();
     }
 }

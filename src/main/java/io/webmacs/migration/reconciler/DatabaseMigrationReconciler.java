@@ -18,6 +18,8 @@ import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.dependent.MigrationJobDependent;
+import io.webmacs.migration.gate.Gates;
+import io.webmacs.migration.gate.MigrationCache;
 import io.webmacs.migration.runner.Changelog;
 import java.time.Clock;
 import java.util.Comparator;
@@ -32,7 +34,7 @@ import java.util.stream.Collectors;
  * decision is {@link RunDecider}'s; this class observes, acts on the decision, and writes status only when it changed.
  */
 @Workflow(explicitInvocation = true, dependents = @Dependent(type = MigrationJobDependent.class))
-@RBACRule(apiGroups = "", resources = "pods", verbs = {"get", "list", "watch"})
+@RBACRule(apiGroups = "", resources = "pods", verbs = {"get", "list", "watch", "patch"})
 @RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "list", "watch"})
 @RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
 @RBACRule(apiGroups = "batch", resources = "jobs", verbs = {"delete", "patch"})
@@ -40,19 +42,23 @@ import java.util.stream.Collectors;
 public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration> {
 
     static final String CONFIG_MAP_INDEX = "changelogConfigMap";
+    private static final String JOB_PODS = "jobPods";
+    private static final String GATED_PODS = "gatedPods";
 
     private final ChangelogLoader changelogs;
     private final OperatorSettings settings;
     private final MigrationEvents events;
     private final MigrationMetrics metrics;
+    private final MigrationCache migrationCache;
     private final Clock clock;
 
     public DatabaseMigrationReconciler(ChangelogLoader changelogs, OperatorSettings settings, MigrationEvents events,
-            MigrationMetrics metrics) {
+            MigrationMetrics metrics, MigrationCache migrationCache) {
         this.changelogs = changelogs;
         this.settings = settings;
         this.events = events;
         this.metrics = metrics;
+        this.migrationCache = migrationCache;
         this.clock = Clock.systemUTC();
     }
 
@@ -62,7 +68,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
                 context.getSecondaryResource(ConfigMap.class).orElse(null));
         String image = Optional.ofNullable(resource.getSpec().getRunner()).map(r -> r.getImage()).orElse(settings.runner().image());
         String fingerprint = Fingerprint.of(resource.getSpec(), changelog.files(), image);
-        List<ObservedRun> runs = observeRuns(context);
+        List<ObservedRun> runs = observeRuns(resource, context);
         RunDecider.Decision decision = RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), clock.instant());
 
         if (decision.createJob() != null) {
@@ -82,6 +88,9 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
             resource.setStatus(decision.status());
             control = UpdateControl.patchStatus(resource);
         }
+        if (Gates.readyForGeneration(resource)) {
+            liftGates(resource, context);
+        }
         return decision.requeueAfter() == null ? control : control.rescheduleAfter(decision.requeueAfter());
     }
 
@@ -92,14 +101,28 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     }
 
     /** Every Job of this resource, with the pod that ran it. */
-    private static List<ObservedRun> observeRuns(Context<DatabaseMigration> context) {
-        Map<String, Pod> podsByJob = context.getSecondaryResources(Pod.class).stream()
+    private static List<ObservedRun> observeRuns(DatabaseMigration resource, Context<DatabaseMigration> context) {
+        Map<String, Pod> podsByJob = pods(JOB_PODS, resource, context).stream()
                 .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().containsKey(Labels.JOB))
                 .collect(Collectors.toMap(p -> p.getMetadata().getLabels().get(Labels.JOB), p -> p,
                         (a, b) -> a.getMetadata().getCreationTimestamp().compareTo(b.getMetadata().getCreationTimestamp()) >= 0 ? a : b));
         return context.getSecondaryResources(Job.class).stream()
                 .map(job -> ObservedRun.of(job, podsByJob.get(job.getMetadata().getName())))
                 .toList();
+    }
+
+    /** The schema is ready: pods the webhook held for this resource may be scheduled now. */
+    private static void liftGates(DatabaseMigration resource, Context<DatabaseMigration> context) {
+        String gate = Gates.gateName(resource);
+        pods(GATED_PODS, resource, context).stream().filter(pod -> Gates.isGatedBy(pod, resource))
+                .forEach(pod -> context.getClient().pods().resource(pod).edit(p -> {
+                    p.getSpec().getSchedulingGates().removeIf(g -> gate.equals(g.getName()));
+                    return p;
+                }));
+    }
+
+    private static Set<Pod> pods(String eventSource, DatabaseMigration resource, Context<DatabaseMigration> context) {
+        return context.eventSourceRetriever().getEventSourceFor(Pod.class, eventSource).getSecondaryResources(resource);
     }
 
     /** Keeps the last failed Job for its logs; earlier failed ones go when a new run starts. */
@@ -143,13 +166,20 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
                                 : Set.of(new ResourceID(resource.getSpec().getChangelog().getConfigMapRef().getName(),
                                         resource.getMetadata().getNamespace())))
                         .build(), context);
-        InformerEventSource<Pod, DatabaseMigration> pods = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(Pod.class, DatabaseMigration.class)
-                        .withLabelSelector(Labels.SELECTOR)
-                        .withSecondaryToPrimaryMapper(pod -> Set.of(new ResourceID(
-                                pod.getMetadata().getLabels().get(Labels.MIGRATION), pod.getMetadata().getNamespace())))
-                        .build(), context);
-        return List.of(configMaps, pods);
+        migrationCache.use(context.getPrimaryCache());
+        return List.of(configMaps, podsLabelled(JOB_PODS, Labels.SELECTOR, Labels.MIGRATION, context),
+                podsLabelled(GATED_PODS, Gates.GATED_BY, Gates.GATED_BY, context));
+    }
+
+    /** Pods selected by {@code selector}, each mapped to the DatabaseMigration its label {@code owner} names. */
+    private static InformerEventSource<Pod, DatabaseMigration> podsLabelled(String name, String selector, String owner,
+            EventSourceContext<DatabaseMigration> context) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, DatabaseMigration.class)
+                .withName(name)
+                .withLabelSelector(selector)
+                .withSecondaryToPrimaryMapper(pod -> Set.of(new ResourceID(pod.getMetadata().getLabels().get(owner),
+                        pod.getMetadata().getNamespace())))
+                .build(), context);
     }
 
     private static String configMapKey(String namespace, String name) {

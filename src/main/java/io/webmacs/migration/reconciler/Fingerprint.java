@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.webmacs.migration.api.DatabaseMigrationSpec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -28,7 +29,9 @@ public final class Fingerprint {
     public static String of(DatabaseMigrationSpec spec, Map<String, String> changelogFiles, String runnerImage) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(CANONICAL.writeValueAsBytes(spec));
+            ObjectNode runInputs = CANONICAL.valueToTree(spec);
+            runInputs.remove("rollout"); // which pods wait is no reason to migrate again
+            digest.update(CANONICAL.writeValueAsBytes(runInputs));
             digest.update(CANONICAL.writeValueAsBytes(new TreeMap<>(changelogFiles)));
             digest.update(runnerImage.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest.digest()).substring(0, LENGTH);

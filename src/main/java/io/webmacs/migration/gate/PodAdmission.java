@@ -1,0 +1,127 @@
+package io.webmacs.migration.gate;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.RolloutMode;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Decides what happens to a pod being created: a scheduling gate (and a label naming the DatabaseMigration) when it
+ * belongs to a gated workload whose migration is not Ready for its generation; a migrate init container in
+ * InitContainer mode; nothing otherwise. Pure: the DatabaseMigrations of the pod's namespace are passed in.
+ */
+public final class PodAdmission {
+
+    /** The init container (and its volumes) InitContainer mode adds for a DatabaseMigration. */
+    public record InitContainer(Container container, List<Volume> volumes) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private PodAdmission() {
+    }
+
+    /** Answers an AdmissionReview; never throws: a request it cannot read is allowed unchanged, with the reason. */
+    public static AdmissionReview review(AdmissionReview review, Function<String, List<DatabaseMigration>> migrationsIn,
+            Function<DatabaseMigration, InitContainer> initContainerFor) {
+        AdmissionRequest request = review == null ? null : review.getRequest();
+        if (request == null || request.getUid() == null) {
+            return answer(allowed(request == null ? "" : String.valueOf(request.getUid()))
+                    .withStatus(message("not an AdmissionReview request; let through unchanged")).build());
+        }
+        try {
+            if (!"CREATE".equals(request.getOperation()) || !(request.getObject() instanceof Pod pod)) {
+                return answer(allowed(request.getUid()).build());
+            }
+            String namespace = pod.getMetadata().getNamespace() != null ? pod.getMetadata().getNamespace() : request.getNamespace();
+            List<Map<String, Object>> patch = patch(pod, migrationsIn.apply(namespace), initContainerFor);
+            AdmissionResponseBuilder response = allowed(request.getUid());
+            if (!patch.isEmpty()) {
+                response.withPatchType("JSONPatch").withPatch(Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(patch)));
+            }
+            return answer(response.build());
+        } catch (JsonProcessingException | RuntimeException e) {
+            return answer(allowed(request.getUid()).withStatus(message("webmacs-migration-operator could not"
+                    + " decide on this pod and let it through unchanged: " + e.getMessage())).build());
+        }
+    }
+
+    /** The JSON Patch operations for {@code pod}; empty when it is not to be touched. */
+    static List<Map<String, Object>> patch(Pod pod, List<DatabaseMigration> migrations,
+            Function<DatabaseMigration, InitContainer> initContainerFor) {
+        List<Map<String, Object>> operations = new ArrayList<>();
+        boolean gated = pod.getSpec().getSchedulingGates() != null && !pod.getSpec().getSchedulingGates().isEmpty();
+        boolean labelled = pod.getMetadata().getLabels() != null;
+        boolean initContainers = pod.getSpec().getInitContainers() != null && !pod.getSpec().getInitContainers().isEmpty();
+        boolean volumes = pod.getSpec().getVolumes() != null && !pod.getSpec().getVolumes().isEmpty();
+        for (DatabaseMigration migration : migrations) {
+            if (migration.getSpec().getRollout() == null || !PodSelection.matches(migration.getSpec().getRollout(), pod)) {
+                continue;
+            }
+            if (migration.getSpec().getRollout().getMode() == RolloutMode.InitContainer) {
+                InitContainer init = initContainerFor.apply(migration);
+                operations.add(add("/spec/initContainers", initContainers, init.container()));
+                initContainers = true;
+                for (Volume volume : init.volumes()) {
+                    operations.add(add("/spec/volumes", volumes, volume));
+                    volumes = true;
+                }
+            } else if (!Gates.readyForGeneration(migration) && !Gates.isGatedBy(pod, migration)) {
+                operations.add(add("/spec/schedulingGates", gated, Map.of("name", Gates.gateName(migration))));
+                gated = true;
+                operations.add(labelled
+                        ? operation("add", "/metadata/labels/" + escape(Gates.GATED_BY), migration.getMetadata().getName())
+                        : operation("add", "/metadata/labels", Map.of(Gates.GATED_BY, migration.getMetadata().getName())));
+                labelled = true;
+            }
+        }
+        return operations;
+    }
+
+    /** Appends to an array, creating it first when the pod has none. */
+    private static Map<String, Object> add(String array, boolean exists, Object value) {
+        return exists ? operation("add", array + "/-", value) : operation("add", array, List.of(value));
+    }
+
+    private static Map<String, Object> operation(String op, String path, Object value) {
+        Map<String, Object> operation = new LinkedHashMap<>();
+        operation.put("op", op);
+        operation.put("path", path);
+        operation.put("value", value);
+        return operation;
+    }
+
+    /** JSON Pointer escaping of a label key (RFC 6901). */
+    private static String escape(String key) {
+        return key.replace("~", "~0").replace("/", "~1");
+    }
+
+    private static AdmissionResponseBuilder allowed(String uid) {
+        return new AdmissionResponseBuilder().withUid(uid).withAllowed(true);
+    }
+
+    private static AdmissionReview answer(AdmissionResponse response) {
+        return new AdmissionReviewBuilder().withApiVersion("admission.k8s.io/v1").withKind("AdmissionReview")
+                .withResponse(response).build();
+    }
+
+    private static Status message(String message) {
+        return new StatusBuilder().withMessage(message).build();
+    }
+}

@@ -1,0 +1,161 @@
+package io.webmacs.migration.gate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DatabaseMigrationSpec;
+import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.api.DatabaseSpec;
+import io.webmacs.migration.api.RolloutMode;
+import io.webmacs.migration.api.RolloutSpec;
+import io.webmacs.migration.api.SecretValueSource;
+import io.webmacs.migration.api.WorkloadReference;
+import io.webmacs.migration.dependent.MigrationJobDependent;
+import io.webmacs.migration.reconciler.OperatorSettings;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The webhook's decisions on AdmissionReview fixtures, as the API server sends them. */
+class PodAdmissionTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final OperatorSettings.Runner RUNNER = new OperatorSettings.Runner() {
+        public String image() { return "ghcr.io/webmacs/webmacs-migration-operator:0.1.0"; }
+        public List<String> command() { return List.of("java", "-cp", "/deployments/app/*:/deployments/lib/main/*", "Main"); }
+        public long activeDeadlineSeconds() { return 600; }
+        public int retryLimit() { return 5; }
+        public Duration retryBackoff() { return Duration.ofSeconds(10); }
+        public Duration maxRetryBackoff() { return Duration.ofMinutes(10); }
+        public Duration successfulJobTtl() { return Duration.ofHours(1); }
+    };
+
+    @Test
+    void podOfTheGatedDeploymentGetsTheSchedulingGateAndALabel() throws Exception {
+        AdmissionResponse response = review("backend-pod.json", gatedDeployment(false)).getResponse();
+
+        assertThat(response.getUid()).isEqualTo("705ab4f5-6393-11e8-b7cc-42010a800002");
+        assertThat(response.getAllowed()).isTrue();
+        assertThat(response.getPatchType()).isEqualTo("JSONPatch");
+        assertThat(patch(response)).isEqualTo(JSON.readTree("""
+                [{"op":"add","path":"/spec/schedulingGates","value":[{"name":"migrations.webmacs.io/webmacs"}]},
+                 {"op":"add","path":"/metadata/labels/migrations.webmacs.io~1gated-by","value":"webmacs"}]"""));
+    }
+
+    @Test
+    void podOfAnotherWorkloadPassesUntouched() throws Exception {
+        AdmissionResponse response = review("other-pod.json", gatedDeployment(false)).getResponse();
+
+        assertThat(response.getAllowed()).isTrue();
+        assertThat(response.getPatch()).isNull();
+        assertThat(response.getPatchType()).isNull();
+    }
+
+    @Test
+    void noGateOnceTheMigrationIsReadyForItsGeneration() throws Exception {
+        assertThat(review("backend-pod.json", gatedDeployment(true)).getResponse().getPatch()).isNull();
+    }
+
+    @Test
+    void onlyPodCreationIsJudged() throws Exception {
+        assertThat(review("backend-pod-update.json", gatedDeployment(false)).getResponse().getPatch()).isNull();
+    }
+
+    @Test
+    void labelSelectedPodKeepsItsOtherGatesAndVolumes() throws Exception {
+        DatabaseMigration migration = gatedDeployment(false);
+        migration.getSpec().getRollout().setWorkloadRef(null);
+        migration.getSpec().getRollout().setPodSelector(new LabelSelectorBuilder().addToMatchLabels("app", "webmacs-worker").build());
+
+        JsonNode patch = patch(review("worker-pod.json", migration).getResponse());
+
+        assertThat(patch.get(0).get("path").asText()).isEqualTo("/spec/schedulingGates/-");
+        assertThat(patch.get(0).get("value").get("name").asText()).isEqualTo("migrations.webmacs.io/webmacs");
+    }
+
+    @Test
+    void initContainerModeInjectsTheMigrateContainerAndItsVolumes() throws Exception {
+        DatabaseMigration migration = gatedDeployment(false);
+        migration.getSpec().getRollout().setMode(RolloutMode.InitContainer);
+
+        JsonNode patch = patch(review("backend-pod.json", migration).getResponse());
+
+        assertThat(patch.get(0).get("path").asText()).isEqualTo("/spec/initContainers");
+        JsonNode init = patch.get(0).get("value").get(0);
+        assertThat(init.get("name").asText()).isEqualTo("migrate");
+        assertThat(init.get("args").toString()).isEqualTo("[\"upgrade\",\"head\",\"--result-file\",\"/dev/termination-log\"]");
+        assertThat(init.at("/env/0/valueFrom/secretKeyRef/name").asText()).isEqualTo("webmacs-db");
+        assertThat(patch.get(1).get("path").asText()).isEqualTo("/spec/volumes");
+        assertThat(patch.toString()).doesNotContain("schedulingGates");
+    }
+
+    @Test
+    void aRequestThatIsNoAdmissionReviewIsAnsweredNotCrashedOn() {
+        AdmissionReview answer = PodAdmission.review(new AdmissionReview(), ns -> List.of(gatedDeployment(false)), m -> null);
+
+        assertThat(answer.getResponse().getAllowed()).isTrue();
+        assertThat(answer.getResponse().getPatch()).isNull();
+        assertThat(answer.getResponse().getStatus().getMessage()).contains("not an AdmissionReview request");
+    }
+
+    @Test
+    void aFailureWhileDecidingLetsThePodThroughWithTheReason() throws Exception {
+        AdmissionReview answer = PodAdmission.review(fixture("backend-pod.json"), ns -> {
+            throw new IllegalStateException("cache exploded");
+        }, m -> null);
+
+        assertThat(answer.getResponse().getAllowed()).isTrue();
+        assertThat(answer.getResponse().getStatus().getMessage()).contains("cache exploded");
+    }
+
+    private static AdmissionReview review(String fixture, DatabaseMigration migration) throws Exception {
+        return PodAdmission.review(fixture(fixture), ns -> ns.equals("lab") ? List.of(migration) : List.of(),
+                m -> new PodAdmission.InitContainer(MigrationJobDependent.migrateContainer(m, "upgrade",
+                        m.getSpec().getTargetRevision(), null, RUNNER), MigrationJobDependent.volumes(m)));
+    }
+
+    static AdmissionReview fixture(String name) throws Exception {
+        try (InputStream in = PodAdmissionTest.class.getResourceAsStream("/admission/" + name)) {
+            return Serialization.unmarshal(in, AdmissionReview.class);
+        }
+    }
+
+    private static JsonNode patch(AdmissionResponse response) throws Exception {
+        return JSON.readTree(new String(Base64.getDecoder().decode(response.getPatch()), StandardCharsets.UTF_8));
+    }
+
+    static DatabaseMigration gatedDeployment(boolean ready) {
+        DatabaseSpec database = new DatabaseSpec();
+        database.setUrlFrom(new SecretValueSource(new SecretKeySelector("DATABASE_URL", "webmacs-db", false)));
+        WorkloadReference backend = new WorkloadReference();
+        backend.setName("webmacs-backend");
+        RolloutSpec rollout = new RolloutSpec();
+        rollout.setWorkloadRef(backend);
+        DatabaseMigrationSpec spec = new DatabaseMigrationSpec();
+        spec.setDatabase(database);
+        spec.setRollout(rollout);
+        DatabaseMigration migration = new DatabaseMigration();
+        migration.getMetadata().setName("webmacs");
+        migration.getMetadata().setNamespace("lab");
+        migration.getMetadata().setGeneration(2L);
+        migration.setSpec(spec);
+        if (ready) {
+            DatabaseMigrationStatus status = new DatabaseMigrationStatus();
+            status.setObservedGeneration(2L);
+            status.setConditions(List.of(new ConditionBuilder().withType("Ready").withStatus("True").withObservedGeneration(2L).build()));
+            migration.setStatus(status);
+        }
+        return migration;
+    }
+}

@@ -1,0 +1,112 @@
+package io.webmacs.migration.reconciler;
+
+import static io.webmacs.migration.reconciler.MigrationAssert.assertThatMigration;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.zjsonpatch.JsonPatch;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.RolloutSpec;
+import io.webmacs.migration.api.WorkloadReference;
+import io.webmacs.migration.runner.EmbeddedPostgresServer;
+import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rollout gate end to end against the mock API server: the operator's webhook endpoint answers the
+ * AdmissionReview the API server would send for a new WebMACS pod, the pod is created with that patch applied (as the
+ * API server would), and once the migration Job has really run, the operator lifts the gate.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class RolloutGateReconcileTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    KubernetesClient client;
+
+    @TestHTTPResource("/admission/pods")
+    URL webhook;
+
+    @Test
+    void newBackendPodsWaitUntilTheMigrationIsReadyAndOtherPodsNever() throws Exception {
+        JobExecutor executor = JobExecutor.running(client);
+        String ns = Fixtures.newNamespace(client);
+        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
+        executor.hold(ns);
+        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
+        migration.getSpec().setRollout(rollout("webmacs-backend"));
+        client.resource(migration).create();
+        await().atMost(Duration.ofSeconds(30)).until(() -> Fixtures.jobs(client, ns).size() == 1);
+
+        JsonNode backendAnswer = admit("backend-pod.json", ns);
+        JsonNode otherAnswer = admit("other-pod.json", ns);
+
+        assertThat(backendAnswer.at("/response/allowed").asBoolean()).isTrue();
+        assertThat(backendAnswer.at("/response/patchType").asText()).isEqualTo("JSONPatch");
+        assertThat(otherAnswer.at("/response/allowed").asBoolean()).isTrue();
+        assertThat(otherAnswer.at("/response").has("patch")).isFalse();
+
+        Pod gated = client.resource(admittedPod("backend-pod.json", ns, backendAnswer)).create();
+        assertThat(gated.getSpec().getSchedulingGates()).extracting(g -> g.getName()).containsExactly("migrations.webmacs.io/webmacs");
+
+        executor.release(ns);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertThatMigration(client.resources(DatabaseMigration.class).inNamespace(ns).withName("webmacs").get()).isReady();
+            assertThat(client.pods().inNamespace(ns).withName(gated.getMetadata().getName()).get().getSpec().getSchedulingGates())
+                    .isEmpty();
+        });
+        assertThat(admit("backend-pod.json", ns).at("/response").has("patch")).as("no gate once Ready").isFalse();
+    }
+
+    private static RolloutSpec rollout(String deployment) {
+        WorkloadReference backend = new WorkloadReference();
+        backend.setName(deployment);
+        RolloutSpec rollout = new RolloutSpec();
+        rollout.setWorkloadRef(backend);
+        return rollout;
+    }
+
+    /** Posts the fixture's AdmissionReview, moved to namespace {@code ns}, to the operator's webhook endpoint. */
+    private JsonNode admit(String fixture, String ns) throws Exception {
+        String body = JSON.writeValueAsString(inNamespace(fixture, ns));
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(webhook.toURI())
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    /** The pod of the fixture with the webhook's JSON Patch applied, named as the ReplicaSet controller would. */
+    private static Pod admittedPod(String fixture, String ns, JsonNode answer) throws Exception {
+        JsonNode patch = JSON.readTree(Base64.getDecoder().decode(answer.at("/response/patch").asText()));
+        ObjectNode pod = (ObjectNode) JsonPatch.apply(patch, inNamespace(fixture, ns).at("/request/object"));
+        ((ObjectNode) pod.get("metadata")).put("name", pod.at("/metadata/generateName").asText() + "x1y2z");
+        return JSON.treeToValue(pod, Pod.class);
+    }
+
+    private static JsonNode inNamespace(String fixture, String ns) throws Exception {
+        try (InputStream in = RolloutGateReconcileTest.class.getResourceAsStream("/admission/" + fixture)) {
+            ObjectNode review = (ObjectNode) JSON.readTree(in);
+            ((ObjectNode) review.get("request")).put("namespace", ns);
+            ((ObjectNode) review.at("/request/object/metadata")).put("namespace", ns);
+            return review;
+        }
+    }
+}
