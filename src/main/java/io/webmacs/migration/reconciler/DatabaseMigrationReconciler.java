@@ -39,6 +39,7 @@ import java.util.stream.Collectors;
 @RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
 @RBACRule(apiGroups = "batch", resources = "jobs", verbs = {"delete", "patch"})
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {"get", "create", "update"})
+@RBACRule(apiGroups = "admissionregistration.k8s.io", resources = "mutatingwebhookconfigurations", verbs = {"get", "update"})
 public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration> {
 
     static final String CONFIG_MAP_INDEX = "changelogConfigMap";

@@ -13,6 +13,28 @@ public interface OperatorSettings {
 
     LeaderElection leaderElection();
 
+    Webhook webhook();
+
+    /** The pod admission webhook that holds WebMACS pods until their migration is Ready. */
+    interface Webhook {
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The HTTPS port; 0 picks a free one. */
+        @WithDefault("8443")
+        int port();
+
+        /** The MutatingWebhookConfiguration whose caBundle the operator keeps; none: the operator does not patch one. */
+        java.util.Optional<String> configurationName();
+
+        /** The Service in front of the webhook, named in the certificate. */
+        @WithDefault("webmacs-migration-operator-webhook")
+        String serviceName();
+
+        @WithDefault("365d")
+        Duration certificateValidity();
+    }
+
     /** Leader election between operator replicas. */
     interface LeaderElection {
         @WithDefault("true")

@@ -10,16 +10,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.zjsonpatch.JsonPatch;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.WorkloadReference;
+import io.webmacs.migration.gate.WebhookServer;
 import io.webmacs.migration.runner.EmbeddedPostgresServer;
 import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,8 +47,8 @@ class RolloutGateReconcileTest {
     @Inject
     KubernetesClient client;
 
-    @TestHTTPResource("/admission/pods")
-    URL webhook;
+    @Inject
+    WebhookServer webhook;
 
     @Test
     void newBackendPodsWaitUntilTheMigrationIsReadyAndOtherPodsNever() throws Exception {
@@ -86,11 +92,26 @@ class RolloutGateReconcileTest {
     /** Posts the fixture's AdmissionReview, moved to namespace {@code ns}, to the operator's webhook endpoint. */
     private JsonNode admit(String fixture, String ns) throws Exception {
         String body = JSON.writeValueAsString(inNamespace(fixture, ns));
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(webhook.toURI())
+        HttpClient https = HttpClient.newBuilder().sslContext(trusting(webhook.caPem())).build();
+        URI endpoint = URI.create("https://localhost:" + webhook.port() + "/admission/pods");
+        HttpResponse<String> response = https.send(HttpRequest.newBuilder(endpoint)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         return JSON.readTree(response.body());
+    }
+
+    /** TLS that trusts only the webhook's own CA, as the API server does through the caBundle. */
+    private static SSLContext trusting(String caPem) throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("webhook-ca", CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.UTF_8))));
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trustManagers.getTrustManagers(), null);
+        return context;
     }
 
     /** The pod of the fixture with the webhook's JSON Patch applied, named as the ReplicaSet controller would. */

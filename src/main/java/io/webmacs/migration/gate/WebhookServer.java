@@ -1,0 +1,167 @@
+package io.webmacs.migration.gate;
+
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.dependent.MigrationJobDependent;
+import io.webmacs.migration.reconciler.OperatorSettings;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Serves the pod admission webhook ({@code POST /admission/pods}) over HTTPS with a certificate the operator issues
+ * itself, renews before it expires, and whose CA it adds to its MutatingWebhookConfiguration's caBundle.
+ */
+@ApplicationScoped
+public class WebhookServer {
+
+    static final String PATH = "/admission/pods";
+    private static final Duration RENEWAL_CHECK = Duration.ofHours(1);
+    private static final int CONFLICT_RETRIES = 5;
+
+    private final Vertx vertx;
+    private final KubernetesClient client;
+    private final MigrationCache migrations;
+    private final OperatorSettings settings;
+    private volatile WebhookCertificate certificate;
+    private HttpServer server;
+
+    public WebhookServer(Vertx vertx, KubernetesClient client, MigrationCache migrations, OperatorSettings settings) {
+        this.vertx = vertx;
+        this.client = client;
+        this.migrations = migrations;
+        this.settings = settings;
+    }
+
+    void start(@Observes StartupEvent event) {
+        OperatorSettings.Webhook webhook = settings.webhook();
+        if (!webhook.enabled()) {
+            return;
+        }
+        certificate = issue();
+        server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert(certificate)))
+                .requestHandler(this::handle);
+        server.listen(webhook.port()).toCompletionStage().toCompletableFuture().join();
+        Log.infof("Pod admission webhook listening on https://0.0.0.0:%d%s", server.actualPort(), PATH);
+        publishCa();
+        vertx.setPeriodic(RENEWAL_CHECK.toMillis(), id -> vertx.executeBlocking(() -> {
+            renewIfDue();
+            return null;
+        }));
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** The port the webhook listens on. */
+    public int port() {
+        return server.actualPort();
+    }
+
+    /** The CA the current serving certificate chains to (PEM). */
+    public String caPem() {
+        return certificate.caPem();
+    }
+
+    private void handle(HttpServerRequest request) {
+        if (request.method() != HttpMethod.POST || !PATH.equals(request.path())) {
+            request.response().setStatusCode(404).end();
+            return;
+        }
+        request.body().onSuccess(body -> {
+            AdmissionReview review;
+            try {
+                review = Serialization.unmarshal(body.toString(), AdmissionReview.class);
+            } catch (RuntimeException e) {
+                request.response().setStatusCode(400).end("not an AdmissionReview: " + e.getMessage());
+                return;
+            }
+            if (!migrations.ready()) {
+                // Without the cache no pod can be judged; failurePolicy decides (Fail: the API server retries the create).
+                request.response().setStatusCode(503).end("the operator has not loaded its DatabaseMigrations yet");
+                return;
+            }
+            AdmissionReview answer = PodAdmission.review(review, migrations::inNamespace, this::initContainer);
+            request.response().putHeader("Content-Type", "application/json").end(Serialization.asJson(answer));
+        });
+    }
+
+    private PodAdmission.InitContainer initContainer(DatabaseMigration migration) {
+        String file = migration.getSpec().getChangelog() == null ? null : migration.getSpec().getChangelog().getFile();
+        return new PodAdmission.InitContainer(MigrationJobDependent.migrateContainer(migration, "upgrade",
+                migration.getSpec().getTargetRevision(), file, settings.runner()), MigrationJobDependent.volumes(migration));
+    }
+
+    private WebhookCertificate issue() {
+        String service = settings.webhook().serviceName();
+        String namespace = Optional.ofNullable(client.getNamespace()).orElse("default");
+        List<String> names = List.of(service, service + "." + namespace, service + "." + namespace + ".svc",
+                service + "." + namespace + ".svc.cluster.local", "localhost");
+        String replica = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("webmacs-migration-operator");
+        return WebhookCertificate.issue(replica, names, Instant.now(), settings.webhook().certificateValidity());
+    }
+
+    private void renewIfDue() {
+        if (certificate.dueForRenewal(Instant.now(), settings.webhook().certificateValidity())) {
+            WebhookCertificate renewed = issue();
+            certificate = renewed;
+            publishCa(); // the new CA is trusted before the server presents the certificate it signed
+            server.updateSSLOptions(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert(renewed)).getSslOptions());
+        }
+    }
+
+    /** Adds this replica's CA to every webhook of the configuration; optimistic locking keeps other replicas' CAs. */
+    private void publishCa() {
+        Optional<String> name = settings.webhook().configurationName().filter(n -> !n.isBlank());
+        if (name.isEmpty()) {
+            return;
+        }
+        for (int attempt = 1; attempt <= CONFLICT_RETRIES; attempt++) {
+            MutatingWebhookConfiguration configuration =
+                    client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(name.get()).get();
+            if (configuration == null) {
+                Log.warnf("MutatingWebhookConfiguration %s not found; the API server cannot call the webhook yet", name.get());
+                return;
+            }
+            for (MutatingWebhook webhook : configuration.getWebhooks()) {
+                webhook.getClientConfig().setCaBundle(CaBundle.withCa(webhook.getClientConfig().getCaBundle(), certificate.caPem(),
+                        Instant.now()));
+            }
+            try {
+                client.resource(configuration).update();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+        }
+        Log.warnf("Could not add this replica's CA to %s after %d attempts", name.get(), CONFLICT_RETRIES);
+    }
+
+    private static PemKeyCertOptions keyCert(WebhookCertificate certificate) {
+        return new PemKeyCertOptions().addCertValue(Buffer.buffer(certificate.certificatePem()))
+                .addKeyValue(Buffer.buffer(certificate.privateKeyPem()));
+    }
+}
