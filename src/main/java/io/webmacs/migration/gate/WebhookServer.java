@@ -34,7 +34,8 @@ import java.util.Optional;
 public class WebhookServer {
 
     static final String PATH = "/admission/pods";
-    private static final Duration RENEWAL_CHECK = Duration.ofHours(1);
+    /** How often the certificate's age and the caBundle are checked (a chart upgrade or a GitOps sync may reset it). */
+    private static final Duration CHECK = Duration.ofMinutes(1);
     private static final int CONFLICT_RETRIES = 5;
 
     private final Vertx vertx;
@@ -62,8 +63,9 @@ public class WebhookServer {
         server.listen(webhook.port()).toCompletionStage().toCompletableFuture().join();
         Log.infof("Pod admission webhook listening on https://0.0.0.0:%d%s", server.actualPort(), PATH);
         publishCa();
-        vertx.setPeriodic(RENEWAL_CHECK.toMillis(), id -> vertx.executeBlocking(() -> {
+        vertx.setPeriodic(CHECK.toMillis(), id -> vertx.executeBlocking(() -> {
             renewIfDue();
+            publishCa();
             return null;
         }));
     }
@@ -144,9 +146,14 @@ public class WebhookServer {
                 Log.warnf("MutatingWebhookConfiguration %s not found; the API server cannot call the webhook yet", name.get());
                 return;
             }
+            boolean changed = false;
             for (MutatingWebhook webhook : configuration.getWebhooks()) {
-                webhook.getClientConfig().setCaBundle(CaBundle.withCa(webhook.getClientConfig().getCaBundle(), certificate.caPem(),
-                        Instant.now()));
+                String bundle = CaBundle.withCa(webhook.getClientConfig().getCaBundle(), certificate.caPem(), Instant.now());
+                changed |= !bundle.equals(webhook.getClientConfig().getCaBundle());
+                webhook.getClientConfig().setCaBundle(bundle);
+            }
+            if (!changed) {
+                return;
             }
             try {
                 client.resource(configuration).update();

@@ -7,7 +7,10 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,7 +35,8 @@ class ChartTest {
         List<HasMetadata> objects = Chart.objects(Chart.render(Map.of()));
 
         assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder("ServiceAccount", "ClusterRole",
-                "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service", "CustomResourceDefinition");
+                "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service", "CustomResourceDefinition",
+                "Service", "MutatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding");
         Container operator = operatorContainer(objects);
         assertThat(operator.getEnv()).noneMatch(e -> e.getName().equals("WEBMACS_NAMESPACES"));
         assertThat(operator.getEnv()).anySatisfy(e -> {
@@ -44,10 +48,40 @@ class ChartTest {
     }
 
     @Test
+    void webhookConfigurationSendsNewPodsToTheOperatorLeavingSystemNamespacesAlone() {
+        List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("webhook.failurePolicy", "Fail",
+                "webhook.objectSelector.matchLabels.app", "webmacs-backend")));
+
+        MutatingWebhookConfiguration configuration = objects.stream().filter(MutatingWebhookConfiguration.class::isInstance)
+                .map(MutatingWebhookConfiguration.class::cast).findFirst().orElseThrow();
+        MutatingWebhook webhook = configuration.getWebhooks().get(0);
+        assertThat(webhook.getFailurePolicy()).isEqualTo("Fail");
+        assertThat(webhook.getSideEffects()).isEqualTo("None");
+        assertThat(webhook.getClientConfig().getService().getPath()).isEqualTo("/admission/pods");
+        assertThat(webhook.getClientConfig().getService().getName()).isEqualTo(Chart.RELEASE + "-webhook");
+        assertThat(webhook.getRules()).singleElement().satisfies(rule -> {
+            assertThat(rule.getOperations()).containsExactly("CREATE");
+            assertThat(rule.getResources()).containsExactly("pods");
+        });
+        assertThat(webhook.getNamespaceSelector().getMatchExpressions()).singleElement()
+                .satisfies(e -> assertThat(e.getValues()).contains(Chart.NAMESPACE, "kube-system"));
+        assertThat(webhook.getObjectSelector().getMatchLabels()).containsEntry("app", "webmacs-backend");
+        assertThat(operatorContainer(objects).getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("WEBMACS_WEBHOOK_CONFIGURATION_NAME");
+            assertThat(e.getValue()).isEqualTo(configuration.getMetadata().getName());
+        });
+    }
+
+    @Test
     void releaseScopeUsesARoleInTheReleaseNamespaceOnly() {
         List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("watch.scope", "release")));
 
-        assertThat(objects).extracting(HasMetadata::getKind).doesNotContain("ClusterRole", "ClusterRoleBinding");
+        // The one cluster-wide grant left is the webhook's: its own MutatingWebhookConfiguration, by name.
+        assertThat(objects).filteredOn(o -> o instanceof ClusterRole).singleElement().satisfies(o ->
+                assertThat(((ClusterRole) o).getRules()).singleElement().satisfies(rule -> {
+                    assertThat(rule.getResources()).containsExactly("mutatingwebhookconfigurations");
+                    assertThat(rule.getResourceNames()).containsExactly(Chart.RELEASE);
+                }));
         assertThat(objects).filteredOn(o -> o.getKind().equals("Role")).extracting(o -> o.getMetadata().getNamespace())
                 .containsOnly(Chart.NAMESPACE);
         assertThat(operatorContainer(objects).getEnv()).anySatisfy(e -> {
@@ -58,7 +92,8 @@ class ChartTest {
 
     @Test
     void namespaceListGetsARoleInEachListedNamespace() {
-        List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("watch.scope", "namespaces", "watch.namespaces[0]", "lab", "watch.namespaces[1]", "plant")));
+        List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("watch.scope", "namespaces", "watch.namespaces[0]", "lab",
+                "watch.namespaces[1]", "plant", "webhook.enabled", false)));
 
         assertThat(objects).extracting(HasMetadata::getKind).doesNotContain("ClusterRole", "ClusterRoleBinding");
         assertThat(objects).filteredOn(o -> o.getKind().equals("RoleBinding")).extracting(o -> o.getMetadata().getNamespace())
@@ -69,10 +104,10 @@ class ChartTest {
     @Test
     void optionalObjectsFollowTheirSwitches() {
         List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("metrics.serviceMonitor.enabled", true,
-                "metrics.service.enabled", false, "crds.install", false, "leaderElection.enabled", false)));
+                "metrics.service.enabled", false, "crds.install", false, "leaderElection.enabled", false, "webhook.enabled", false)));
 
         assertThat(objects).extracting(HasMetadata::getKind).contains("ServiceMonitor")
-                .doesNotContain("Service", "CustomResourceDefinition", "Role", "RoleBinding");
+                .doesNotContain("Service", "CustomResourceDefinition", "Role", "RoleBinding", "MutatingWebhookConfiguration");
     }
 
     @Test
@@ -93,6 +128,7 @@ class ChartTest {
         assertThatThrownBy(() -> Chart.render(Map.of("watch.scope", "some"))).hasMessageContaining("/watch/scope");
         assertThatThrownBy(() -> Chart.render(Map.of("watch.scope", "namespaces"))).hasMessageContaining("namespaces");
         assertThatThrownBy(() -> Chart.render(Map.of("log.format", "xml"))).hasMessageContaining("/log/format");
+        assertThatThrownBy(() -> Chart.render(Map.of("webhook.failurePolicy", "Sometimes"))).hasMessageContaining("/webhook/failurePolicy");
         assertThatThrownBy(() -> Chart.render(Map.of("imageTag", "1.0"))).hasMessageContaining("imageTag");
     }
 

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class ChartValuesDocumentedTest {
 
     /** Values whose keys are the user's own (resource quantities, labels, Kubernetes objects), not chart settings. */
-    private static final Set<String> FREE_FORM = Set.of("resources", "nodeSelector", "affinity", "podAnnotations");
+    private static final Set<String> FREE_FORM = Set.of("resources", "nodeSelector", "affinity", "podAnnotations",
+            "webhook.namespaceSelector", "webhook.objectSelector");
 
     @Test
     void everyValueIsInTheReadmeAndTheSchema() throws Exception {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.Conditions;
@@ -261,10 +262,14 @@ class DatabaseMigrationReconcileTest {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(url.toURI()).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
+    /** Changes the resource as a user would: read, modify, write, and again when the operator wrote in between. */
     private void edit(String ns, String name, java.util.function.Consumer<DatabaseMigration> change) {
-        client.resources(DatabaseMigration.class).inNamespace(ns).withName(name).edit(m -> {
-            change.accept(m);
-            return m;
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+            client.resources(DatabaseMigration.class).inNamespace(ns).withName(name).edit(m -> {
+                change.accept(m);
+                return m;
+            });
+            return true;
         });
     }
 

@@ -4,6 +4,7 @@ import static io.webmacs.migration.reconciler.MigrationAssert.assertThatMigratio
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
@@ -13,14 +14,19 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.RolloutSpec;
+import io.webmacs.migration.api.WorkloadReference;
 import io.webmacs.migration.runner.Catalog;
 import io.webmacs.migration.runner.EmbeddedPostgresServer;
 import io.webmacs.migration.runner.TestDatabase;
 import java.io.File;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +45,7 @@ import org.junit.jupiter.api.Test;
 class OperatorJarIT {
 
     private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
+    private static final String WEBHOOK_CONFIGURATION = "webmacs-migration-operator";
     /** The mock server logs every request at INFO; held here because java.util.logging keeps loggers weakly. */
     private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
@@ -65,28 +72,17 @@ class OperatorJarIT {
 
     @Test
     void packagedOperatorSurvivesARestartMidRunMigratesThroughOneJobThenStaysQuiet() throws Exception {
-        Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-        apiServer = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
-                new KubernetesMixedDispatcher(expectations), false);
-        apiServer.init();
-        // Leader election first asks the API server whether it may use Leases; the mock server cannot answer that itself.
-        apiServer.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-                .andReturn(201, new SelfSubjectRulesReviewBuilder().withNewStatus().addNewResourceRule()
-                        .withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("get", "create", "update")
-                        .endResourceRule().withIncomplete(false).endStatus().build())
-                .always();
-        KubernetesClient client = apiServer.createClient();
-        Fixtures.installCrd(client);
+        KubernetesClient client = startApiServer();
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Fixtures.databaseSecret(client, "default", "webmacs-db", db);
         client.resource(Fixtures.migration("default", "webmacs", "webmacs-db", "head")).create();
         Path kubeconfig = kubeconfig(client.getMasterUrl().toString());
 
         // The first operator creates the Job and dies before it finishes; the second takes over.
-        operator = startOperator(kubeconfig, "target/operator-jar-it-1.log");
+        operator = startOperator(kubeconfig, "target/operator-jar-it-1.log", Map.of());
         await().atMost(Duration.ofSeconds(90)).until(() -> Fixtures.jobs(client, "default").size() == 1);
         operator.destroyForcibly().waitFor();
-        operator = startOperator(kubeconfig, "target/operator-jar-it-2.log");
+        operator = startOperator(kubeconfig, "target/operator-jar-it-2.log", Map.of());
         await().atMost(Duration.ofSeconds(90)).until(() -> Files.readString(Path.of("target/operator-jar-it-2.log"))
                 .contains("Started event processing"));
         Thread.sleep(3000);
@@ -109,12 +105,70 @@ class OperatorJarIT {
         assertThat(operator.isAlive()).isTrue();
     }
 
-    private static Process startOperator(Path kubeconfig, String log) throws java.io.IOException {
+    @Test
+    void packagedOperatorServesTheWebhookOverHttpsTrustedThroughTheCaBundleItMaintains() throws Exception {
+        KubernetesClient client = startApiServer();
+        client.resource(new MutatingWebhookConfigurationBuilder().withNewMetadata().withName(WEBHOOK_CONFIGURATION).endMetadata()
+                .addNewWebhook().withName("pods.migrations.webmacs.io").withAdmissionReviewVersions("v1").withSideEffects("None")
+                .withNewClientConfig().withNewService().withName("webmacs-migration-operator-webhook").withNamespace("default")
+                .withPath("/admission/pods").endService().endClientConfig().endWebhook().build()).create();
+        DatabaseMigration migration = Fixtures.migration("default", "webmacs", "webmacs-db", "head");
+        RolloutSpec rollout = new RolloutSpec();
+        rollout.setWorkloadRef(new WorkloadReference());
+        rollout.getWorkloadRef().setName("webmacs-backend");
+        migration.getSpec().setRollout(rollout);
+        client.resource(migration).create();
+        int port = freePort();
+
+        operator = startOperator(kubeconfig(client.getMasterUrl().toString()), "target/operator-jar-it-webhook.log", Map.of(
+                "WEBMACS_WEBHOOK_PORT", Integer.toString(port), "WEBMACS_WEBHOOK_CONFIGURATION_NAME", WEBHOOK_CONFIGURATION));
+        String[] caBundle = new String[1];
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            caBundle[0] = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(WEBHOOK_CONFIGURATION).get()
+                    .getWebhooks().get(0).getClientConfig().getCaBundle();
+            assertThat(caBundle[0]).isNotBlank();
+        });
+        WebhookClient apiServerSide = new WebhookClient(port, new String(Base64.getDecoder().decode(caBundle[0]), StandardCharsets.UTF_8));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                assertThat(apiServerSide.admit("backend-pod.json", "default").at("/response/patchType").asText()).isEqualTo("JSONPatch"));
+
+        String patch = new String(Base64.getDecoder().decode(apiServerSide.admit("backend-pod.json", "default")
+                .at("/response/patch").asText()), StandardCharsets.UTF_8);
+        assertThat(patch).contains("\"path\":\"/spec/schedulingGates\"", "migrations.webmacs.io/webmacs");
+        assertThat(apiServerSide.admit("other-pod.json", "default").at("/response").has("patch")).isFalse();
+    }
+
+    /** The mock API server, with the CRD installed. */
+    private KubernetesClient startApiServer() {
+        Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
+        apiServer = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
+                new KubernetesMixedDispatcher(expectations), false);
+        apiServer.init();
+        // Leader election first asks the API server whether it may use Leases; the mock server cannot answer that itself.
+        apiServer.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+                .andReturn(201, new SelfSubjectRulesReviewBuilder().withNewStatus().addNewResourceRule()
+                        .withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("get", "create", "update")
+                        .endResourceRule().withIncomplete(false).endStatus().build())
+                .always();
+        KubernetesClient client = apiServer.createClient();
+        Fixtures.installCrd(client);
+        return client;
+    }
+
+    private static Process startOperator(Path kubeconfig, String log, Map<String, String> env) throws java.io.IOException {
         ProcessBuilder start = new ProcessBuilder(JAVA.toString(), "-jar", "target/quarkus-app/quarkus-run.jar")
                 .redirectErrorStream(true).redirectOutput(new File(log));
         start.environment().put("KUBECONFIG", kubeconfig.toString());
         start.environment().put("QUARKUS_HTTP_PORT", "0");
+        start.environment().put("WEBMACS_WEBHOOK_PORT", "0");
+        start.environment().putAll(env);
         return start.start();
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     /** A kubeconfig for the mock API server; its context namespace is where the leader-election Lease goes. */

@@ -18,17 +18,6 @@ import io.webmacs.migration.api.WorkloadReference;
 import io.webmacs.migration.gate.WebhookServer;
 import io.webmacs.migration.runner.EmbeddedPostgresServer;
 import jakarta.inject.Inject;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
@@ -61,8 +50,9 @@ class RolloutGateReconcileTest {
         client.resource(migration).create();
         await().atMost(Duration.ofSeconds(30)).until(() -> Fixtures.jobs(client, ns).size() == 1);
 
-        JsonNode backendAnswer = admit("backend-pod.json", ns);
-        JsonNode otherAnswer = admit("other-pod.json", ns);
+        WebhookClient apiServer = new WebhookClient(webhook.port(), webhook.caPem());
+        JsonNode backendAnswer = apiServer.admit("backend-pod.json", ns);
+        JsonNode otherAnswer = apiServer.admit("other-pod.json", ns);
 
         assertThat(backendAnswer.at("/response/allowed").asBoolean()).isTrue();
         assertThat(backendAnswer.at("/response/patchType").asText()).isEqualTo("JSONPatch");
@@ -78,7 +68,7 @@ class RolloutGateReconcileTest {
             assertThat(client.pods().inNamespace(ns).withName(gated.getMetadata().getName()).get().getSpec().getSchedulingGates())
                     .isEmpty();
         });
-        assertThat(admit("backend-pod.json", ns).at("/response").has("patch")).as("no gate once Ready").isFalse();
+        assertThat(apiServer.admit("backend-pod.json", ns).at("/response").has("patch")).as("no gate once Ready").isFalse();
     }
 
     private static RolloutSpec rollout(String deployment) {
@@ -89,45 +79,11 @@ class RolloutGateReconcileTest {
         return rollout;
     }
 
-    /** Posts the fixture's AdmissionReview, moved to namespace {@code ns}, to the operator's webhook endpoint. */
-    private JsonNode admit(String fixture, String ns) throws Exception {
-        String body = JSON.writeValueAsString(inNamespace(fixture, ns));
-        HttpClient https = HttpClient.newBuilder().sslContext(trusting(webhook.caPem())).build();
-        URI endpoint = URI.create("https://localhost:" + webhook.port() + "/admission/pods");
-        HttpResponse<String> response = https.send(HttpRequest.newBuilder(endpoint)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
-        return JSON.readTree(response.body());
-    }
-
-    /** TLS that trusts only the webhook's own CA, as the API server does through the caBundle. */
-    private static SSLContext trusting(String caPem) throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        trust.setCertificateEntry("webhook-ca", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.UTF_8))));
-        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trustManagers.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trustManagers.getTrustManagers(), null);
-        return context;
-    }
-
     /** The pod of the fixture with the webhook's JSON Patch applied, named as the ReplicaSet controller would. */
     private static Pod admittedPod(String fixture, String ns, JsonNode answer) throws Exception {
         JsonNode patch = JSON.readTree(Base64.getDecoder().decode(answer.at("/response/patch").asText()));
-        ObjectNode pod = (ObjectNode) JsonPatch.apply(patch, inNamespace(fixture, ns).at("/request/object"));
+        ObjectNode pod = (ObjectNode) JsonPatch.apply(patch, WebhookClient.review(fixture, ns).at("/request/object"));
         ((ObjectNode) pod.get("metadata")).put("name", pod.at("/metadata/generateName").asText() + "x1y2z");
         return JSON.treeToValue(pod, Pod.class);
-    }
-
-    private static JsonNode inNamespace(String fixture, String ns) throws Exception {
-        try (InputStream in = RolloutGateReconcileTest.class.getResourceAsStream("/admission/" + fixture)) {
-            ObjectNode review = (ObjectNode) JSON.readTree(in);
-            ((ObjectNode) review.get("request")).put("namespace", ns);
-            ((ObjectNode) review.at("/request/object/metadata")).put("namespace", ns);
-            return review;
-        }
     }
 }
