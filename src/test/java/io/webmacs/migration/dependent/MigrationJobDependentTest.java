@@ -14,21 +14,11 @@ import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.SecretValueSource;
 import io.webmacs.migration.reconciler.OperatorSettings;
 import io.webmacs.migration.reconciler.RunDecider.JobRequest;
-import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MigrationJobDependentTest {
 
-    private static final OperatorSettings.Runner DEFAULTS = new OperatorSettings.Runner() {
-        public String image() { return "registry.example/webmacs-migration-operator:1.0"; }
-        public List<String> command() { return List.of("java", "-jar", "/deployments/webmacs-migrate.jar"); }
-        public long activeDeadlineSeconds() { return 600; }
-        public int retryLimit() { return 5; }
-        public Duration retryBackoff() { return Duration.ofSeconds(10); }
-        public Duration maxRetryBackoff() { return Duration.ofMinutes(10); }
-        public Duration successfulJobTtl() { return Duration.ofHours(1); }
-    };
+    private static final OperatorSettings.Runner DEFAULTS = RunnerDefaults.RUNNER;
 
     @Test
     void jobFollowsTheContractAndMeetsTheRestrictedPodSecurityStandard() {

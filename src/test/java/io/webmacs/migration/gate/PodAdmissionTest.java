@@ -19,10 +19,9 @@ import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.SecretValueSource;
 import io.webmacs.migration.api.WorkloadReference;
 import io.webmacs.migration.dependent.MigrationJobDependent;
-import io.webmacs.migration.reconciler.OperatorSettings;
+import io.webmacs.migration.dependent.RunnerDefaults;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,15 +30,6 @@ import org.junit.jupiter.api.Test;
 class PodAdmissionTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final OperatorSettings.Runner RUNNER = new OperatorSettings.Runner() {
-        public String image() { return "ghcr.io/webmacs/webmacs-migration-operator:0.1.0"; }
-        public List<String> command() { return List.of("java", "-cp", "/deployments/app/*:/deployments/lib/main/*", "Main"); }
-        public long activeDeadlineSeconds() { return 600; }
-        public int retryLimit() { return 5; }
-        public Duration retryBackoff() { return Duration.ofSeconds(10); }
-        public Duration maxRetryBackoff() { return Duration.ofMinutes(10); }
-        public Duration successfulJobTtl() { return Duration.ofHours(1); }
-    };
 
     @Test
     void podOfTheGatedDeploymentGetsTheSchedulingGateAndALabel() throws Exception {
@@ -122,7 +112,7 @@ class PodAdmissionTest {
     private static AdmissionReview review(String fixture, DatabaseMigration migration) throws Exception {
         return PodAdmission.review(fixture(fixture), ns -> ns.equals("lab") ? List.of(migration) : List.of(),
                 m -> new PodAdmission.InitContainer(MigrationJobDependent.migrateContainer(m, "upgrade",
-                        m.getSpec().getTargetRevision(), null, RUNNER), MigrationJobDependent.volumes(m)));
+                        m.getSpec().getTargetRevision(), null, RunnerDefaults.RUNNER), MigrationJobDependent.volumes(m)));
     }
 
     static AdmissionReview fixture(String name) throws Exception {
