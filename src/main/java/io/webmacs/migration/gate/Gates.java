@@ -11,7 +11,7 @@ public final class Gates {
 
     /** Label the webhook puts on the pods it gates, naming the DatabaseMigration they wait for. */
     public static final String GATED_BY = "migrations.webmacs.io/gated-by";
-    private static final String PREFIX = "migrations.webmacs.io/";
+    static final String PREFIX = "migrations.webmacs.io/";
 
     private Gates() {
     }

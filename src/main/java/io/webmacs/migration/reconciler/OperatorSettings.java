@@ -33,6 +33,10 @@ public interface OperatorSettings {
 
         @WithDefault("365d")
         Duration certificateValidity();
+
+        /** How often gates of pods whose DatabaseMigration was deleted are looked for and lifted. */
+        @WithDefault("1m")
+        Duration orphanSweepInterval();
     }
 
     /** Leader election between operator replicas. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.zjsonpatch.JsonPatch;
 import io.quarkus.test.junit.QuarkusTest;
@@ -15,6 +16,7 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.WorkloadReference;
+import io.webmacs.migration.gate.Gates;
 import io.webmacs.migration.gate.WebhookServer;
 import io.webmacs.migration.runner.EmbeddedPostgresServer;
 import jakarta.inject.Inject;
@@ -69,6 +71,31 @@ class RolloutGateReconcileTest {
                     .isEmpty();
         });
         assertThat(apiServer.admit("backend-pod.json", ns).at("/response").has("patch")).as("no gate once Ready").isFalse();
+    }
+
+    @Test
+    void podsWaitingForADeletedMigrationAreReleasedOthersKeepWaiting() {
+        JobExecutor executor = JobExecutor.running(client);
+        String ns = Fixtures.newNamespace(client);
+        executor.hold(ns); // the remaining migration never becomes Ready here
+        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
+        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
+
+        Pod orphan = client.resource(gatedPod(ns, "orphan", "deleted-migration")).create();
+        Pod waiting = client.resource(gatedPod(ns, "waiting", "webmacs")).create();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(client.pods().resource(orphan).get().getSpec().getSchedulingGates()).isEmpty());
+        assertThat(client.pods().resource(waiting).get().getSpec().getSchedulingGates())
+                .extracting(g -> g.getName()).containsExactly("migrations.webmacs.io/webmacs");
+    }
+
+    /** A pod as the webhook leaves it: gated and labelled for {@code migration}. */
+    private static Pod gatedPod(String ns, String name, String migration) {
+        return new PodBuilder().withNewMetadata().withName(name).withNamespace(ns).addToLabels(Gates.GATED_BY, migration).endMetadata()
+                .withNewSpec().addNewSchedulingGate().withName("migrations.webmacs.io/" + migration).endSchedulingGate()
+                .addNewContainer().withName("backend").withImage("registry.example.com/webmacs-backend:1.0").endContainer().endSpec()
+                .build();
     }
 
     private static RolloutSpec rollout(String deployment) {
