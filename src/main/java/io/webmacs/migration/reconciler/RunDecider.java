@@ -113,8 +113,11 @@ public final class RunDecider {
         String fingerprint = observed.getFingerprint();
         String why = "Job " + run.name() + " failed: " + Optional.ofNullable(observed.getMessage()).orElse("no result was reported");
         boolean passing = run.result() == null || TRANSIENT_EXIT_CODES.contains(run.exitCode());
+        String code = run.result() == null || run.result().error() == null ? null : run.result().error().code();
+        if ("WrongDirection".equals(code)) {
+            return wrongDirection(c, run, fingerprint, target, changelogFile);
+        }
         if (!passing) {
-            String code = run.result().error() == null ? null : run.result().error().code();
             return c.stalled(STALLED_REASONS.getOrDefault(code, Conditions.INVALID_INPUT), why, null);
         }
         if (run.attempt() > retry.limit()) {
@@ -128,6 +131,20 @@ public final class RunDecider {
                     new JobRequest(fingerprint, run.attempt() + 1, observed.getCommand().split(" ")[0], target, changelogFile), null);
         }
         return c.reconciling(Conditions.RETRYING, why + next + " at " + due, null, Duration.between(c.now, due));
+    }
+
+    /**
+     * The run went the wrong way: the database was not where the status said (a first run on a database already
+     * above the target, say). Going the other way is a new attempt; down only with allowDowngrade.
+     */
+    private static Decision wrongDirection(Context c, ObservedRun run, String fingerprint, String target, String changelogFile) {
+        String command = c.status.getLastRun().getCommand().startsWith("upgrade") ? "downgrade" : "upgrade";
+        if (command.equals("downgrade") && !c.resource.getSpec().isAllowDowngrade()) {
+            return c.stalled(Conditions.DOWNGRADE_NOT_ALLOWED, "The database is at " + c.status.getRevision() + ", above "
+                    + target + "; set spec.allowDowngrade: true to roll it back (data added since may be lost)", null);
+        }
+        return c.reconciling(Conditions.MIGRATING, "The database is at " + c.status.getRevision() + "; starting " + command
+                + " to " + target, new JobRequest(fingerprint, run.attempt() + 1, command, target, changelogFile), null);
     }
 
     private static String applied(MigrationRun run) {

@@ -106,7 +106,7 @@ public final class MigrationEngine implements AutoCloseable {
         String current = adoptable.map(WebmacsDatabase.Detected::revision).orElse(known.current());
         if (changelog.position(target) < changelog.position(current)) {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + current + ", above " + target
-                    + "; upgrade never rolls back. Use: downgrade " + target + ".");
+                    + "; upgrade never rolls back. Use: downgrade " + target + ".").atRevision(current);
         }
         adoptable.ifPresent(this::adopt);
         AppliedHistory before = history();
@@ -129,7 +129,8 @@ public final class MigrationEngine implements AutoCloseable {
         int to = changelog.position(target);
         if (to >= from) {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + before.current() + ", not above "
-                    + target + "; nothing to downgrade." + (to > from ? " Use: upgrade " + target + "." : ""));
+                    + target + "; nothing to downgrade." + (to > from ? " Use: upgrade " + target + "." : ""))
+                    .atRevision(before.current());
         }
         List<String> rollingBack = new ArrayList<>();
         for (int position = from; position > to; position--) {

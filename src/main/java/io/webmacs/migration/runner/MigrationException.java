@@ -5,6 +5,7 @@ public class MigrationException extends RuntimeException {
 
     private final Failure failure;
     private final String changeset;
+    private String revision;
 
     public MigrationException(Failure failure, String message) {
         this(failure, message, null, null);
@@ -22,6 +23,17 @@ public class MigrationException extends RuntimeException {
 
     public Failure failure() {
         return failure;
+    }
+
+    /** Records the revision the database is at, when the failure knows it. */
+    public MigrationException atRevision(String revision) {
+        this.revision = revision;
+        return this;
+    }
+
+    /** The revision the database is at, or null when unknown. */
+    public String revision() {
+        return revision;
     }
 
     /** The changeset that failed ({@code file::id::author}), when one did. */

@@ -29,7 +29,8 @@ final class Results {
     }
 
     static MigrationResult failed(String command, MigrationException failure, long durationMs) {
-        return new MigrationResult(command, null, null, List.of(), List.of(), 0, null, null, durationMs, null, error(failure));
+        return new MigrationResult(command, failure.revision(), null, List.of(), List.of(), 0, null, null, durationMs, null,
+                error(failure));
     }
 
     /** Every revision of the changelog, with when it was applied; pending ones have no time. */

@@ -200,6 +200,22 @@ class DatabaseMigrationReconcileTest {
     }
 
     @Test
+    void aDatabaseAlreadyAboveTheTargetIsRolledBackWhenAllowed() throws Exception {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        assertThat(JobExecutor.IN_PROCESS.run(List.of("upgrade", "--url", db.sqlAlchemyUrl()), java.util.Map.of())).isZero();
+        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete");
+        migration.getSpec().setAllowDowngrade(true);
+
+        client.resource(migration).create();
+
+        DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("003_fk_ondelete"));
+        assertThat(ready.getStatus().getLastRun().getCommand()).isEqualTo("downgrade 003_fk_ondelete");
+        assertThat(ready.getStatus().getHistory()).extracting(r -> r.getErrorCode()).contains("WrongDirection");
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("down-to-003"));
+    }
+
+    @Test
     void missingSecretStallsWithTheKubeletsMessage() {
         String ns = Fixtures.newNamespace(client);
 

@@ -90,6 +90,24 @@ class RunDeciderTest {
     }
 
     @Test
+    void aFirstRunOnADatabaseAboveTheTargetTurnsIntoADowngradeOnlyWhenAllowed() {
+        ObservedRun wrongWay = run(1, 2, """
+                {"command":"upgrade","revision":"005_oidc_sso",
+                 "error":{"code":"WrongDirection","message":"The database is at 005_oidc_sso, above 003_fk_ondelete"}}""");
+        DatabaseMigration refused = migration("003_fk_ondelete", null);
+        DatabaseMigration allowed = migration("003_fk_ondelete", null);
+        allowed.getSpec().setAllowDowngrade(true);
+
+        RunDecider.Decision no = decide(refused, List.of(wrongWay), NOW);
+        RunDecider.Decision yes = decide(allowed, List.of(wrongWay), NOW);
+
+        assertThat(no.createJob()).isNull();
+        assertThat(reason(no.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DOWNGRADE_NOT_ALLOWED);
+        assertThat(no.status().getRevision()).isEqualTo("005_oidc_sso");
+        assertThat(yes.createJob()).isEqualTo(new RunDecider.JobRequest(FP, 2, "downgrade", "003_fk_ondelete", null));
+    }
+
+    @Test
     void decidingAgainOnTheSameObservationGivesTheSameStatus() {
         ObservedRun succeeded = run(1, 0, """
                 {"command":"upgrade","revision":"005_oidc_sso","applied":["005_oidc_sso"],"durationMs":5}""");

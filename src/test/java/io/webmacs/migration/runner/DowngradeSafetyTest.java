@@ -111,5 +111,7 @@ class DowngradeSafetyTest {
         assertThat(down.exitCode()).isEqualTo(2);
         assertThat(down.errLines()).singleElement().asString().contains("nothing to downgrade", "upgrade 005_oidc_sso");
         assertThat(cli.ok("current").out().trim()).isEqualTo("003_fk_ondelete");
+        assertThat(cli.run("--output", "json", "upgrade", "001_plugins").json().get("revision").asText())
+                .as("the refusal says where the database is").isEqualTo("003_fk_ondelete");
     }
 }
