@@ -160,7 +160,9 @@ public class WebhookServer {
                 return;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
-                    throw e;
+                    // The webhook keeps serving; the API server cannot reach it until the bundle is fixed.
+                    Log.errorf("Could not update the caBundle of %s: %s", name.get(), e.getMessage());
+                    return;
                 }
             }
         }
