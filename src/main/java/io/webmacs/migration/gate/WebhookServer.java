@@ -139,34 +139,45 @@ public class WebhookServer {
         if (name.isEmpty()) {
             return;
         }
-        for (int attempt = 1; attempt <= CONFLICT_RETRIES; attempt++) {
-            MutatingWebhookConfiguration configuration =
-                    client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(name.get()).get();
-            if (configuration == null) {
-                Log.warnf("MutatingWebhookConfiguration %s not found; the API server cannot call the webhook yet", name.get());
-                return;
-            }
-            boolean changed = false;
-            for (MutatingWebhook webhook : configuration.getWebhooks()) {
-                String bundle = CaBundle.withCa(webhook.getClientConfig().getCaBundle(), certificate.caPem(), Instant.now());
-                changed |= !bundle.equals(webhook.getClientConfig().getCaBundle());
-                webhook.getClientConfig().setCaBundle(bundle);
-            }
-            if (!changed) {
-                return;
-            }
-            try {
-                client.resource(configuration).update();
-                return;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    // The webhook keeps serving; the API server cannot reach it until the bundle is fixed.
-                    Log.errorf("Could not update the caBundle of %s: %s", name.get(), e.getMessage());
+        try {
+            for (int attempt = 1; attempt <= CONFLICT_RETRIES; attempt++) {
+                if (addOwnCa(name.get())) {
                     return;
                 }
             }
+            Log.warnf("Could not add this replica's CA to %s after %d attempts", name.get(), CONFLICT_RETRIES);
+        } catch (KubernetesClientException e) {
+            // The webhook keeps serving; the API server cannot reach it until the bundle is fixed.
+            Log.errorf("Could not update the caBundle of %s: %s", name.get(), e.getMessage());
         }
-        Log.warnf("Could not add this replica's CA to %s after %d attempts", name.get(), CONFLICT_RETRIES);
+    }
+
+    /** One optimistic attempt; false when another replica changed the configuration in between. */
+    private boolean addOwnCa(String name) {
+        MutatingWebhookConfiguration configuration = client.admissionRegistration().v1().mutatingWebhookConfigurations()
+                .withName(name).get();
+        if (configuration == null) {
+            Log.warnf("MutatingWebhookConfiguration %s not found; the API server cannot call the webhook yet", name);
+            return true;
+        }
+        boolean changed = false;
+        for (MutatingWebhook webhook : configuration.getWebhooks()) {
+            String bundle = CaBundle.withCa(webhook.getClientConfig().getCaBundle(), certificate.caPem(), Instant.now());
+            changed |= !bundle.equals(webhook.getClientConfig().getCaBundle());
+            webhook.getClientConfig().setCaBundle(bundle);
+        }
+        if (!changed) {
+            return true;
+        }
+        try {
+            client.resource(configuration).update();
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     private static PemKeyCertOptions keyCert(WebhookCertificate certificate) {
