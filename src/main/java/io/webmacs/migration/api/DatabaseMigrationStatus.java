@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /** What the operator observed: the revision the database is at, the last run and the kstatus conditions. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -75,6 +76,11 @@ public class DatabaseMigrationStatus {
 
     public void setHistory(List<MigrationRun> history) {
         this.history = history;
+    }
+
+    /** The condition of {@code type}, if present. */
+    public Optional<Condition> condition(String type) {
+        return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }
 
     @Override

@@ -25,8 +25,7 @@ public final class Gates {
         DatabaseMigrationStatus status = migration.getStatus();
         Long generation = migration.getMetadata().getGeneration();
         return status != null && generation != null && generation.equals(status.getObservedGeneration())
-                && status.getConditions().stream()
-                        .anyMatch(c -> Conditions.READY.equals(c.getType()) && "True".equals(c.getStatus()) && current(c, generation));
+                && status.condition(Conditions.READY).filter(c -> "True".equals(c.getStatus()) && current(c, generation)).isPresent();
     }
 
     public static boolean isGatedBy(Pod pod, DatabaseMigration migration) {

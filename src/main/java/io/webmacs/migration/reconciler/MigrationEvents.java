@@ -1,5 +1,6 @@
 package io.webmacs.migration.reconciler;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -11,7 +12,7 @@ import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
-import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 
 /** Kubernetes Events on a DatabaseMigration when a run starts, succeeds, fails or is retried. */
@@ -26,25 +27,25 @@ public class MigrationEvents {
 
     /** Records what changed between the previous status and the new one. */
     public void emit(DatabaseMigration resource, DatabaseMigrationStatus before, DatabaseMigrationStatus after) {
-        MigrationRun was = before == null ? null : before.getLastRun();
-        MigrationRun now = after.getLastRun();
-        if (now != null && (was == null || !Objects.equals(was.getJob(), now.getJob()))) {
-            event(resource, "Normal", "RunStarted", "Job " + now.getJob() + " runs " + now.getCommand());
+        RunTransition transition = new RunTransition(before, after);
+        MigrationRun run = transition.run();
+        if (transition.started()) {
+            event(resource, "Normal", "RunStarted", "Job " + run.getJob() + " runs " + run.getCommand());
         }
-        if (now != null && (was == null || !Objects.equals(was.getJob(), now.getJob()) || !Objects.equals(was.getResult(), now.getResult()))) {
-            if ("Succeeded".equals(now.getResult())) {
-                event(resource, "Normal", "Migrated", "Database at " + after.getRevision() + "; "
-                        + (now.getApplied() == null || now.getApplied().isEmpty() ? "nothing applied" : "applied " + String.join(", ", now.getApplied())));
-            } else if ("Failed".equals(now.getResult())) {
-                event(resource, "Warning", "MigrationFailed", "Job " + now.getJob() + ": " + now.getMessage());
-            }
+        if (transition.finished() && "Succeeded".equals(run.getResult())) {
+            event(resource, "Normal", "Migrated", "Database at " + after.getRevision() + "; "
+                    + (run.getApplied() == null || run.getApplied().isEmpty() ? "nothing applied" : "applied " + String.join(", ", run.getApplied())));
+        } else if (transition.finished()) {
+            event(resource, "Warning", "MigrationFailed", "Job " + run.getJob() + ": " + run.getMessage());
         }
-        String reason = readyReason(after);
+        Optional<Condition> ready = after.condition(Conditions.READY);
+        String reason = ready.map(Condition::getReason).orElse(null);
+        String message = ready.map(Condition::getMessage).orElse("");
         if (Conditions.RETRYING.equals(reason) && !Conditions.RETRYING.equals(readyReason(before))) {
-            event(resource, "Normal", Conditions.RETRYING, conditionMessage(after));
+            event(resource, "Normal", Conditions.RETRYING, message);
         }
         if (isStalled(after) && !isStalled(before)) {
-            event(resource, "Warning", reason, conditionMessage(after));
+            event(resource, "Warning", reason, message);
         }
     }
 
@@ -68,18 +69,11 @@ public class MigrationEvents {
     }
 
     private static String readyReason(DatabaseMigrationStatus status) {
-        return status == null ? null : status.getConditions().stream().filter(c -> Conditions.READY.equals(c.getType()))
-                .map(c -> c.getReason()).findFirst().orElse(null);
+        return status == null ? null : status.condition(Conditions.READY).map(Condition::getReason).orElse(null);
     }
 
     private static boolean isStalled(DatabaseMigrationStatus status) {
-        return status != null && status.getConditions().stream()
-                .anyMatch(c -> Conditions.STALLED.equals(c.getType()) && "True".equals(c.getStatus()));
-    }
-
-    private static String conditionMessage(DatabaseMigrationStatus status) {
-        return status.getConditions().stream().filter(c -> Conditions.READY.equals(c.getType()))
-                .map(c -> c.getMessage()).findFirst().orElse("");
+        return status != null && status.condition(Conditions.STALLED).map(c -> "True".equals(c.getStatus())).orElse(false);
     }
 
     private static String truncate(String message) {

@@ -8,7 +8,6 @@ import io.webmacs.migration.api.MigrationRun;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -27,13 +26,11 @@ public class MigrationMetrics {
 
     /** Counts a run once, when its result first shows in the status. */
     public void record(DatabaseMigration resource, DatabaseMigrationStatus before, DatabaseMigrationStatus after) {
-        MigrationRun was = before == null ? null : before.getLastRun();
-        MigrationRun run = after.getLastRun();
-        boolean finishedNow = run != null && !"Running".equals(run.getResult())
-                && (was == null || !Objects.equals(was.getJob(), run.getJob()) || !Objects.equals(was.getResult(), run.getResult()));
-        if (!finishedNow) {
+        RunTransition transition = new RunTransition(before, after);
+        if (!transition.finished()) {
             return;
         }
+        MigrationRun run = transition.run();
         Tags tags = Tags.of("namespace", resource.getMetadata().getNamespace(), "result", run.getResult());
         registry.counter("webmacs_migration_runs", tags).increment();
         if (run.getDurationMs() != null) {
