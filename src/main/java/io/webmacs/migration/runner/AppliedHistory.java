@@ -59,6 +59,7 @@ public final class AppliedHistory {
 
     /** Revisions applied in {@code after} but not in this history. */
     public List<String> newlyAppliedIn(AppliedHistory after) {
-        return after.appliedRevisions().keySet().stream().filter(r -> !appliedRevisions().containsKey(r)).toList();
+        Map<String, Instant> before = appliedRevisions();
+        return after.appliedRevisions().keySet().stream().filter(r -> !before.containsKey(r)).toList();
     }
 }

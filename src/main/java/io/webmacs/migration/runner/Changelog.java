@@ -35,12 +35,14 @@ public final class Changelog {
     private final ResourceAccessor resourceAccessor;
     private final DatabaseChangeLog parsed;
     private final Map<String, List<ChangeSet>> changeSetsByRevision;
+    private final List<String> revisions;
 
     private Changelog(String file, ResourceAccessor resourceAccessor, DatabaseChangeLog parsed) {
         this.file = file;
         this.resourceAccessor = resourceAccessor;
         this.parsed = parsed;
         this.changeSetsByRevision = splitIntoRevisions(parsed.getChangeSets());
+        this.revisions = List.copyOf(changeSetsByRevision.keySet());
     }
 
     /** Loads the changelog at {@code path}, or the built-in one when {@code path} is null. */
@@ -124,11 +126,10 @@ public final class Changelog {
 
     /** Revision names in order, oldest first. */
     public List<String> revisions() {
-        return List.copyOf(changeSetsByRevision.keySet());
+        return revisions;
     }
 
     public String head() {
-        List<String> revisions = revisions();
         return revisions.get(revisions.size() - 1);
     }
 

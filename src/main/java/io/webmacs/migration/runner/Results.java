@@ -21,7 +21,7 @@ final class Results {
         String revision = adoptable == null ? history.current() : adoptable.revision();
         int pending = adoptable == null
                 ? history.pendingUpTo(changelog.head()).size()
-                : changelog.after(adoptable.revision()).getChangeSets().size();
+                : changelog.changeSetsBetween(changelog.position(adoptable.revision()), changelog.revisions().size()).size();
         return new MigrationResult(command, revision, changelog.head(), outcome.applied(), outcome.rolledBack(), pending,
                 outcome.adopted(), adoptable == null ? null : adoptable.route(), durationMs,
                 command.equals("history") ? revisions(changelog, history) : null,
