@@ -14,6 +14,8 @@ public final class Conditions {
     public static final String UP_TO_DATE = "UpToDate";
     /** Reconciling: a migration Job has been created and has not finished. */
     public static final String MIGRATING = "Migrating";
+    /** Reconciling: InitContainer mode; the migration runs in the init container of the next new pod of the workload. */
+    public static final String WAITING_FOR_PODS = "WaitingForPods";
     /** Reconciling: the last run failed for a passing reason; another attempt follows. */
     public static final String RETRYING = "Retrying";
     /** Stalled: the target revision is not in the changelog. */

@@ -81,4 +81,9 @@ public class DatabaseMigrationSpec {
     public void setRollout(RolloutSpec rollout) {
         this.rollout = rollout;
     }
+
+    /** InitContainer mode: the WebMACS pods' init containers run the migration, and the operator creates no Job. */
+    public boolean runsInInitContainers() {
+        return rollout != null && rollout.getMode() == RolloutMode.InitContainer;
+    }
 }

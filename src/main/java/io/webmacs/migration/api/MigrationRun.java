@@ -5,17 +5,20 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
 import java.util.Objects;
 
-/** One migration run: a Job and what its migrate container reported. */
+/** One migration run: a Job, or a pod's migrate init container, and what the migrate container reported. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MigrationRun {
 
     @JsonPropertyDescription("The Job that ran (or runs) the migration; kept after a failure for its logs.")
     private String job;
 
+    @JsonPropertyDescription("InitContainer mode: the pod whose migrate init container ran (or runs) the migration.")
+    private String pod;
+
     @JsonPropertyDescription("The digest of everything that makes a run (spec, changelog content, runner image); one run per digest.")
     private String fingerprint;
 
-    @JsonPropertyDescription("Which attempt at this fingerprint the Job is, from 1.")
+    @JsonPropertyDescription("Which attempt at this fingerprint the Job is, from 1; for an init container, its run in the pod.")
     private Integer attempt;
 
     @JsonPropertyDescription("upgrade or downgrade, and the target revision.")
@@ -33,7 +36,7 @@ public class MigrationRun {
     @JsonPropertyDescription("How long the migration took, as the runner measured it.")
     private Long durationMs;
 
-    @JsonPropertyDescription("When the Job finished (RFC 3339).")
+    @JsonPropertyDescription("When the run finished (RFC 3339).")
     private String finishedAt;
 
     @JsonPropertyDescription("The runner's error code, e.g. ChangesetFailed, DatabaseUnreachable.")
@@ -51,6 +54,14 @@ public class MigrationRun {
 
     public void setJob(String job) {
         this.job = job;
+    }
+
+    public String getPod() {
+        return pod;
+    }
+
+    public void setPod(String pod) {
+        this.pod = pod;
     }
 
     public String getFingerprint() {
@@ -141,9 +152,15 @@ public class MigrationRun {
         this.message = message;
     }
 
+    /** The run in words, for messages: "Job x" or "Init container migrate of pod y". */
+    public String describe() {
+        return job != null ? "Job " + job : "Init container migrate of pod " + pod;
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof MigrationRun r && Objects.equals(job, r.job) && Objects.equals(fingerprint, r.fingerprint)
+        return o instanceof MigrationRun r && Objects.equals(job, r.job) && Objects.equals(pod, r.pod)
+                && Objects.equals(fingerprint, r.fingerprint)
                 && Objects.equals(attempt, r.attempt) && Objects.equals(command, r.command)
                 && Objects.equals(result, r.result) && Objects.equals(applied, r.applied)
                 && Objects.equals(rolledBack, r.rolledBack) && Objects.equals(durationMs, r.durationMs)
@@ -153,7 +170,7 @@ public class MigrationRun {
 
     @Override
     public int hashCode() {
-        return Objects.hash(job, fingerprint, attempt, command, result, applied, rolledBack, durationMs, finishedAt,
+        return Objects.hash(job, pod, fingerprint, attempt, command, result, applied, rolledBack, durationMs, finishedAt,
                 errorCode, failedChangeset, message);
     }
 }

@@ -17,7 +17,7 @@ public class RolloutSpec {
 
     @JsonPropertyDescription("SchedulingGate (default): new pods get a scheduling gate that the operator removes once the resource "
             + "is Ready for its generation; the migration runs in a Job. InitContainer: new pods get a migrate init container "
-            + "that runs the upgrade before the app starts.")
+            + "that runs the upgrade before the app starts; the operator runs no Job and reports what the init containers did.")
     @Default("SchedulingGate")
     private RolloutMode mode = RolloutMode.SchedulingGate;
 

@@ -9,7 +9,7 @@ import io.webmacs.migration.api.DatabaseMigrationStatus;
 /** The scheduling gate of a DatabaseMigration, and when it may be lifted. */
 public final class Gates {
 
-    /** Label the webhook puts on the pods it gates, naming the DatabaseMigration they wait for. */
+    /** Label the webhook puts on the pods it holds (scheduling gate or migrate init container), naming their DatabaseMigration. */
     public static final String GATED_BY = "migrations.webmacs.io/gated-by";
     static final String PREFIX = "migrations.webmacs.io/";
 

@@ -13,7 +13,8 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.api.RolloutMode;
+import io.webmacs.migration.reconciler.Labels;
+import io.webmacs.migration.reconciler.ObservedRun;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -28,8 +29,12 @@ import java.util.function.Function;
  */
 public final class PodAdmission {
 
-    /** The init container (and its volumes) InitContainer mode adds for a DatabaseMigration. */
-    public record InitContainer(Container container, List<Volume> volumes) {
+    /** The init container (and its volumes) InitContainer mode adds for a DatabaseMigration, and the run's fingerprint. */
+    public record InitContainer(Container container, List<Volume> volumes, String fingerprint) {
+    }
+
+    /** What to do to a pod: JSON Patch operations, and warnings for whoever created it. */
+    record Mutation(List<Map<String, Object>> operations, List<String> warnings) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,10 +55,14 @@ public final class PodAdmission {
                 return answer(allowed(request.getUid()).build());
             }
             String namespace = pod.getMetadata().getNamespace() != null ? pod.getMetadata().getNamespace() : request.getNamespace();
-            List<Map<String, Object>> patch = patch(pod, migrationsIn.apply(namespace), initContainerFor);
+            Mutation mutation = mutation(pod, migrationsIn.apply(namespace), initContainerFor);
             AdmissionResponseBuilder response = allowed(request.getUid());
-            if (!patch.isEmpty()) {
-                response.withPatchType("JSONPatch").withPatch(Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(patch)));
+            if (!mutation.operations().isEmpty()) {
+                response.withPatchType("JSONPatch")
+                        .withPatch(Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(mutation.operations())));
+            }
+            if (!mutation.warnings().isEmpty()) {
+                response.withWarnings(mutation.warnings());
             }
             return answer(response.build());
         } catch (JsonProcessingException | RuntimeException e) {
@@ -62,36 +71,51 @@ public final class PodAdmission {
         }
     }
 
-    /** The JSON Patch operations for {@code pod}; empty when it is not to be touched. */
-    static List<Map<String, Object>> patch(Pod pod, List<DatabaseMigration> migrations,
-            Function<DatabaseMigration, InitContainer> initContainerFor) {
+    /** What to do to {@code pod}; no operations when it is not to be touched. */
+    static Mutation mutation(Pod pod, List<DatabaseMigration> migrations, Function<DatabaseMigration, InitContainer> initContainerFor) {
         List<Map<String, Object>> operations = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        Map<String, String> labels = new LinkedHashMap<>();
         boolean gated = pod.getSpec().getSchedulingGates() != null && !pod.getSpec().getSchedulingGates().isEmpty();
-        boolean labelled = pod.getMetadata().getLabels() != null;
         boolean initContainers = pod.getSpec().getInitContainers() != null && !pod.getSpec().getInitContainers().isEmpty();
         boolean volumes = pod.getSpec().getVolumes() != null && !pod.getSpec().getVolumes().isEmpty();
         for (DatabaseMigration migration : migrations) {
             if (migration.getSpec().getRollout() == null || !PodSelection.matches(migration.getSpec().getRollout(), pod)) {
                 continue;
             }
-            if (migration.getSpec().getRollout().getMode() == RolloutMode.InitContainer) {
+            String name = migration.getMetadata().getName();
+            if (migration.getSpec().runsInInitContainers()) {
+                if (hasInitContainer(pod, ObservedRun.CONTAINER)) {
+                    warnings.add("DatabaseMigration " + name + " did not add its migrate init container: the pod already has one");
+                    continue;
+                }
                 InitContainer init = initContainerFor.apply(migration);
-                operations.add(add("/spec/initContainers", initContainers, init.container()));
+                // First, so that the pod's own init containers already find the schema at the target revision.
+                operations.add(initContainers ? operation("add", "/spec/initContainers/0", init.container())
+                        : operation("add", "/spec/initContainers", List.of(init.container())));
                 initContainers = true;
                 for (Volume volume : init.volumes()) {
                     operations.add(add("/spec/volumes", volumes, volume));
                     volumes = true;
                 }
+                labels.put(Gates.GATED_BY, name);
+                labels.put(Labels.FINGERPRINT, init.fingerprint());
             } else if (!Gates.readyForGeneration(migration) && !Gates.isGatedBy(pod, migration)) {
                 operations.add(add("/spec/schedulingGates", gated, Map.of("name", Gates.gateName(migration))));
                 gated = true;
-                operations.add(labelled
-                        ? operation("add", "/metadata/labels/" + escape(Gates.GATED_BY), migration.getMetadata().getName())
-                        : operation("add", "/metadata/labels", Map.of(Gates.GATED_BY, migration.getMetadata().getName())));
-                labelled = true;
+                labels.put(Gates.GATED_BY, name);
             }
         }
-        return operations;
+        if (pod.getMetadata().getLabels() == null && !labels.isEmpty()) {
+            operations.add(operation("add", "/metadata/labels", labels));
+        } else {
+            labels.forEach((key, value) -> operations.add(operation("add", "/metadata/labels/" + escape(key), value)));
+        }
+        return new Mutation(operations, warnings);
+    }
+
+    private static boolean hasInitContainer(Pod pod, String name) {
+        return pod.getSpec().getInitContainers() != null && pod.getSpec().getInitContainers().stream().anyMatch(c -> name.equals(c.getName()));
     }
 
     /** Appends to an array, creating it first when the pod has none. */

@@ -18,7 +18,9 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.dependent.MigrationJobDependent;
+import io.webmacs.migration.reconciler.ChangelogLoader;
 import io.webmacs.migration.reconciler.OperatorSettings;
+import io.webmacs.migration.reconciler.RunInput;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -42,11 +44,14 @@ public class WebhookServer {
     private final KubernetesClient client;
     private final MigrationCache migrations;
     private final OperatorSettings settings;
+    private final ChangelogLoader changelogs;
     private volatile WebhookCertificate certificate;
     private HttpServer server;
 
-    public WebhookServer(Vertx vertx, KubernetesClient client, MigrationCache migrations, OperatorSettings settings) {
+    public WebhookServer(Vertx vertx, KubernetesClient client, MigrationCache migrations, OperatorSettings settings,
+            ChangelogLoader changelogs) {
         this.vertx = vertx;
+        this.changelogs = changelogs;
         this.client = client;
         this.migrations = migrations;
         this.settings = settings;
@@ -109,10 +114,13 @@ public class WebhookServer {
         });
     }
 
+    /** The init container the Job would run as its container, labelled with the same fingerprint a Job would get. */
     private PodAdmission.InitContainer initContainer(DatabaseMigration migration) {
+        ChangelogLoader.Loaded changelog = changelogs.load(migration.getSpec().getChangelog(), migrations.changelogOf(migration));
+        RunInput input = RunInput.of(migration, changelog, settings.runner());
         String file = migration.getSpec().getChangelog() == null ? null : migration.getSpec().getChangelog().getFile();
-        return new PodAdmission.InitContainer(MigrationJobDependent.migrateContainer(migration, "upgrade",
-                migration.getSpec().getTargetRevision(), file, settings.runner()), MigrationJobDependent.volumes(migration));
+        return new PodAdmission.InitContainer(MigrationJobDependent.migrateContainer(migration, "upgrade", input.target(migration),
+                file, settings.runner()), MigrationJobDependent.volumes(migration), input.fingerprint());
     }
 
     private WebhookCertificate issue() {

@@ -67,17 +67,17 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     public UpdateControl<DatabaseMigration> reconcile(DatabaseMigration resource, Context<DatabaseMigration> context) {
         ChangelogLoader.Loaded changelog = changelogs.load(resource.getSpec().getChangelog(),
                 context.getSecondaryResource(ConfigMap.class).orElse(null));
-        String image = Optional.ofNullable(resource.getSpec().getRunner()).map(r -> r.getImage()).orElse(settings.runner().image());
-        String fingerprint = Fingerprint.of(resource.getSpec(), changelog.files(), image);
-        List<ObservedRun> runs = observeRuns(resource, context);
+        String fingerprint = RunInput.of(resource, changelog, settings.runner()).fingerprint();
+        List<ObservedRun> jobs = observeJobs(resource, context);
+        List<ObservedRun> runs = resource.getSpec().runsInInitContainers() ? observeInitContainers(resource, context) : jobs;
         RunDecider.Decision decision = RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), clock.instant());
 
         if (decision.createJob() != null) {
-            removeOlderFailedJobs(runs, context);
+            removeOlderFailedJobs(jobs, context);
             context.managedWorkflowAndDependentResourceContext().put(MigrationJobDependent.REQUEST, decision.createJob());
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         }
-        expireSucceededJobs(runs, context);
+        expireSucceededJobs(jobs, context);
         events.emit(resource, resource.getStatus(), decision.status());
         metrics.record(resource, resource.getStatus(), decision.status());
         if (changelog.usable() && decision.status().getTargetRevision() != null) {
@@ -102,14 +102,20 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     }
 
     /** Every Job of this resource, with the pod that ran it. */
-    private static List<ObservedRun> observeRuns(DatabaseMigration resource, Context<DatabaseMigration> context) {
+    private static List<ObservedRun> observeJobs(DatabaseMigration resource, Context<DatabaseMigration> context) {
         Map<String, Pod> podsByJob = pods(JOB_PODS, resource, context).stream()
                 .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().containsKey(Labels.JOB))
                 .collect(Collectors.toMap(p -> p.getMetadata().getLabels().get(Labels.JOB), p -> p,
                         (a, b) -> a.getMetadata().getCreationTimestamp().compareTo(b.getMetadata().getCreationTimestamp()) >= 0 ? a : b));
         return context.getSecondaryResources(Job.class).stream()
-                .map(job -> ObservedRun.of(job, podsByJob.get(job.getMetadata().getName())))
+                .map(job -> ObservedRun.ofJob(job, podsByJob.get(job.getMetadata().getName())))
                 .toList();
+    }
+
+    /** InitContainer mode: the migrate init containers the webhook injected into this resource's pods. */
+    private static List<ObservedRun> observeInitContainers(DatabaseMigration resource, Context<DatabaseMigration> context) {
+        return pods(GATED_PODS, resource, context).stream().filter(ObservedRun::hasInjectedInitContainer)
+                .map(ObservedRun::ofInitContainer).toList();
     }
 
     /** The schema is ready: pods the webhook held for this resource may be scheduled now. */
@@ -129,16 +135,16 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     /** Keeps the last failed Job for its logs; earlier failed ones go when a new run starts. */
     private static void removeOlderFailedJobs(List<ObservedRun> runs, Context<DatabaseMigration> context) {
         runs.stream().filter(r -> r.state() == ObservedRun.State.FAILED)
-                .sorted(Comparator.comparing((ObservedRun r) -> r.job().getMetadata().getCreationTimestamp()).reversed())
+                .sorted(Comparator.comparing((ObservedRun r) -> r.source().getMetadata().getCreationTimestamp()).reversed())
                 .skip(1)
-                .forEach(r -> context.getClient().resource(r.job()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
+                .forEach(r -> context.getClient().resource(r.source()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
     }
 
     /** A successful Job expires after the configured time; until then its pod's logs stay readable. */
     private void expireSucceededJobs(List<ObservedRun> runs, Context<DatabaseMigration> context) {
         int ttl = (int) settings.runner().successfulJobTtl().toSeconds();
-        runs.stream().filter(r -> r.state() == ObservedRun.State.SUCCEEDED && r.job().getSpec().getTtlSecondsAfterFinished() == null)
-                .forEach(r -> context.getClient().batch().v1().jobs().inNamespace(r.job().getMetadata().getNamespace())
+        runs.stream().filter(r -> r.state() == ObservedRun.State.SUCCEEDED && ((Job) r.source()).getSpec().getTtlSecondsAfterFinished() == null)
+                .forEach(r -> context.getClient().batch().v1().jobs().inNamespace(r.source().getMetadata().getNamespace())
                         .withName(r.name()).edit(job -> {
                             job.getSpec().setTtlSecondsAfterFinished(ttl);
                             return job;
@@ -167,7 +173,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
                                 : Set.of(new ResourceID(resource.getSpec().getChangelog().getConfigMapRef().getName(),
                                         resource.getMetadata().getNamespace())))
                         .build(), context);
-        migrationCache.use(context.getPrimaryCache());
+        migrationCache.use(context.getPrimaryCache(), configMaps);
         return List.of(configMaps, podsLabelled(JOB_PODS, Labels.SELECTOR, Labels.MIGRATION, context),
                 podsLabelled(GATED_PODS, Gates.GATED_BY, Gates.GATED_BY, context));
     }

@@ -7,7 +7,7 @@ public final class Labels {
     public static final String OPERATOR = "webmacs-migration-operator";
     /** The DatabaseMigration a Job or pod belongs to. */
     public static final String MIGRATION = "migrations.webmacs.io/migration";
-    /** The fingerprint of the run a Job is for. */
+    /** The fingerprint of the run a Job, or a pod's injected migrate init container, is for. */
     public static final String FINGERPRINT = "migrations.webmacs.io/fingerprint";
     /** Which attempt at its fingerprint a Job is. */
     public static final String ATTEMPT = "migrations.webmacs.io/attempt";

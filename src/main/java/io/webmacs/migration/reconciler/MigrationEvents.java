@@ -30,13 +30,13 @@ public class MigrationEvents {
         RunTransition transition = new RunTransition(before, after);
         MigrationRun run = transition.run();
         if (transition.started()) {
-            event(resource, "Normal", "RunStarted", "Job " + run.getJob() + " runs " + run.getCommand());
+            event(resource, "Normal", "RunStarted", run.describe() + " runs " + run.getCommand());
         }
         if (transition.finished() && "Succeeded".equals(run.getResult())) {
             event(resource, "Normal", "Migrated", "Database at " + after.getRevision() + "; "
                     + (run.getApplied() == null || run.getApplied().isEmpty() ? "nothing applied" : "applied " + String.join(", ", run.getApplied())));
         } else if (transition.finished()) {
-            event(resource, "Warning", "MigrationFailed", "Job " + run.getJob() + ": " + run.getMessage());
+            event(resource, "Warning", "MigrationFailed", run.describe() + ": " + run.getMessage());
         }
         Optional<Condition> ready = after.condition(Conditions.READY);
         String reason = ready.map(Condition::getReason).orElse(null);

@@ -2,49 +2,105 @@ package io.webmacs.migration.reconciler;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.webmacs.migration.runner.MigrationResult;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * One migration Job as the operator sees it: its state, and what its {@code migrate} container reported in its
- * termination message (the runner's JSON result) or why the container could not start.
+ * One migration run as the operator sees it: a Job (SchedulingGate mode) or the {@code migrate} init container of a
+ * WebMACS pod (InitContainer mode); its state, and what the container reported in its termination message (the
+ * runner's JSON result) or why it could not start.
  */
-public record ObservedRun(Job job, State state, Integer exitCode, MigrationResult result, String waitingProblem,
-        Instant finishedAt, boolean resultPending) {
+public record ObservedRun(HasMetadata source, String fingerprint, int attempt, String command, State state, Integer exitCode,
+        MigrationResult result, String waitingProblem, Instant finishedAt, boolean resultPending) {
 
-    /** Where a Job is. */
+    /** Where a run is. */
     public enum State { RUNNING, SUCCEEDED, FAILED }
 
-    static final String CONTAINER = "migrate";
+    public static final String CONTAINER = "migrate";
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    public static ObservedRun of(Job job, Pod pod) {
-        Optional<ContainerStatus> container = Optional.ofNullable(pod).map(Pod::getStatus)
-                .flatMap(s -> s.getContainerStatuses().stream().filter(c -> CONTAINER.equals(c.getName())).findFirst());
-        ContainerStateTerminated terminated = container.map(c -> c.getState()).map(s -> s.getTerminated()).orElse(null);
-        ContainerStateWaiting waiting = container.map(c -> c.getState()).map(s -> s.getWaiting()).orElse(null);
-        return new ObservedRun(job, state(job),
+    /** A Job, with the pod that runs it (null until it exists). */
+    public static ObservedRun ofJob(Job job, Pod pod) {
+        Optional<ContainerStatus> container = migrateStatus(pod, PodStatus::getContainerStatuses);
+        ContainerStateTerminated terminated = container.map(ContainerStatus::getState).map(ContainerState::getTerminated).orElse(null);
+        return new ObservedRun(job, label(job, Labels.FINGERPRINT),
+                Integer.parseInt(Optional.ofNullable(label(job, Labels.ATTEMPT)).orElse("1")),
+                command(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()), state(job),
                 terminated == null ? null : terminated.getExitCode(),
                 terminated == null ? null : parse(terminated.getMessage()),
-                waiting != null && "CreateContainerConfigError".equals(waiting.getReason()) ? waiting.getMessage() : null,
+                configError(container),
                 finishedAt(job),
                 // The Job and its pod come through different watches; a finished Job may show before its pod does.
-                pod != null && terminated == null && waiting == null);
+                pod != null && terminated == null && container.map(ContainerStatus::getState).map(ContainerState::getWaiting).isEmpty());
+    }
+
+    /**
+     * The run of the {@code migrate} init container the webhook injected into {@code pod}. The kubelet restarts a failed
+     * init container; its last run is then in {@code lastState} while the container waits to start again.
+     */
+    public static ObservedRun ofInitContainer(Pod pod) {
+        Optional<ContainerStatus> container = migrateStatus(pod, PodStatus::getInitContainerStatuses);
+        ContainerStateTerminated terminated = container.map(ContainerStatus::getState).map(ContainerState::getTerminated)
+                .or(() -> container.filter(c -> c.getState().getRunning() == null)
+                        .map(ContainerStatus::getLastState).map(ContainerState::getTerminated))
+                .orElse(null);
+        State state = terminated == null ? State.RUNNING : terminated.getExitCode() == 0 ? State.SUCCEEDED : State.FAILED;
+        List<String> args = pod.getSpec().getInitContainers().stream().filter(c -> CONTAINER.equals(c.getName())).findFirst()
+                .orElseThrow().getArgs();
+        return new ObservedRun(pod, label(pod, Labels.FINGERPRINT), container.map(c -> c.getRestartCount() + 1).orElse(1),
+                command(args), state,
+                terminated == null ? null : terminated.getExitCode(),
+                terminated == null ? null : parse(terminated.getMessage()),
+                configError(container),
+                terminated == null || terminated.getFinishedAt() == null ? null : Instant.parse(terminated.getFinishedAt()),
+                false);
+    }
+
+    /** Whether {@code pod} carries a migrate init container the webhook injected. */
+    public static boolean hasInjectedInitContainer(Pod pod) {
+        return label(pod, Labels.FINGERPRINT) != null && pod.getSpec().getInitContainers() != null
+                && pod.getSpec().getInitContainers().stream().anyMatch(c -> CONTAINER.equals(c.getName()));
     }
 
     public String name() {
-        return job.getMetadata().getName();
+        return source.getMetadata().getName();
     }
 
-    public int attempt() {
-        return Integer.parseInt(job.getMetadata().getLabels().getOrDefault(Labels.ATTEMPT, "1"));
+    public boolean isJob() {
+        return source instanceof Job;
+    }
+
+    private static Optional<ContainerStatus> migrateStatus(Pod pod, Function<PodStatus, List<ContainerStatus>> statuses) {
+        return Optional.ofNullable(pod).map(Pod::getStatus).map(statuses)
+                .flatMap(s -> s.stream().filter(c -> CONTAINER.equals(c.getName())).findFirst());
+    }
+
+    /** Why the container cannot be created: a Secret or key its env names is missing. */
+    private static String configError(Optional<ContainerStatus> container) {
+        return container.map(ContainerStatus::getState).map(ContainerState::getWaiting)
+                .filter(w -> "CreateContainerConfigError".equals(w.getReason())).map(w -> w.getMessage()).orElse(null);
+    }
+
+    private static String label(HasMetadata resource, String key) {
+        Map<String, String> labels = resource.getMetadata().getLabels();
+        return labels == null ? null : labels.get(key);
+    }
+
+    /** The CLI verb and its target: "upgrade 005_oidc_sso". */
+    private static String command(List<String> args) {
+        return args.size() >= 2 ? args.get(0) + " " + args.get(1) : String.join(" ", args);
     }
 
     private static State state(Job job) {

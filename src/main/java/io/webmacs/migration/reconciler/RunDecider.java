@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -66,9 +67,8 @@ public final class RunDecider {
             return c.stalled(Conditions.UNKNOWN_REVISION, e.getMessage(), null);
         }
         c.status.setTargetRevision(target);
-        Optional<ObservedRun> latest = runs.stream()
-                .filter(r -> fingerprint.equals(r.job().getMetadata().getLabels().get(Labels.FINGERPRINT)))
-                .max(Comparator.comparingInt(ObservedRun::attempt));
+        List<ObservedRun> current = runs.stream().filter(r -> fingerprint.equals(r.fingerprint())).toList();
+        Optional<ObservedRun> latest = c.initContainers ? decisive(current) : current.stream().max(Comparator.comparingInt(ObservedRun::attempt));
         if (latest.isEmpty()) {
             return firstRun(c, changelog, fingerprint, target);
         }
@@ -79,11 +79,11 @@ public final class RunDecider {
         MigrationRun observed = c.record(run, fingerprint);
         return switch (run.state()) {
             case RUNNING -> run.waitingProblem() != null
-                    ? c.stalled(Conditions.SECRET_NOT_FOUND, "Job " + run.name() + " cannot start: " + run.waitingProblem(), null)
-                    : c.reconciling(Conditions.MIGRATING, "Job " + run.name() + " is migrating to " + target, null, null);
+                    ? c.stalled(Conditions.SECRET_NOT_FOUND, observed.describe() + " cannot start: " + run.waitingProblem(), null)
+                    : c.reconciling(Conditions.MIGRATING, observed.describe() + " is migrating to " + target, null, null);
             case SUCCEEDED -> target.equals(c.status.getRevision())
                     ? c.ready("At " + target + "; " + applied(observed))
-                    : c.stalled(Conditions.INVALID_INPUT, "Job " + run.name() + " succeeded but the database is at "
+                    : c.stalled(Conditions.INVALID_INPUT, observed.describe() + " succeeded but the database is at "
                             + c.status.getRevision() + ", not " + target, null);
             case FAILED -> failed(c, run, observed, changelog.file(), target, retry);
         };
@@ -100,9 +100,12 @@ public final class RunDecider {
         String current = c.status.getRevision();
         Changelog revisions = changelog.changelog();
         boolean down = current != null && revisions.position(target) < revisions.position(current);
-        if (down && !c.resource.getSpec().isAllowDowngrade()) {
-            return c.stalled(Conditions.DOWNGRADE_NOT_ALLOWED, "The database is at " + current + ", above " + target
-                    + "; set spec.allowDowngrade: true to roll it back (data added since may be lost)", null);
+        if (down && (c.initContainers || !c.resource.getSpec().isAllowDowngrade())) {
+            return c.downgradeRefused(current, target);
+        }
+        if (c.initContainers) {
+            return c.reconciling(Conditions.WAITING_FOR_PODS, "The upgrade to " + target
+                    + " runs in the migrate init container of the next new pod of spec.rollout", null, null);
         }
         JobRequest request = new JobRequest(fingerprint, 1, down ? "downgrade" : "upgrade", target, changelog.file());
         return c.reconciling(Conditions.MIGRATING, "Starting " + request.command() + " to " + target, request, null);
@@ -111,14 +114,17 @@ public final class RunDecider {
     private static Decision failed(Context c, ObservedRun run, MigrationRun observed, String changelogFile, String target,
             RetryPolicy retry) {
         String fingerprint = observed.getFingerprint();
-        String why = "Job " + run.name() + " failed: " + Optional.ofNullable(observed.getMessage()).orElse("no result was reported");
+        String why = observed.describe() + " failed: " + Optional.ofNullable(observed.getMessage()).orElse("no result was reported");
         boolean passing = run.result() == null || TRANSIENT_EXIT_CODES.contains(run.exitCode());
         String code = run.result() == null || run.result().error() == null ? null : run.result().error().code();
         if ("WrongDirection".equals(code)) {
-            return wrongDirection(c, run, fingerprint, target, changelogFile);
+            return c.initContainers ? c.downgradeRefused(c.status.getRevision(), target) : wrongDirection(c, run, fingerprint, target, changelogFile);
         }
         if (!passing) {
             return c.stalled(STALLED_REASONS.getOrDefault(code, Conditions.INVALID_INPUT), why, null);
+        }
+        if (c.initContainers) {
+            return c.reconciling(Conditions.RETRYING, why + "; the kubelet starts it again", null, null);
         }
         if (run.attempt() > retry.limit()) {
             return c.stalled(Conditions.RETRIES_EXHAUSTED, why + " (after " + run.attempt() + " attempts)", null);
@@ -140,11 +146,21 @@ public final class RunDecider {
     private static Decision wrongDirection(Context c, ObservedRun run, String fingerprint, String target, String changelogFile) {
         String command = c.status.getLastRun().getCommand().startsWith("upgrade") ? "downgrade" : "upgrade";
         if (command.equals("downgrade") && !c.resource.getSpec().isAllowDowngrade()) {
-            return c.stalled(Conditions.DOWNGRADE_NOT_ALLOWED, "The database is at " + c.status.getRevision() + ", above "
-                    + target + "; set spec.allowDowngrade: true to roll it back (data added since may be lost)", null);
+            return c.downgradeRefused(c.status.getRevision(), target);
         }
         return c.reconciling(Conditions.MIGRATING, "The database is at " + c.status.getRevision() + "; starting " + command
                 + " to " + target, new JobRequest(fingerprint, run.attempt() + 1, command, target, changelogFile), null);
+    }
+
+    /**
+     * Of the runs of the pods' init containers for one input, the one that tells where the database is: the last that
+     * succeeded (a later pod failing to reach the database does not undo it), else one still running, else the last.
+     */
+    private static Optional<ObservedRun> decisive(List<ObservedRun> runs) {
+        Comparator<ObservedRun> byFinish = Comparator.comparing(ObservedRun::finishedAt, Comparator.nullsLast(Comparator.naturalOrder()));
+        return runs.stream().filter(r -> r.state() == ObservedRun.State.SUCCEEDED).max(byFinish)
+                .or(() -> runs.stream().filter(r -> r.state() == ObservedRun.State.RUNNING).findFirst())
+                .or(() -> runs.stream().max(byFinish));
     }
 
     private static String applied(MigrationRun run) {
@@ -162,10 +178,13 @@ public final class RunDecider {
         final Instant now;
         final DatabaseMigrationStatus previous;
         final DatabaseMigrationStatus status = new DatabaseMigrationStatus();
+        /** InitContainer mode: the pods' init containers run the migration; no Job is created. */
+        final boolean initContainers;
 
         Context(DatabaseMigration resource, Instant now) {
             this.resource = resource;
             this.now = now;
+            this.initContainers = resource.getSpec().runsInInitContainers();
             this.previous = resource.getStatus() == null ? new DatabaseMigrationStatus() : resource.getStatus();
             status.setObservedGeneration(generation());
             status.setRevision(previous.getRevision());
@@ -183,10 +202,14 @@ public final class RunDecider {
         MigrationRun record(ObservedRun run, String fingerprint) {
             MigrationResult result = run.result();
             MigrationRun observed = new MigrationRun();
-            observed.setJob(run.name());
+            if (run.isJob()) {
+                observed.setJob(run.name());
+            } else {
+                observed.setPod(run.name());
+            }
             observed.setFingerprint(fingerprint);
             observed.setAttempt(run.attempt());
-            observed.setCommand(commandOf(run));
+            observed.setCommand(run.command());
             observed.setResult(switch (run.state()) {
                 case RUNNING -> "Running";
                 case SUCCEEDED -> "Succeeded";
@@ -213,7 +236,7 @@ public final class RunDecider {
             }
             status.setLastRun(observed);
             if (run.state() != ObservedRun.State.RUNNING
-                    && status.getHistory().stream().noneMatch(h -> run.name().equals(h.getJob()))) {
+                    && status.getHistory().stream().noneMatch(h -> sameRun(h, observed))) {
                 status.getHistory().add(0, observed);
                 if (status.getHistory().size() > HISTORY_LIMIT) {
                     status.setHistory(new ArrayList<>(status.getHistory().subList(0, HISTORY_LIMIT)));
@@ -222,9 +245,9 @@ public final class RunDecider {
             return observed;
         }
 
-        private static String commandOf(ObservedRun run) {
-            List<String> args = run.job().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
-            return args.size() >= 2 ? args.get(0) + " " + args.get(1) : String.join(" ", args);
+        private static boolean sameRun(MigrationRun a, MigrationRun b) {
+            return Objects.equals(a.getJob(), b.getJob()) && Objects.equals(a.getPod(), b.getPod())
+                    && Objects.equals(a.getAttempt(), b.getAttempt());
         }
 
         Decision ready(String message) {
@@ -240,6 +263,14 @@ public final class RunDecider {
         Decision stalled(String reason, String message, Duration requeueAfter) {
             status.setConditions(ConditionSet.stalled(generation(), previousConditions(), now, reason, message));
             return new Decision(status, null, requeueAfter);
+        }
+
+        Decision downgradeRefused(String current, String target) {
+            return stalled(Conditions.DOWNGRADE_NOT_ALLOWED, "The database is at " + current + ", above " + target + "; "
+                    + (initContainers
+                            ? "InitContainer mode only upgrades: roll back with rollout mode SchedulingGate and spec.allowDowngrade: true"
+                            : "set spec.allowDowngrade: true to roll it back")
+                    + " (data added since may be lost)", null);
         }
 
         Decision unchanged() {

@@ -15,9 +15,10 @@ final class RunTransition {
         this.now = after.getLastRun();
     }
 
-    /** A Job the status did not name before. */
+    /** A run (a Job, or an init container's run in a pod) the status did not name before. */
     boolean started() {
-        return now != null && (was == null || !Objects.equals(was.getJob(), now.getJob()));
+        return now != null && (was == null || !Objects.equals(was.getJob(), now.getJob()) || !Objects.equals(was.getPod(), now.getPod())
+                || !Objects.equals(was.getAttempt(), now.getAttempt()));
     }
 
     /** A result (Succeeded or Failed) the status did not show before. */

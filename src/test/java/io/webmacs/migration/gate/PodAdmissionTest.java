@@ -75,11 +75,8 @@ class PodAdmissionTest {
     }
 
     @Test
-    void initContainerModeInjectsTheMigrateContainerAndItsVolumes() throws Exception {
-        DatabaseMigration migration = gatedDeployment(false);
-        migration.getSpec().getRollout().setMode(RolloutMode.InitContainer);
-
-        JsonNode patch = patch(review("backend-pod.json", migration).getResponse());
+    void initContainerModeInjectsTheMigrateContainerItsVolumesAndTheRunLabels() throws Exception {
+        JsonNode patch = patch(review("backend-pod.json", initContainerMode()).getResponse());
 
         assertThat(patch.get(0).get("path").asText()).isEqualTo("/spec/initContainers");
         JsonNode init = patch.get(0).get("value").get(0);
@@ -87,7 +84,36 @@ class PodAdmissionTest {
         assertThat(init.get("args").toString()).isEqualTo("[\"upgrade\",\"head\",\"--result-file\",\"/dev/termination-log\"]");
         assertThat(init.at("/env/0/valueFrom/secretKeyRef/name").asText()).isEqualTo("webmacs-db");
         assertThat(patch.get(1).get("path").asText()).isEqualTo("/spec/volumes");
+        assertThat(patch.get(2)).isEqualTo(JSON.readTree("""
+                {"op":"add","path":"/metadata/labels/migrations.webmacs.io~1gated-by","value":"webmacs"}"""));
+        assertThat(patch.get(3)).isEqualTo(JSON.readTree("""
+                {"op":"add","path":"/metadata/labels/migrations.webmacs.io~1fingerprint","value":"0123456789"}"""));
         assertThat(patch.toString()).doesNotContain("schedulingGates");
+    }
+
+    @Test
+    void theMigrateInitContainerRunsBeforeThePodsOwn() throws Exception {
+        JsonNode patch = patch(review("backend-pod-with-init.json", initContainerMode()).getResponse());
+
+        assertThat(patch.get(0).get("path").asText()).isEqualTo("/spec/initContainers/0");
+        assertThat(patch.get(0).at("/value/name").asText()).isEqualTo("migrate");
+    }
+
+    @Test
+    void aPodWithItsOwnMigrateInitContainerIsLeftAloneWithAWarning() throws Exception {
+        AdmissionResponse response = review("backend-pod-own-migrate.json", initContainerMode()).getResponse();
+
+        assertThat(response.getAllowed()).isTrue();
+        assertThat(response.getPatch()).isNull();
+        assertThat(response.getWarnings()).singleElement().asString().contains("already has one");
+    }
+
+    @Test
+    void initContainerModeInjectsEvenWhenReady() throws Exception {
+        DatabaseMigration migration = gatedDeployment(true);
+        migration.getSpec().getRollout().setMode(RolloutMode.InitContainer);
+
+        assertThat(patch(review("backend-pod.json", migration).getResponse()).get(0).at("/value/0/name").asText()).isEqualTo("migrate");
     }
 
     @Test
@@ -112,7 +138,7 @@ class PodAdmissionTest {
     private static AdmissionReview review(String fixture, DatabaseMigration migration) throws Exception {
         return PodAdmission.review(fixture(fixture), ns -> ns.equals("lab") ? List.of(migration) : List.of(),
                 m -> new PodAdmission.InitContainer(MigrationJobDependent.migrateContainer(m, "upgrade",
-                        m.getSpec().getTargetRevision(), null, RunnerDefaults.RUNNER), MigrationJobDependent.volumes(m)));
+                        m.getSpec().getTargetRevision(), null, RunnerDefaults.RUNNER), MigrationJobDependent.volumes(m), "0123456789"));
     }
 
     static AdmissionReview fixture(String name) throws Exception {
@@ -123,6 +149,12 @@ class PodAdmissionTest {
 
     private static JsonNode patch(AdmissionResponse response) throws Exception {
         return JSON.readTree(new String(Base64.getDecoder().decode(response.getPatch()), StandardCharsets.UTF_8));
+    }
+
+    private static DatabaseMigration initContainerMode() {
+        DatabaseMigration migration = gatedDeployment(false);
+        migration.getSpec().getRollout().setMode(RolloutMode.InitContainer);
+        return migration;
     }
 
     static DatabaseMigration gatedDeployment(boolean ready) {

@@ -2,11 +2,14 @@ package io.webmacs.migration.reconciler;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -25,6 +28,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -40,11 +44,15 @@ import java.util.concurrent.Executors;
  * Stands in for the kubelet and the Job controller: for every Job the operator creates, it makes the pod, resolves
  * the migrate container's env from Secrets and its ConfigMap volumes the way the kubelet would, runs webmacs-migrate
  * with the container's args for real (against the embedded PostgreSQL), and writes the pod's terminated state with
- * the termination message and the Job's status.
+ * the termination message and the Job's status. The migrate init containers the webhook injects into WebMACS pods
+ * are run the same way, with the init container statuses a kubelet would write.
  */
 final class JobExecutor {
 
     private static final String TERMINATION_LOG = "/dev/termination-log";
+    /** The kubelet restarts a failing init container for ever; here it gives up after this many, to end with the test. */
+    private static final int MAX_RESTARTS = 10;
+    private static final Duration RESTART_BACKOFF = Duration.ofMillis(500);
 
     /** Runs webmacs-migrate with a container's args and environment; returns its exit code. */
     interface Cli {
@@ -65,6 +73,7 @@ final class JobExecutor {
     private final Map<String, Instant> created = new ConcurrentHashMap<>();
     private final Map<String, Instant> finished = new ConcurrentHashMap<>();
     private SharedIndexInformer<Job> informer;
+    private SharedIndexInformer<Pod> pods;
     private static JobExecutor running;
 
     private JobExecutor(KubernetesClient client, Cli cli) {
@@ -99,6 +108,24 @@ final class JobExecutor {
     }
 
     private void start() {
+        pods = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                if (hasMigrateInitContainer(pod) && !held.contains(pod.getMetadata().getNamespace())
+                        && seen.add(pod.getMetadata().getNamespace() + "/pod/" + pod.getMetadata().getName())) {
+                    workers.submit(() -> executeInitContainer(pod));
+                }
+            }
+
+            @Override
+            public void onUpdate(Pod before, Pod after) {
+                onAdd(after);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+            }
+        });
         informer = client.batch().v1().jobs().inAnyNamespace().inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Job job) {
@@ -134,48 +161,118 @@ final class JobExecutor {
 
     void stop() {
         informer.close();
+        pods.close();
         workers.shutdownNow();
     }
 
     private void execute(Job job) {
         try {
             Pod pod = client.pods().resource(pod(job)).create();
-            Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+            markStarted(job);
+            Instant started = Instant.now();
+            ContainerRun run = run(job.getMetadata().getNamespace(), job.getSpec().getTemplate().getSpec().getContainers().get(0),
+                    job.getSpec().getTemplate().getSpec().getVolumes());
+            if (run.configError() != null) {
+                waiting(pod, run.configError());
+                return;
+            }
+            finish(job, pod, run.exitCode(), run.message(), started);
+        } catch (RuntimeException e) {
+            System.err.println("Job executor failed on " + key(job) + ": " + e); // the executor's pool would swallow it
+            throw e;
+        }
+    }
+
+    /**
+     * Runs the migrate init container of a pod the webhook injected it into, as the kubelet would: again after a
+     * failure (with a short back-off instead of the kubelet's minutes), the last run's result in {@code lastState}
+     * while it waits; the app containers start only once it succeeded.
+     */
+    private void executeInitContainer(Pod pod) {
+        Container container = pod.getSpec().getInitContainers().stream().filter(c -> "migrate".equals(c.getName())).findFirst().orElseThrow();
+        try {
+            for (int restarts = 0; restarts <= MAX_RESTARTS; restarts++) {
+                Instant started = Instant.now();
+                ContainerRun run = run(pod.getMetadata().getNamespace(), container, pod.getSpec().getVolumes());
+                if (run.configError() != null) {
+                    initContainerStatus(pod, restarts, new ContainerStateBuilder().withNewWaiting()
+                            .withReason("CreateContainerConfigError").withMessage(run.configError()).endWaiting().build(), null);
+                    return;
+                }
+                ContainerState terminated = new ContainerStateBuilder().withNewTerminated().withExitCode(run.exitCode())
+                        .withReason(run.exitCode() == 0 ? "Completed" : "Error").withMessage(run.message())
+                        .withStartedAt(started.toString()).withFinishedAt(Instant.now().toString()).endTerminated().build();
+                if (run.exitCode() == 0) {
+                    initContainerStatus(pod, restarts, terminated, null);
+                    return;
+                }
+                if (!initContainerStatus(pod, restarts, new ContainerStateBuilder().withNewWaiting().withReason("CrashLoopBackOff")
+                        .endWaiting().build(), terminated)) {
+                    return; // the pod is gone
+                }
+                Thread.sleep(RESTART_BACKOFF.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            System.err.println("Job executor failed on the init container of pod " + pod.getMetadata().getName() + ": " + e);
+            throw e;
+        }
+    }
+
+    /** What one run of a container came to: its exit code and termination message, or why it could not be created. */
+    private record ContainerRun(int exitCode, String message, String configError) {
+    }
+
+    /**
+     * Runs {@code container} through webmacs-migrate with its env resolved from Secrets and its ConfigMap volumes
+     * written out, as the kubelet would mount them.
+     */
+    private ContainerRun run(String namespace, Container container, List<Volume> volumes) {
+        try {
             Map<String, String> env = new HashMap<>();
             for (EnvVar var : container.getEnv()) {
                 if (var.getValueFrom() == null) {
                     env.put(var.getName(), var.getValue());
                     continue;
                 }
-                String value = secretValue(job.getMetadata().getNamespace(), var.getValueFrom().getSecretKeyRef());
+                String value = secretValue(namespace, var.getValueFrom().getSecretKeyRef());
                 if (value == null) {
-                    waiting(pod, "CreateContainerConfigError", "secret \"" + var.getValueFrom().getSecretKeyRef().getName()
+                    return new ContainerRun(-1, null, "secret \"" + var.getValueFrom().getSecretKeyRef().getName()
                             + "\" not found or has no key " + var.getValueFrom().getSecretKeyRef().getKey());
-                    markStarted(job);
-                    return;
                 }
                 env.put(var.getName(), value);
             }
-            Path sandbox = Files.createTempDirectory("pod-" + pod.getMetadata().getName());
+            Path sandbox = Files.createTempDirectory("pod");
             Path terminationLog = sandbox.resolve("termination-log");
-            Map<String, Path> mounts = mountVolumes(job, container, sandbox);
+            Map<String, Path> mounts = mountVolumes(namespace, container, volumes, sandbox);
             List<String> args = new ArrayList<>();
             for (String arg : container.getArgs()) {
                 args.add(arg.equals(TERMINATION_LOG) ? terminationLog.toString() : rewritePath(arg, mounts));
             }
-            markStarted(job);
-            Instant started = Instant.now();
             int exitCode = cli.run(args, env);
-            String message = Files.exists(terminationLog) ? Files.readString(terminationLog) : "";
-            finish(job, pod, exitCode, message, started);
+            return new ContainerRun(exitCode, Files.exists(terminationLog) ? Files.readString(terminationLog) : "", null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            System.err.println("Job executor failed on " + key(job) + ": " + e); // the executor's pool would swallow it
-            throw e;
+            throw new IllegalStateException(e);
         }
+    }
+
+    /** Writes the migrate init container's status on the pod; false when the pod no longer exists. */
+    private boolean initContainerStatus(Pod pod, int restarts, ContainerState state, ContainerState lastState) {
+        Pod current = client.pods().resource(pod).get();
+        if (current == null) {
+            return false;
+        }
+        boolean done = state.getTerminated() != null;
+        current.setStatus(new PodStatusBuilder().withPhase(done ? "Running" : "Pending")
+                .withInitContainerStatuses(new ContainerStatusBuilder().withName("migrate").withReady(done).withRestartCount(restarts)
+                        .withState(state).withLastState(lastState).build())
+                .build());
+        client.pods().resource(current).updateStatus();
+        return true;
     }
 
     private Pod pod(Job job) {
@@ -205,15 +302,13 @@ final class JobExecutor {
     }
 
     /** ConfigMap volumes as directories, by their mount path. */
-    private Map<String, Path> mountVolumes(Job job, Container container, Path sandbox) throws IOException {
+    private Map<String, Path> mountVolumes(String namespace, Container container, List<Volume> volumes, Path sandbox) throws IOException {
         Map<String, Path> mounts = new HashMap<>();
         for (VolumeMount mount : container.getVolumeMounts()) {
-            Volume volume = job.getSpec().getTemplate().getSpec().getVolumes().stream()
-                    .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+            Volume volume = volumes.stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
             Path dir = Files.createDirectories(sandbox.resolve(mount.getName()));
             if (volume.getConfigMap() != null) {
-                ConfigMap configMap = client.configMaps().inNamespace(job.getMetadata().getNamespace())
-                        .withName(volume.getConfigMap().getName()).get();
+                ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(volume.getConfigMap().getName()).get();
                 for (Map.Entry<String, String> file : configMap.getData().entrySet()) {
                     Files.writeString(dir.resolve(file.getKey()), file.getValue());
                 }
@@ -232,10 +327,11 @@ final class JobExecutor {
         return arg;
     }
 
-    private void waiting(Pod pod, String reason, String message) {
-        pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Pending")
+    private void waiting(Pod pod, String configError) {
+        pod.setStatus(new PodStatusBuilder().withPhase("Pending")
                 .withContainerStatuses(new ContainerStatusBuilder().withName("migrate").withReady(false)
-                        .withNewState().withNewWaiting().withReason(reason).withMessage(message).endWaiting().endState().build())
+                        .withNewState().withNewWaiting().withReason("CreateContainerConfigError").withMessage(configError)
+                        .endWaiting().endState().build())
                 .build());
         client.pods().resource(pod).updateStatus();
     }
@@ -249,7 +345,7 @@ final class JobExecutor {
     private void finish(Job job, Pod pod, int exitCode, String message, Instant started) {
         String now = Instant.now().toString();
         Pod current = client.pods().resource(pod).get();
-        current.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase(exitCode == 0 ? "Succeeded" : "Failed")
+        current.setStatus(new PodStatusBuilder().withPhase(exitCode == 0 ? "Succeeded" : "Failed")
                 .withContainerStatuses(new ContainerStatusBuilder().withName("migrate").withReady(false)
                         .withNewState().withNewTerminated().withExitCode(exitCode).withReason(exitCode == 0 ? "Completed" : "Error")
                         .withMessage(message).withStartedAt(started.toString()).withFinishedAt(now).endTerminated().endState().build())
@@ -271,6 +367,13 @@ final class JobExecutor {
         currentJob.setStatus(status.build());
         client.batch().v1().jobs().resource(currentJob).updateStatus();
         finished.put(key(job), Instant.now());
+    }
+
+    /** A pod the webhook gave a migrate init container, schedulable and not started yet. */
+    private static boolean hasMigrateInitContainer(Pod pod) {
+        return pod.getSpec().getInitContainers() != null && pod.getSpec().getInitContainers().stream().anyMatch(c -> "migrate".equals(c.getName()))
+                && (pod.getSpec().getSchedulingGates() == null || pod.getSpec().getSchedulingGates().isEmpty())
+                && (pod.getStatus() == null || pod.getStatus().getInitContainerStatuses().isEmpty());
     }
 
     private static String key(Job job) {

@@ -13,21 +13,28 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.zjsonpatch.JsonPatch;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.RolloutMode;
 import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.WorkloadReference;
 import io.webmacs.migration.gate.Gates;
 import io.webmacs.migration.gate.WebhookServer;
 import io.webmacs.migration.runner.EmbeddedPostgresServer;
+import io.webmacs.migration.runner.TestDatabase;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * The rollout gate end to end against the mock API server: the operator's webhook endpoint answers the
  * AdmissionReview the API server would send for a new WebMACS pod, the pod is created with that patch applied (as the
- * API server would), and once the migration Job has really run, the operator lifts the gate.
+ * API server would), and once the migration Job has really run, the operator lifts the gate; in InitContainer mode the
+ * pod's injected init container really runs the migration and the operator reports what it did.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
@@ -88,6 +95,50 @@ class RolloutGateReconcileTest {
                 assertThat(client.pods().resource(orphan).get().getSpec().getSchedulingGates()).isEmpty());
         assertThat(client.pods().resource(waiting).get().getSpec().getSchedulingGates())
                 .extracting(g -> g.getName()).containsExactly("migrations.webmacs.io/webmacs");
+    }
+
+    @Test
+    void inInitContainerModeTheBackendPodsInitContainerMigratesAndTheOperatorReportsIt() throws Exception {
+        JobExecutor.running(client);
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", new TestDatabase(closedPort(), db.name()));
+        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
+        migration.getSpec().setRollout(rollout("webmacs-backend"));
+        migration.getSpec().getRollout().setMode(RolloutMode.InitContainer);
+        client.resource(migration).create();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatMigration(get(ns)).isReconciling(Conditions.WAITING_FOR_PODS));
+
+        JsonNode answer = new WebhookClient(webhook.port(), webhook.caPem()).admit("backend-pod.json", ns);
+        Pod pod = client.resource(admittedPod("backend-pod.json", ns, answer)).create();
+        assertThat(pod.getSpec().getInitContainers()).extracting(c -> c.getName()).containsExactly("migrate");
+        assertThat(pod.getSpec().getSchedulingGates()).isEmpty();
+
+        // The database is not reachable yet: the kubelet restarts the init container, the operator says why it waits.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatMigration(get(ns)).isReconciling(Conditions.RETRYING)
+                .hasMessageContaining("pod " + pod.getMetadata().getName()));
+        client.secrets().inNamespace(ns).withName("webmacs-db").edit(secret -> {
+            secret.setData(null);
+            secret.setStringData(Map.of("DATABASE_URL", db.sqlAlchemyUrl()));
+            return secret;
+        });
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThatMigration(get(ns)).isReady().hasRevision("005_oidc_sso"));
+        assertThat(get(ns).getStatus().getLastRun().getPod()).isEqualTo(pod.getMetadata().getName());
+        assertThat(get(ns).getStatus().getLastRun().getApplied()).hasSize(6);
+        assertThat(db.rows("SELECT tag FROM databasechangelog WHERE tag IS NOT NULL ORDER BY orderexecuted DESC LIMIT 1"))
+                .containsExactly("005_oidc_sso");
+        assertThat(Fixtures.jobs(client, ns)).as("InitContainer mode runs no Job").isEmpty();
+    }
+
+    private DatabaseMigration get(String ns) {
+        return client.resources(DatabaseMigration.class).inNamespace(ns).withName("webmacs").get();
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     /** A pod as the webhook leaves it: gated and labelled for {@code migration}. */

@@ -2,6 +2,9 @@ package io.webmacs.migration.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -10,6 +13,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.api.RolloutMode;
+import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.runner.Changelog;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The decision logic alone: status and Job creation from observed Jobs and pods, with a fixed clock. */
+/** The decision logic alone: status and Job creation from observed Jobs, pods and init containers, with a fixed clock. */
 class RunDeciderTest {
 
     private static final ChangelogLoader.Loaded BUILT_IN = new ChangelogLoader.Loaded(Changelog.load(null), Map.of(), null, null);
@@ -51,7 +56,7 @@ class RunDeciderTest {
 
         RunDecider.Decision waiting = decide(migration("head", null), List.of(failed), NOW.plusSeconds(1));
         RunDecider.Decision retrying = decide(migration("head", null), List.of(failed), due.plusSeconds(1));
-        RunDecider.Decision exhausted = decide(migration("head", null), List.of(run(3, 3, failed.job())), NOW);
+        RunDecider.Decision exhausted = decide(migration("head", null), List.of(run(3, 3, (Job) failed.source())), NOW);
 
         assertThat(waiting.createJob()).isNull();
         assertThat(waiting.requeueAfter()).isPositive().isLessThanOrEqualTo(RETRY.after(1, FP));
@@ -121,6 +126,66 @@ class RunDeciderTest {
         assertThat(reason(later, Conditions.READY)).isEqualTo("True/" + Conditions.UP_TO_DATE);
     }
 
+    @Test
+    void initContainerModeCreatesNoJobAndWaitsForAPodToRunTheUpgrade() {
+        RunDecider.Decision decision = decide(initContainerMode("head", null), List.of(), NOW);
+
+        assertThat(decision.createJob()).isNull();
+        assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.WAITING_FOR_PODS);
+        assertThat(decision.status().getTargetRevision()).isEqualTo("005_oidc_sso");
+    }
+
+    @Test
+    void initContainerModeIsReadyOnceOnePodsInitContainerReachedTheTarget() {
+        ObservedRun stillWaitingForTheLock = initContainerRun("webmacs-backend-b", FP, new ContainerStateBuilder().withNewRunning().endRunning().build(), null);
+        ObservedRun migrated = initContainerRun("webmacs-backend-a", FP, terminated(0, """
+                {"command":"upgrade","revision":"005_oidc_sso","applied":["004_rbac_api_tokens","005_oidc_sso"],"durationMs":80}"""), null);
+        ObservedRun earlierInput = initContainerRun("webmacs-backend-old", "0000000000", terminated(1, """
+                {"command":"upgrade","revision":"003_fk_ondelete","error":{"code":"ChangesetFailed","message":"boom"}}"""), null);
+
+        RunDecider.Decision decision = decide(initContainerMode("head", "003_fk_ondelete"), List.of(earlierInput, stillWaitingForTheLock, migrated), NOW);
+
+        assertThat(decision.createJob()).isNull();
+        assertThat(reason(decision.status(), Conditions.READY)).isEqualTo("True/" + Conditions.UP_TO_DATE);
+        assertThat(decision.status().getRevision()).isEqualTo("005_oidc_sso");
+        assertThat(decision.status().getLastRun().getPod()).isEqualTo("webmacs-backend-a");
+        assertThat(decision.status().getLastRun().getJob()).isNull();
+        assertThat(decision.status().getLastRun().getApplied()).containsExactly("004_rbac_api_tokens", "005_oidc_sso");
+    }
+
+    @Test
+    void aCrashLoopingInitContainerIsReportedFromItsLastRun() {
+        ObservedRun unreachable = initContainerRun("webmacs-backend-a", FP,
+                new ContainerStateBuilder().withNewWaiting().withReason("CrashLoopBackOff").endWaiting().build(), terminated(3, """
+                        {"command":"upgrade","revision":null,"error":{"code":"DatabaseUnreachable","message":"Cannot reach PostgreSQL"}}"""));
+        ObservedRun failedChangeset = initContainerRun("webmacs-backend-a", FP,
+                new ContainerStateBuilder().withNewWaiting().withReason("CrashLoopBackOff").endWaiting().build(), terminated(1, """
+                        {"command":"upgrade","revision":"003_fk_ondelete","error":{"code":"ChangesetFailed","message":"boom"}}"""));
+
+        RunDecider.Decision retried = decide(initContainerMode("head", null), List.of(unreachable), NOW);
+        RunDecider.Decision stalled = decide(initContainerMode("head", null), List.of(failedChangeset), NOW);
+
+        assertThat(retried.createJob()).isNull();
+        assertThat(retried.requeueAfter()).as("the kubelet restarts it, not the operator").isNull();
+        assertThat(reason(retried.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.RETRYING);
+        assertThat(retried.status().condition(Conditions.READY).orElseThrow().getMessage())
+                .contains("pod webmacs-backend-a", "Cannot reach PostgreSQL");
+        assertThat(reason(stalled.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.CHANGESET_FAILED);
+        assertThat(stalled.status().getRevision()).isEqualTo("003_fk_ondelete");
+    }
+
+    @Test
+    void initContainerModeNeverDowngrades() {
+        DatabaseMigration migration = initContainerMode("003_fk_ondelete", "005_oidc_sso");
+        migration.getSpec().setAllowDowngrade(true);
+
+        RunDecider.Decision decision = decide(migration, List.of(), NOW);
+
+        assertThat(decision.createJob()).isNull();
+        assertThat(reason(decision.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DOWNGRADE_NOT_ALLOWED);
+        assertThat(decision.status().condition(Conditions.STALLED).orElseThrow().getMessage()).contains("InitContainer mode only upgrades");
+    }
+
     private static RunDecider.Decision decide(DatabaseMigration migration, List<ObservedRun> runs, Instant now) {
         return RunDecider.decide(migration, BUILT_IN, FP, runs, RETRY, now);
     }
@@ -141,6 +206,29 @@ class RunDeciderTest {
         return migration;
     }
 
+    private static DatabaseMigration initContainerMode(String target, String revision) {
+        DatabaseMigration migration = migration(target, revision);
+        RolloutSpec rollout = new RolloutSpec();
+        rollout.setPodSelector(new LabelSelectorBuilder().addToMatchLabels("app", "webmacs-backend").build());
+        rollout.setMode(RolloutMode.InitContainer);
+        migration.getSpec().setRollout(rollout);
+        return migration;
+    }
+
+    private static ContainerState terminated(int exitCode, String result) {
+        return new ContainerStateBuilder().withNewTerminated().withExitCode(exitCode).withMessage(result)
+                .withFinishedAt(NOW.toString()).endTerminated().build();
+    }
+
+    /** A WebMACS pod as the webhook left it, with its migrate init container in {@code state}. */
+    private static ObservedRun initContainerRun(String pod, String fingerprint, ContainerState state, ContainerState lastState) {
+        return ObservedRun.ofInitContainer(new PodBuilder().withNewMetadata().withName(pod)
+                .withLabels(Map.of(Labels.FINGERPRINT, fingerprint)).endMetadata()
+                .withNewSpec().addNewInitContainer().withName("migrate").withArgs("upgrade", "005_oidc_sso").endInitContainer().endSpec()
+                .withNewStatus().addNewInitContainerStatus().withName("migrate").withRestartCount(0).withState(state)
+                .withLastState(lastState).endInitContainerStatus().endStatus().build());
+    }
+
     private static ObservedRun run(int attempt, int exitCode, String result) {
         Job job = new JobBuilder().withNewMetadata().withName("webmacs-" + FP + "-" + attempt)
                 .withLabels(Map.of(Labels.FINGERPRINT, FP, Labels.ATTEMPT, Integer.toString(attempt))).endMetadata()
@@ -153,7 +241,7 @@ class RunDeciderTest {
                 .endStatus().build();
         Pod pod = new PodBuilder().withNewStatus().addNewContainerStatus().withName("migrate").withNewState().withNewTerminated()
                 .withExitCode(exitCode).withMessage(result).endTerminated().endState().endContainerStatus().endStatus().build();
-        return ObservedRun.of(job, pod);
+        return ObservedRun.ofJob(job, pod);
     }
 
     private static ObservedRun run(int attempt, int exitCode, Job like) {
@@ -161,6 +249,6 @@ class RunDeciderTest {
                 .withExitCode(exitCode).endTerminated().endState().endContainerStatus().endStatus().build();
         Job job = new JobBuilder(like).editMetadata().withName("webmacs-" + FP + "-" + attempt)
                 .addToLabels(Labels.ATTEMPT, Integer.toString(attempt)).endMetadata().build();
-        return ObservedRun.of(job, pod);
+        return ObservedRun.ofJob(job, pod);
     }
 }
