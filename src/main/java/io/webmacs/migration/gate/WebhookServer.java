@@ -30,7 +30,8 @@ import java.util.Optional;
 
 /**
  * Serves the pod admission webhook ({@code POST /admission/pods}) over HTTPS with a certificate the operator issues
- * itself, renews before it expires, and whose CA it adds to its MutatingWebhookConfiguration's caBundle.
+ * itself, renews before it expires, and whose CA it adds to its MutatingWebhookConfiguration's caBundle; or with a
+ * certificate cert-manager issues into a mounted Secret, reloaded when it is renewed.
  */
 @ApplicationScoped
 public class WebhookServer {
@@ -45,7 +46,9 @@ public class WebhookServer {
     private final MigrationCache migrations;
     private final OperatorSettings settings;
     private final ChangelogLoader changelogs;
+    /** The self-issued certificate; or, with a certificate directory, the mounted one. */
     private volatile WebhookCertificate certificate;
+    private MountedCertificate mounted;
     private HttpServer server;
 
     public WebhookServer(Vertx vertx, KubernetesClient client, MigrationCache migrations, OperatorSettings settings,
@@ -62,15 +65,28 @@ public class WebhookServer {
         if (!webhook.enabled()) {
             return;
         }
-        certificate = issue();
-        server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert(certificate)))
-                .requestHandler(this::handle);
+        PemKeyCertOptions keyCert;
+        if (webhook.certificateDir().isPresent()) {
+            mounted = new MountedCertificate(webhook.certificateDir().get());
+            keyCert = keyCert(mounted.certificatePem(), mounted.privateKeyPem());
+        } else {
+            certificate = issue();
+            keyCert = keyCert(certificate.certificatePem(), certificate.privateKeyPem());
+        }
+        server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert)).requestHandler(this::handle);
         server.listen(webhook.port()).toCompletionStage().toCompletableFuture().join();
-        Log.infof("Pod admission webhook listening on https://0.0.0.0:%d%s", server.actualPort(), PATH);
-        publishCa();
-        vertx.setPeriodic(CHECK.toMillis(), id -> vertx.executeBlocking(() -> {
-            renewIfDue();
+        Log.infof("Pod admission webhook listening on https://0.0.0.0:%d%s, with %s", server.actualPort(), PATH,
+                mounted == null ? "a certificate it issued itself" : "the certificate in " + webhook.certificateDir().get());
+        if (mounted == null) {
             publishCa();
+        }
+        vertx.setPeriodic(CHECK.toMillis(), id -> vertx.executeBlocking(() -> {
+            if (mounted != null) {
+                reloadIfChanged();
+            } else {
+                renewIfDue();
+                publishCa();
+            }
             return null;
         }));
     }
@@ -137,8 +153,26 @@ public class WebhookServer {
             WebhookCertificate renewed = issue();
             certificate = renewed;
             publishCa(); // the new CA is trusted before the server presents the certificate it signed
-            server.updateSSLOptions(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert(renewed)).getSslOptions());
+            serve(keyCert(renewed.certificatePem(), renewed.privateKeyPem()));
         }
+    }
+
+    /** cert-manager renewed the certificate: serve the new one from the next handshake on. */
+    private void reloadIfChanged() {
+        try {
+            if (mounted.reload()) {
+                serve(keyCert(mounted.certificatePem(), mounted.privateKeyPem()));
+                Log.info("Serving the renewed webhook certificate");
+            }
+        } catch (RuntimeException e) {
+            // Caught mid-swap by the kubelet, say; the old certificate stays until the next check.
+            Log.warnf("Could not load the renewed webhook certificate: %s", e.getMessage());
+        }
+    }
+
+    private void serve(PemKeyCertOptions keyCert) {
+        server.updateSSLOptions(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert).getSslOptions())
+                .toCompletionStage().toCompletableFuture().join();
     }
 
     /** Adds this replica's CA to every webhook of the configuration; optimistic locking keeps other replicas' CAs. */
@@ -188,8 +222,7 @@ public class WebhookServer {
         }
     }
 
-    private static PemKeyCertOptions keyCert(WebhookCertificate certificate) {
-        return new PemKeyCertOptions().addCertValue(Buffer.buffer(certificate.certificatePem()))
-                .addKeyValue(Buffer.buffer(certificate.privateKeyPem()));
+    private static PemKeyCertOptions keyCert(String certificatePem, String privateKeyPem) {
+        return new PemKeyCertOptions().addCertValue(Buffer.buffer(certificatePem)).addKeyValue(Buffer.buffer(privateKeyPem));
     }
 }

@@ -34,6 +34,12 @@ public interface OperatorSettings {
         @WithDefault("365d")
         Duration certificateValidity();
 
+        /**
+         * A directory holding tls.crt and tls.key (cert-manager's Secret, mounted): served instead of a self-issued
+         * certificate and reloaded when it changes; the caBundle is then cert-manager's to fill.
+         */
+        java.util.Optional<java.nio.file.Path> certificateDir();
+
         /** How often gates of pods whose DatabaseMigration was deleted are looked for and lifted. */
         @WithDefault("1m")
         Duration orphanSweepInterval();

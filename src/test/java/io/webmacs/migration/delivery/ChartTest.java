@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
@@ -73,6 +74,48 @@ class ChartTest {
     }
 
     @Test
+    void withCertManagerTheOperatorServesTheMountedCertificateAndTheCaInjectorFillsTheBundle() {
+        List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("webhook.certManager.enabled", true)));
+
+        MutatingWebhookConfiguration configuration = objects.stream().filter(MutatingWebhookConfiguration.class::isInstance)
+                .map(MutatingWebhookConfiguration.class::cast).findFirst().orElseThrow();
+        assertThat(configuration.getMetadata().getAnnotations())
+                .containsEntry("cert-manager.io/inject-ca-from", Chart.NAMESPACE + "/" + Chart.RELEASE + "-webhook");
+        GenericKubernetesResource certificate = certManager(objects, "Certificate");
+        assertThat(certificate.get("spec", "secretName").toString()).isEqualTo(Chart.RELEASE + "-webhook-tls");
+        assertThat(certificate.get("spec", "dnsNames").toString()).contains(Chart.RELEASE + "-webhook." + Chart.NAMESPACE + ".svc");
+        assertThat(certificate.get("spec", "issuerRef").toString()).isEqualTo("{kind=Issuer, name=" + Chart.RELEASE + "-webhook}");
+        assertThat(certManager(objects, "Issuer").get("spec").toString()).isEqualTo("{selfSigned={}}");
+
+        Deployment deployment = deployment(objects);
+        Container operator = operatorContainer(objects);
+        String directory = operator.getEnv().stream().filter(e -> e.getName().equals("WEBMACS_WEBHOOK_CERTIFICATE_DIR"))
+                .findFirst().orElseThrow().getValue();
+        assertThat(operator.getVolumeMounts()).anySatisfy(mount -> {
+            assertThat(mount.getMountPath()).isEqualTo(directory);
+            assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes()).anySatisfy(volume -> {
+                assertThat(volume.getName()).isEqualTo(mount.getName());
+                assertThat(volume.getSecret().getSecretName()).isEqualTo(Chart.RELEASE + "-webhook-tls");
+            });
+        });
+        assertThat(operator.getEnv()).noneMatch(e -> e.getName().equals("WEBMACS_WEBHOOK_CONFIGURATION_NAME"));
+        // The operator no longer touches the MutatingWebhookConfiguration, so it gets no grant on it.
+        assertThat(objects).filteredOn(o -> o instanceof ClusterRole).flatExtracting(o -> ((ClusterRole) o).getRules())
+                .noneMatch(rule -> rule.getResources().contains("mutatingwebhookconfigurations"));
+        RestrictedPodSecurity.assertMeets("operator Deployment with cert-manager", deployment.getSpec().getTemplate().getSpec());
+    }
+
+    @Test
+    void withCertManagerAnExistingIssuerCanSign() {
+        List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("webhook.certManager.enabled", true,
+                "webhook.certManager.issuerRef.kind", "ClusterIssuer", "webhook.certManager.issuerRef.name", "internal-ca")));
+
+        assertThat(certManager(objects, "Certificate").get("spec", "issuerRef").toString())
+                .isEqualTo("{kind=ClusterIssuer, name=internal-ca}");
+        assertThat(objects).extracting(HasMetadata::getKind).doesNotContain("Issuer");
+    }
+
+    @Test
     void releaseScopeUsesARoleInTheReleaseNamespaceOnly() {
         List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("watch.scope", "release")));
 
@@ -130,6 +173,8 @@ class ChartTest {
         assertThatThrownBy(() -> Chart.render(Map.of("log.format", "xml"))).hasMessageContaining("/log/format");
         assertThatThrownBy(() -> Chart.render(Map.of("webhook.failurePolicy", "Sometimes"))).hasMessageContaining("/webhook/failurePolicy");
         assertThatThrownBy(() -> Chart.render(Map.of("imageTag", "1.0"))).hasMessageContaining("imageTag");
+        assertThatThrownBy(() -> Chart.render(Map.of("webhook.certManager.issuerRef.kind", "Vault")))
+                .hasMessageContaining("/webhook/certManager/issuerRef/kind");
     }
 
     @Test
@@ -151,6 +196,11 @@ class ChartTest {
                 .withFailMessage("deploy/operator.yaml differs from the chart rendered with default values. Regenerate it with:%n"
                         + "  ./mvnw -B test -Dtest=ChartTest -Dregenerate=true")
                 .isEqualTo(rendered);
+    }
+
+    private static GenericKubernetesResource certManager(List<HasMetadata> objects, String kind) {
+        return objects.stream().filter(o -> o.getKind().equals(kind) && o.getApiVersion().equals("cert-manager.io/v1"))
+                .map(GenericKubernetesResource.class::cast).findFirst().orElseThrow();
     }
 
     private static Deployment deployment(List<HasMetadata> objects) {

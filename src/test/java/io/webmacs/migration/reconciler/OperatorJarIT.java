@@ -4,6 +4,7 @@ import static io.webmacs.migration.reconciler.MigrationAssert.assertThatMigratio
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
@@ -16,6 +17,7 @@ import io.fabric8.mockwebserver.ServerResponse;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.WorkloadReference;
+import io.webmacs.migration.gate.WebhookCertificate;
 import io.webmacs.migration.runner.Catalog;
 import io.webmacs.migration.runner.EmbeddedPostgresServer;
 import io.webmacs.migration.runner.TestDatabase;
@@ -25,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -108,16 +111,8 @@ class OperatorJarIT {
     @Test
     void packagedOperatorServesTheWebhookOverHttpsTrustedThroughTheCaBundleItMaintains() throws Exception {
         KubernetesClient client = startApiServer();
-        client.resource(new MutatingWebhookConfigurationBuilder().withNewMetadata().withName(WEBHOOK_CONFIGURATION).endMetadata()
-                .addNewWebhook().withName("pods.migrations.webmacs.io").withAdmissionReviewVersions("v1").withSideEffects("None")
-                .withNewClientConfig().withNewService().withName("webmacs-migration-operator-webhook").withNamespace("default")
-                .withPath("/admission/pods").endService().endClientConfig().endWebhook().build()).create();
-        DatabaseMigration migration = Fixtures.migration("default", "webmacs", "webmacs-db", "head");
-        RolloutSpec rollout = new RolloutSpec();
-        rollout.setWorkloadRef(new WorkloadReference());
-        rollout.getWorkloadRef().setName("webmacs-backend");
-        migration.getSpec().setRollout(rollout);
-        client.resource(migration).create();
+        client.resource(webhookConfiguration()).create();
+        client.resource(gatedMigration()).create();
         int port = freePort();
 
         operator = startOperator(kubeconfig(client.getMasterUrl().toString()), "target/operator-jar-it-webhook.log", Map.of(
@@ -136,6 +131,46 @@ class OperatorJarIT {
                 .at("/response/patch").asText()), StandardCharsets.UTF_8);
         assertThat(patch).contains("\"path\":\"/spec/schedulingGates\"", "migrations.webmacs.io/webmacs");
         assertThat(apiServerSide.admit("other-pod.json", "default").at("/response").has("patch")).isFalse();
+    }
+
+    @Test
+    void packagedOperatorServesACertManagerCertificateFromItsMountedSecretAndLeavesTheCaBundleAlone() throws Exception {
+        KubernetesClient client = startApiServer();
+        client.resource(webhookConfiguration()).create();
+        client.resource(gatedMigration()).create();
+        // What cert-manager writes into the Secret the chart mounts: a serving certificate from some CA, and its key.
+        WebhookCertificate issued = WebhookCertificate.issue("cert-manager", List.of("localhost"), Instant.now(), Duration.ofDays(90));
+        Path mounted = Files.createTempDirectory("webhook-tls");
+        Files.writeString(mounted.resolve("tls.crt"), issued.certificatePem());
+        Files.writeString(mounted.resolve("tls.key"), issued.privateKeyPem());
+        int port = freePort();
+
+        operator = startOperator(kubeconfig(client.getMasterUrl().toString()), "target/operator-jar-it-cert-manager.log", Map.of(
+                "WEBMACS_WEBHOOK_PORT", Integer.toString(port), "WEBMACS_WEBHOOK_CONFIGURATION_NAME", WEBHOOK_CONFIGURATION,
+                "WEBMACS_WEBHOOK_CERTIFICATE_DIR", mounted.toString()));
+        WebhookClient apiServerSide = new WebhookClient(port, issued.caPem());
+        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() ->
+                assertThat(apiServerSide.admit("backend-pod.json", "default").at("/response/patchType").asText()).isEqualTo("JSONPatch"));
+
+        assertThat(client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(WEBHOOK_CONFIGURATION).get()
+                .getWebhooks().get(0).getClientConfig().getCaBundle()).as("cert-manager's CA injector fills it").isNull();
+    }
+
+    private static MutatingWebhookConfiguration webhookConfiguration() {
+        return new MutatingWebhookConfigurationBuilder().withNewMetadata().withName(WEBHOOK_CONFIGURATION).endMetadata()
+                .addNewWebhook().withName("pods.migrations.webmacs.io").withAdmissionReviewVersions("v1").withSideEffects("None")
+                .withNewClientConfig().withNewService().withName("webmacs-migration-operator-webhook").withNamespace("default")
+                .withPath("/admission/pods").endService().endClientConfig().endWebhook().build();
+    }
+
+    /** A DatabaseMigration that gates the pods of the Deployment webmacs-backend, never Ready here. */
+    private static DatabaseMigration gatedMigration() {
+        DatabaseMigration migration = Fixtures.migration("default", "webmacs", "webmacs-db", "head");
+        RolloutSpec rollout = new RolloutSpec();
+        rollout.setWorkloadRef(new WorkloadReference());
+        rollout.getWorkloadRef().setName("webmacs-backend");
+        migration.getSpec().setRollout(rollout);
+        return migration;
     }
 
     /** The mock API server, with the CRD installed. */
