@@ -30,6 +30,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.webmacs.migration.api.CrdRules;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.RolloutMode;
 import io.webmacs.migration.runner.DatabaseTarget;
 import java.io.IOException;
 import java.io.InputStream;
@@ -115,6 +116,9 @@ class ExamplesTest {
         assertThat(dbm.getSpec().getDatabase().getUrlFrom().getSecretKeyRef().getKey()).isEqualTo("DATABASE_URL");
         assertThat(dbm.getSpec().getChangelog()).isNull();
         assertThat(dbm.getSpec().getRunner()).isNull();
+        assertThat(dbm.getSpec().getRollout().getMode()).isEqualTo(RolloutMode.SchedulingGate);
+        assertThat(one(Deployment.class, dbm.getSpec().getRollout().getWorkloadRef().getName()))
+                .as("the Deployment the rollout gate holds").isNotNull();
     }
 
     @Test
