@@ -39,6 +39,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 
 /**
  * Stands in for the kubelet and the Job controller: for every Job the operator creates, it makes the pod, resolves
@@ -108,42 +109,36 @@ final class JobExecutor {
     }
 
     private void start() {
-        pods = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
+        pods = client.pods().inAnyNamespace().inform(onAddOrUpdate(pod -> {
+            if (hasMigrateInitContainer(pod) && !held.contains(pod.getMetadata().getNamespace())
+                    && seen.add(pod.getMetadata().getNamespace() + "/pod/" + pod.getMetadata().getName())) {
+                workers.submit(() -> executeInitContainer(pod));
+            }
+        }));
+        informer = client.batch().v1().jobs().inAnyNamespace().inform(onAddOrUpdate(job -> {
+            created.putIfAbsent(key(job), Instant.now());
+            if (seen.add(key(job)) && !held.contains(job.getMetadata().getNamespace())) {
+                workers.submit(() -> execute(job));
+            }
+        }));
+    }
+
+    private static <T> ResourceEventHandler<T> onAddOrUpdate(Consumer<T> action) {
+        return new ResourceEventHandler<>() {
             @Override
-            public void onAdd(Pod pod) {
-                if (hasMigrateInitContainer(pod) && !held.contains(pod.getMetadata().getNamespace())
-                        && seen.add(pod.getMetadata().getNamespace() + "/pod/" + pod.getMetadata().getName())) {
-                    workers.submit(() -> executeInitContainer(pod));
-                }
+            public void onAdd(T resource) {
+                action.accept(resource);
             }
 
             @Override
-            public void onUpdate(Pod before, Pod after) {
-                onAdd(after);
+            public void onUpdate(T before, T after) {
+                action.accept(after);
             }
 
             @Override
-            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+            public void onDelete(T resource, boolean deletedFinalStateUnknown) {
             }
-        });
-        informer = client.batch().v1().jobs().inAnyNamespace().inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Job job) {
-                created.putIfAbsent(key(job), Instant.now());
-                if (seen.add(key(job)) && !held.contains(job.getMetadata().getNamespace())) {
-                    workers.submit(() -> execute(job));
-                }
-            }
-
-            @Override
-            public void onUpdate(Job before, Job after) {
-                onAdd(after);
-            }
-
-            @Override
-            public void onDelete(Job job, boolean deletedFinalStateUnknown) {
-            }
-        });
+        };
     }
 
     /** Jobs in {@code namespace} are left pending, as if their pods had not been scheduled yet. */
