@@ -20,8 +20,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
 
 /** {@code webmacs-migrate}: the WebMACS schema migrations, with the verbs Alembic users know. */
+// scope INHERIT: every command answers --help (and --version) too.
 @Command(name = "webmacs-migrate", mixinStandardHelpOptions = true, versionProvider = WebmacsMigrate.Version.class,
-        sortOptions = false, usageHelpAutoWidth = true,
+        scope = ScopeType.INHERIT, sortOptions = false, usageHelpAutoWidth = true,
         description = "Migrates a WebMACS PostgreSQL database with Liquibase. Exit codes: 0 done, 1 a changeset failed,"
                 + " 2 bad input, 3 database unreachable or login refused, 4 migration lock not obtained in time.")
 public final class WebmacsMigrate {
