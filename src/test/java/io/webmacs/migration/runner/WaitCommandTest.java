@@ -156,10 +156,22 @@ class WaitCommandTest {
         server.expect().get().withPath("/apis/migrations.webmacs.io/v1alpha1/namespaces/lab/databasemigrations"
                 + "?fieldSelector=metadata.name%3Dwebmacs&resourceVersion=0").andReturn(403, null).always();
 
-        Cli.Run run = cli.run("wait", "webmacs");
+        Cli.Run run = cli.run("wait", "webmacs", "--timeout", "30s");
 
         assertThat(run.exitCode()).as(run.err()).isEqualTo(3);
         assertThat(run.errLines()).singleElement().asString().contains("(HTTP 403)", "get, list and watch on databasemigrations");
+    }
+
+    @Test
+    void apiServerWithoutTheCrdExitsThree() {
+        server.expect().get().withPath("/apis/migrations.webmacs.io/v1alpha1/namespaces/lab/databasemigrations"
+                + "?fieldSelector=metadata.name%3Dwebmacs&resourceVersion=0").andReturn(404, null).always();
+
+        Cli.Run run = cli.run("wait", "webmacs", "--timeout", "30s");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(3);
+        assertThat(run.errLines()).singleElement().asString().endsWith(
+                " does not serve databasemigrations.migrations.webmacs.io/v1alpha1: install the operator's CRD.");
     }
 
     @Test
