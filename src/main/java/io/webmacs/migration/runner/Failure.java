@@ -12,7 +12,12 @@ public enum Failure {
     DATABASE_UNREACHABLE("DatabaseUnreachable", 3),
     AUTHENTICATION_FAILED("AuthenticationFailed", 3),
     LOCK_TIMEOUT("LockTimeout", 4),
-    CHANGESET_FAILED("ChangesetFailed", 1);
+    CHANGESET_FAILED("ChangesetFailed", 1),
+    INVALID_KUBECONFIG("InvalidKubeconfig", 3),
+    KUBERNETES_UNREACHABLE("KubernetesUnreachable", 3),
+    KUBERNETES_FORBIDDEN("KubernetesForbidden", 3),
+    WAIT_TIMEOUT("WaitTimeout", 4),
+    MIGRATION_STALLED("MigrationStalled", 1);
 
     private final String code;
     private final int exitCode;

@@ -41,7 +41,7 @@ final class Results {
                 .toList();
     }
 
-    private static MigrationResult.Error error(MigrationException failure) {
+    static MigrationResult.Error error(MigrationException failure) {
         String message = failure.getMessage();
         if (message.length() > MAX_MESSAGE) {
             message = message.substring(0, MAX_MESSAGE) + "...";

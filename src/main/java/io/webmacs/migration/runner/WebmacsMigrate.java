@@ -1,6 +1,9 @@
 package io.webmacs.migration.runner;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -11,8 +14,11 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,10 +26,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
 
 /** {@code webmacs-migrate}: the WebMACS schema migrations, with the verbs Alembic users know. */
+// scope INHERIT: every command answers --help (and --version) too.
 @Command(name = "webmacs-migrate", mixinStandardHelpOptions = true, versionProvider = WebmacsMigrate.Version.class,
-        sortOptions = false, usageHelpAutoWidth = true,
-        description = "Migrates a WebMACS PostgreSQL database with Liquibase. Exit codes: 0 done, 1 a changeset failed,"
-                + " 2 bad input, 3 database unreachable or login refused, 4 migration lock not obtained in time.")
+        scope = ScopeType.INHERIT, sortOptions = false, usageHelpAutoWidth = true,
+        description = "Migrates a WebMACS PostgreSQL database with Liquibase, and waits for a DatabaseMigration. Exit codes:"
+                + " 0 done, 1 a changeset failed, 2 bad input, 3 database unreachable or login refused, 4 migration lock not"
+                + " obtained in time; for wait, see: webmacs-migrate wait --help.")
 public final class WebmacsMigrate {
 
     /** Keeps Liquibase's loggers configured: java.util.logging holds them weakly. */
@@ -81,9 +89,12 @@ public final class WebmacsMigrate {
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true))
-                .setParameterExceptionHandler((e, a) -> cli.report(commandName(e.getCommandLine()),
-                        new MigrationException(Failure.USAGE, ErrorMessages.oneLine(e.getMessage())
-                                + ". See: webmacs-migrate " + commandName(e.getCommandLine()) + " --help"), 0));
+                .setParameterExceptionHandler((e, a) -> {
+                    String command = commandName(e.getCommandLine());
+                    MigrationException usage = new MigrationException(Failure.USAGE, ErrorMessages.oneLine(e.getMessage())
+                            + ". See: webmacs-migrate " + command + " --help");
+                    return cli.report(Results.failed(command, usage, 0), usage);
+                });
         return commandLine.execute(args);
     }
 
@@ -138,6 +149,52 @@ public final class WebmacsMigrate {
         });
     }
 
+    @Command(name = "wait", sortOptions = false, description = {
+        "Wait until the DatabaseMigration NAME is Ready for its current generation: status.observedGeneration equals"
+                + " metadata.generation and the Ready condition is True (and, when the condition says which generation it"
+                + " is for, that is the current one too). Then print: NAME is Ready at REVISION (generation N).",
+        "A DatabaseMigration that does not exist yet is waited for. Stalled=True for the current generation ends the wait"
+                + " at once. What it sees on the way goes to stderr. Needs get, list and watch on"
+                + " databasemigrations.migrations.webmacs.io; reads no Secret.",
+        "Exit codes: 0 Ready, 1 Stalled, 2 bad input, 3 Kubernetes API unreachable, access refused or bad kubeconfig,"
+                + " 4 not Ready within --timeout."})
+    int waitUntilReady(
+            @Parameters(paramLabel = "NAME", description = "The DatabaseMigration.") String name,
+            @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE",
+                    description = "Default: the kubeconfig context's namespace, or the pod's own, else default.") String namespace,
+            @Option(names = "--timeout", defaultValue = "5m", paramLabel = "DURATION", converter = DurationConverter.class,
+                    description = "How long to wait, e.g. 300s, 5m, 1h30m. Default: ${DEFAULT-VALUE}.") Duration timeout,
+            @Option(names = "--kubeconfig", paramLabel = "PATH",
+                    description = "Default: $KUBECONFIG (one file), ~/.kube/config, or the pod's service account.")
+            Path kubeconfig) {
+        long started = System.nanoTime();
+        return guarded("wait", () -> {
+            Config config = KubernetesApi.config(kubeconfig, environment);
+            String inNamespace = namespace != null ? namespace : KubernetesApi.namespace(config);
+            MigrationReadiness seen;
+            try (KubernetesClient client = KubernetesApi.client(config)) {
+                seen = new ReadyWait(client, inNamespace, name).await(timeout, now -> err.println(name + ": " + now.seen()));
+            } catch (KubernetesClientException e) {
+                MigrationException failure = KubernetesApi.failure(e, config, inNamespace);
+                return finish(WaitResult.failed(name, inNamespace, failure, millisSince(started)), null, failure);
+            }
+            MigrationException failure = waitFailure("DatabaseMigration " + inNamespace + "/" + name, seen, timeout);
+            return finish(WaitResult.of(name, inNamespace, seen, failure, millisSince(started)), failure != null ? null
+                    : name + " is Ready at " + seen.revision() + " (generation " + seen.generation() + ")\n", failure);
+        }, e -> WaitResult.failed(name, namespace, e, millisSince(started)));
+    }
+
+    /** Why the wait ended without Ready, or null when it is Ready. */
+    private static MigrationException waitFailure(String migration, MigrationReadiness seen, Duration timeout) {
+        return switch (seen.state()) {
+            case READY -> null;
+            case STALLED -> new MigrationException(Failure.MIGRATION_STALLED, migration + " is " + seen.seen()
+                    + ". Waiting will not help: fix its spec or its changelog.");
+            default -> new MigrationException(Failure.WAIT_TIMEOUT, migration + " is not Ready after " + timeout.toSeconds()
+                    + "s; last seen: " + seen.seen() + ".");
+        };
+    }
+
     private interface EngineCommand {
         MigrationEngine.Outcome run(MigrationEngine engine) throws SQLException;
     }
@@ -153,23 +210,28 @@ public final class WebmacsMigrate {
             Changelog changelog = Changelog.load(changelogPath);
             try (MigrationEngine engine = MigrationEngine.connect(target, changelog, lockTimeout())) {
                 MigrationEngine.Outcome outcome = work.run(engine);
-                print(command, Results.of(command, changelog, outcome, millisSince(started)), outcome);
-                return outcome.failure() == null ? 0 : outcome.failure().failure().exitCode();
+                MigrationResult result = Results.of(command, changelog, outcome, millisSince(started));
+                return finish(result, TextReport.of(command, result), outcome.failure());
             }
         });
     }
 
-    /** Runs a command body; any failure becomes one error line, a JSON result and its exit code. */
     private int guarded(String command, CommandBody body) {
         long started = System.nanoTime();
+        return guarded(command, body, e -> Results.failed(command, e, millisSince(started)));
+    }
+
+    /** Runs a command body; any failure becomes one error line, a JSON result and its exit code. */
+    private int guarded(String command, CommandBody body, Function<MigrationException, Object> failedResult) {
         LIQUIBASE_LOG.setLevel(verbose ? Level.INFO : Level.SEVERE);
         try {
             return body.run();
         } catch (MigrationException e) {
-            return report(command, e, started);
+            return report(failedResult.apply(e), e);
         } catch (Exception e) {
-            return report(command, new MigrationException(Failure.CHANGESET_FAILED,
-                    "Unexpected failure: " + ErrorMessages.rootCause(e), e), started);
+            MigrationException unexpected = new MigrationException(Failure.CHANGESET_FAILED,
+                    "Unexpected failure: " + ErrorMessages.rootCause(e), e);
+            return report(failedResult.apply(unexpected), unexpected);
         }
     }
 
@@ -181,23 +243,24 @@ public final class WebmacsMigrate {
                 firstSet(password, environment.get("DATABASE_PASSWORD")));
     }
 
-    private void print(String command, MigrationResult result, MigrationEngine.Outcome outcome) throws IOException {
+    /** Prints the result as text or JSON, writes it to --result-file, and returns the exit code. */
+    private int finish(Object result, String text, MigrationException failure) throws IOException {
         String json = json(result);
         writeResultFile(json);
         if (output == Output.json) {
             out.println(json);
-        } else {
-            out.print(redact(TextReport.of(command, result)));
+        } else if (text != null) {
+            out.print(redact(text));
         }
-        if (outcome.failure() != null) {
-            err.println("error: " + redact(outcome.failure().getMessage()));
+        if (failure != null) {
+            err.println("error: " + redact(failure.getMessage()));
         }
         out.flush();
+        return failure == null ? 0 : failure.failure().exitCode();
     }
 
     /** Prints the one-line error, writes the error result, and returns the exit code. */
-    private int report(String command, MigrationException e, long started) {
-        MigrationResult result = Results.failed(command, e, millisSince(started));
+    private int report(Object result, MigrationException e) {
         try {
             String json = json(result);
             writeResultFile(json);
@@ -211,7 +274,7 @@ public final class WebmacsMigrate {
         return e.failure().exitCode();
     }
 
-    private String json(MigrationResult result) throws IOException {
+    private String json(Object result) throws IOException {
         return redact(new ObjectMapper().writeValueAsString(result));
     }
 
@@ -256,6 +319,31 @@ public final class WebmacsMigrate {
 
     private static String firstSet(String value, String fallback) {
         return value != null && !value.isBlank() ? value : (fallback == null || fallback.isBlank() ? null : fallback);
+    }
+
+    /** {@code --timeout}: {@code 300s}, {@code 5m}, {@code 1h30m}, or a number of seconds. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        private static final Pattern PART = Pattern.compile("(\\d+)([hms])");
+
+        @Override
+        public Duration convert(String value) {
+            if (value.matches("\\d+")) {
+                return Duration.ofSeconds(Long.parseLong(value));
+            }
+            if (!value.matches("(\\d+[hms])+")) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration like 300s, 5m or 1h30m");
+            }
+            Duration duration = Duration.ZERO;
+            for (Matcher part = PART.matcher(value); part.find(); ) {
+                long amount = Long.parseLong(part.group(1));
+                duration = duration.plus(switch (part.group(2)) {
+                    case "h" -> Duration.ofHours(amount);
+                    case "m" -> Duration.ofMinutes(amount);
+                    default -> Duration.ofSeconds(amount);
+                });
+            }
+            return duration;
+        }
     }
 
     /** {@code --version}: this tool's and Liquibase's versions. */

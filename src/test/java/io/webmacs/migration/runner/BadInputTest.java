@@ -28,6 +28,14 @@ class BadInputTest {
     }
 
     @Test
+    void theHelpAUsageErrorPointsToExists() {
+        Cli.Run help = Cli.withoutDatabase().run("downgrade", "--help");
+
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).startsWith("Usage: webmacs-migrate downgrade ").contains("Roll back to REVISION");
+    }
+
+    @Test
     void noDatabaseIsAUsageError() {
         assertFailsWithoutChange(json(Cli.withoutDatabase()).run("upgrade"), 2, "UsageError", "pass --url or set DATABASE_URL");
     }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** Runs webmacs-migrate in this JVM, exactly as its main method would, and keeps what it printed. */
 final class Cli {
@@ -53,10 +54,26 @@ final class Cli {
     }
 
     Run run(String... command) {
+        return run(command, new ByteArrayOutputStream());
+    }
+
+    /** Runs {@code command} in another thread, for commands that wait; what it printed on stderr shows as it goes. */
+    Running start(String... command) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        return new Running(CompletableFuture.supplyAsync(() -> run(command, err)), err);
+    }
+
+    /** A run in another thread. */
+    record Running(CompletableFuture<Run> finished, ByteArrayOutputStream err) {
+        String errSoFar() {
+            return err.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    private Run run(String[] command, ByteArrayOutputStream err) {
         List<String> args = new ArrayList<>(globalArgs);
         args.addAll(List.of(command));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exitCode = WebmacsMigrate.run(args.toArray(String[]::new), environment,
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

@@ -2,13 +2,20 @@ package io.webmacs.migration.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The packaged CLI, run as users run it: {@code java -jar target/webmacs-migrate.jar}, in its own JVM. */
@@ -64,6 +71,37 @@ class WebmacsMigrateJarIT {
     }
 
     @Test
+    void waitWatchesTheApiServerUntilTheMigrationIsReady() throws Exception {
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init();
+        try (KubernetesClient client = server.createClient()) {
+            ApiServer api = new ApiServer(client);
+            api.installCrd();
+            api.create("lab", "webmacs");
+            api.reconciling("lab", "webmacs", 1, "Migrating", "Job webmacs-8d41e07c52-1 is running");
+            Path dir = Files.createTempDirectory("wait");
+            Path out = dir.resolve("out");
+            Path err = dir.resolve("err");
+            Process waiting = javaJar(Map.of("KUBECONFIG", api.kubeconfig(dir, "lab").toString()), "wait", List.of("webmacs"))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            awaitFileContains(err, "Reconciling: Migrating");
+
+            api.ready("lab", "webmacs", 1, "005_oidc_sso");
+
+            assertThat(waiting.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(waiting.exitValue()).as(Files.readString(err)).isZero();
+            assertThat(Files.readString(out)).isEqualTo("webmacs is Ready at 005_oidc_sso (generation 1)\n");
+            assertThat(Files.readString(err)).as("progress only, no logging from the libraries").isEqualTo("""
+                    webmacs: Reconciling: Migrating: Job webmacs-8d41e07c52-1 is running
+                    webmacs: Ready: UpToDate: At 005_oidc_sso
+                    """);
+        } finally {
+            server.destroy();
+        }
+    }
+
+    @Test
     void runnerKilledMidMigrationDoesNotBlockTheNextOne() throws Exception {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Path changelog = Files.writeString(Files.createTempDirectory("changelog").resolve("slow.yaml"), """
@@ -92,6 +130,16 @@ class WebmacsMigrateJarIT {
             Thread.sleep(50);
         }
         throw new AssertionError("no query with " + text + " started");
+    }
+
+    private static void awaitFileContains(Path file, String text) throws IOException, InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            if (Files.readString(file).contains(text)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(file + " never showed " + text + ": " + Files.readString(file));
     }
 
     private static ProcessBuilder javaJar(Map<String, String> env, String command, List<String> options, String... args) {
