@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Waits until a DatabaseMigration is Ready or Stalled for its current generation, through an informer: it lists
- * before it watches, and lists again whenever its watch restarts, so no change is lost to a reconnect.
+ * Waits until a DatabaseMigration is Ready or Stalled for its current generation, through an informer: it lists,
+ * then watches from the listed resourceVersion, and a dropped watch resumes from the last one it saw (or lists
+ * again when the API server answers 410 Gone), so no change is lost to a reconnect.
  */
 final class ReadyWait {
 
