@@ -23,6 +23,7 @@ import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.api.SecretValueSource;
 import io.webmacs.migration.reconciler.Labels;
+import io.webmacs.migration.reconciler.ObservedRun;
 import io.webmacs.migration.reconciler.OperatorSettings;
 import io.webmacs.migration.reconciler.RunDecider.JobRequest;
 import jakarta.inject.Inject;
@@ -108,7 +109,7 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
             mounts.add(mount(CHANGELOG_VOLUME, CHANGELOG_DIR, true));
         }
         return new ContainerBuilder()
-                .withName("migrate")
+                .withName(ObservedRun.CONTAINER)
                 .withImage(Optional.ofNullable(runner.getImage()).orElse(defaults.image()))
                 .withCommand(defaults.command())
                 .withArgs(args)
