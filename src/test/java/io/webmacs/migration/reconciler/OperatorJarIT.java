@@ -182,7 +182,7 @@ class OperatorJarIT {
         // Leader election first asks the API server whether it may use Leases; the mock server cannot answer that itself.
         apiServer.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
                 .andReturn(201, new SelfSubjectRulesReviewBuilder().withNewStatus().addNewResourceRule()
-                        .withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("get", "create", "update")
+                        .withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("get", "create", "update", "patch")
                         .endResourceRule().withIncomplete(false).endStatus().build())
                 .always();
         KubernetesClient client = apiServer.createClient();
