@@ -55,6 +55,16 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
         super(Job.class);
     }
 
+    /**
+     * Owned by its DatabaseMigration, so the garbage collector removes it with it (the operator itself never deletes a
+     * Job); the annotations the operator SDK adds still map it back to its DatabaseMigration.
+     */
+    @Override
+    protected void addReferenceHandlingMetadata(Job job, DatabaseMigration primary) {
+        job.addOwnerReference(primary).setController(true);
+        super.addReferenceHandlingMetadata(job, primary);
+    }
+
     @Override
     protected Job desired(DatabaseMigration resource, Context<DatabaseMigration> context) {
         JobRequest request = context.managedWorkflowAndDependentResourceContext().getMandatory(REQUEST, JobRequest.class);

@@ -63,6 +63,11 @@ class DatabaseMigrationReconcileTest {
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
         List<Job> jobs = Fixtures.jobs(client, ns);
         assertThat(jobs).hasSize(1);
+        assertThat(jobs.get(0).getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
+            assertThat(owner.getKind()).isEqualTo("DatabaseMigration");
+            assertThat(owner.getUid()).isEqualTo(ready.getMetadata().getUid());
+            assertThat(owner.getController()).isTrue();
+        });
         Container migrate = jobs.get(0).getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(migrate.getName()).isEqualTo("migrate");
         assertThat(migrate.getArgs()).containsExactly("upgrade", "005_oidc_sso", "--result-file", "/dev/termination-log");
