@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,11 +19,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A real Kubernetes control plane on loopback: etcd and kube-apiserver (RBAC, PodSecurity and admission webhooks on)
@@ -78,7 +81,13 @@ public final class ControlPlane implements AutoCloseable {
     /** Starts etcd, kube-apiserver and kube-controller-manager; logs go to {@code target/cluster/NAME/}. */
     public static ControlPlane start(String name) {
         try {
-            ControlPlane plane = new ControlPlane(Files.createDirectories(Path.of("target", "cluster", name).toAbsolutePath()));
+            Path workDir = Path.of("target", "cluster", name).toAbsolutePath();
+            if (Files.exists(workDir)) {
+                try (Stream<Path> old = Files.walk(workDir)) {
+                    old.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+                }
+            }
+            ControlPlane plane = new ControlPlane(Files.createDirectories(workDir));
             plane.startAll();
             return plane;
         } catch (IOException e) {

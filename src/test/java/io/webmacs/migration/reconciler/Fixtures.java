@@ -25,7 +25,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The objects the operator tests create: namespaces, Secrets in WebMACS's own form, DatabaseMigrations. */
-final class Fixtures {
+public final class Fixtures {
 
     private static final AtomicInteger namespaces = new AtomicInteger();
 
@@ -33,7 +33,7 @@ final class Fixtures {
     }
 
     /** Registers the committed CRD with the mock API server, so the status subresource behaves as in a cluster. */
-    static void installCrd(KubernetesClient client) {
+    public static void installCrd(KubernetesClient client) {
         try (InputStream in = new FileInputStream("crds/databasemigrations.migrations.webmacs.io-v1.yml")) {
             CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
             client.resource(crd).createOr(existing -> existing.update());
@@ -42,20 +42,20 @@ final class Fixtures {
         }
     }
 
-    static String newNamespace(KubernetesClient client) {
+    public static String newNamespace(KubernetesClient client) {
         String name = "ns-" + namespaces.incrementAndGet();
         client.resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
         return name;
     }
 
     /** A Secret holding WebMACS's DATABASE_URL, password included, exactly as WebMACS's own deployment has it. */
-    static Secret databaseSecret(KubernetesClient client, String namespace, String name, TestDatabase db) {
+    public static Secret databaseSecret(KubernetesClient client, String namespace, String name, TestDatabase db) {
         return client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
                 .withStringData(Map.of("DATABASE_URL", db.sqlAlchemyUrl())).build()).create();
     }
 
     /** A DatabaseMigration whose URL comes from the Secret {@code secret}. */
-    static DatabaseMigration migration(String namespace, String name, String secret, String targetRevision) {
+    public static DatabaseMigration migration(String namespace, String name, String secret, String targetRevision) {
         DatabaseSpec database = new DatabaseSpec();
         database.setUrlFrom(new SecretValueSource(new SecretKeySelector("DATABASE_URL", secret, false)));
         DatabaseMigrationSpec spec = new DatabaseMigrationSpec();
@@ -68,18 +68,18 @@ final class Fixtures {
         return migration;
     }
 
-    static ConfigMap changelogConfigMap(KubernetesClient client, String namespace, String name, String file, String content) {
+    public static ConfigMap changelogConfigMap(KubernetesClient client, String namespace, String name, String file, String content) {
         return client.resource(new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
                 .withData(Map.of(file, content)).build()).create();
     }
 
-    static ChangelogSpec changelogFrom(String configMap) {
+    public static ChangelogSpec changelogFrom(String configMap) {
         ChangelogSpec changelog = new ChangelogSpec();
         changelog.setConfigMapRef(new LocalObjectReference(configMap));
         return changelog;
     }
 
-    static List<Job> jobs(KubernetesClient client, String namespace) {
+    public static List<Job> jobs(KubernetesClient client, String namespace) {
         return client.batch().v1().jobs().inNamespace(namespace).list().getItems();
     }
 }

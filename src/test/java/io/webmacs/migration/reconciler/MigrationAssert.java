@@ -8,31 +8,31 @@ import java.util.Optional;
 import org.assertj.core.api.AbstractAssert;
 
 /** Assertions on what a user sees of a DatabaseMigration: its conditions, revision and last run. */
-final class MigrationAssert extends AbstractAssert<MigrationAssert, DatabaseMigration> {
+public final class MigrationAssert extends AbstractAssert<MigrationAssert, DatabaseMigration> {
 
     private MigrationAssert(DatabaseMigration actual) {
         super(actual, MigrationAssert.class);
     }
 
-    static MigrationAssert assertThatMigration(DatabaseMigration migration) {
+    public static MigrationAssert assertThatMigration(DatabaseMigration migration) {
         return new MigrationAssert(migration);
     }
 
-    MigrationAssert isReady() {
+    public MigrationAssert isReady() {
         return has(Conditions.READY, "True", Conditions.UP_TO_DATE).has(Conditions.RECONCILING, "False", null)
                 .has(Conditions.STALLED, "False", null).isCurrent();
     }
 
-    MigrationAssert isStalled(String reason) {
+    public MigrationAssert isStalled(String reason) {
         return has(Conditions.STALLED, "True", reason).has(Conditions.READY, "False", reason)
                 .has(Conditions.RECONCILING, "False", null).isCurrent();
     }
 
-    MigrationAssert isReconciling(String reason) {
+    public MigrationAssert isReconciling(String reason) {
         return has(Conditions.RECONCILING, "True", reason).has(Conditions.READY, "False", reason).isCurrent();
     }
 
-    MigrationAssert hasRevision(String revision) {
+    public MigrationAssert hasRevision(String revision) {
         isNotNull();
         if (!revision.equals(status().getRevision())) {
             failWithMessage("expected revision %s but was %s (status %s)", revision, status().getRevision(), describe());
@@ -40,7 +40,7 @@ final class MigrationAssert extends AbstractAssert<MigrationAssert, DatabaseMigr
         return this;
     }
 
-    MigrationAssert hasMessageContaining(String text) {
+    public MigrationAssert hasMessageContaining(String text) {
         String message = condition(Conditions.READY).map(Condition::getMessage).orElse("");
         if (!message.contains(text)) {
             failWithMessage("expected the Ready message to contain <%s> but was <%s>", text, message);
@@ -49,7 +49,7 @@ final class MigrationAssert extends AbstractAssert<MigrationAssert, DatabaseMigr
     }
 
     /** The status describes the current generation. */
-    MigrationAssert isCurrent() {
+    public MigrationAssert isCurrent() {
         Long generation = actual.getMetadata().getGeneration();
         if (generation != null && !generation.equals(status().getObservedGeneration())) {
             failWithMessage("expected observedGeneration %s but was %s", generation, status().getObservedGeneration());

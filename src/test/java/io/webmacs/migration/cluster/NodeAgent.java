@@ -1,0 +1,419 @@
+package io.webmacs.migration.cluster;
+
+import io.fabric8.kubernetes.api.model.BindingBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.UnaryOperator;
+
+/**
+ * Plays the scheduler and the kubelet of one Node for the real-cluster tests. It binds every pod that has no node and
+ * no scheduling gate to its Node through the API server's binding subresource (which itself refuses gated pods), runs
+ * the containers of the pods bound to it as processes on this machine, and writes their status through the API server,
+ * so the real Job, ReplicaSet and garbage-collector controllers act on it. A container runs as what its image would run:
+ * <ul>
+ * <li>the migrate container (command ending in the CLI's main class): {@code target/webmacs-migrate.jar} with its args,
+ * env and ConfigMap volumes, its termination message read from the file it wrote;</li>
+ * <li>the operator's image with no command (its entrypoint): {@code target/quarkus-app/quarkus-run.jar} with the pod's
+ * env and a token of the pod's ServiceAccount, as the kubelet would mount one; every pod shares this machine's network,
+ * so its http and webhook ports are moved to free ones ({@link #hostPort});</li>
+ * <li>anything else (the WebMACS backend's image): a stand-in that is reported running and runs nothing.</li>
+ * </ul>
+ * Init containers run first, in order, restarted after a failure unless the pod's restartPolicy is Never. Deleting a
+ * pod stops its processes and then removes it, as the kubelet confirms a graceful deletion.
+ */
+public final class NodeAgent implements AutoCloseable {
+
+    public static final String NODE = "node-1";
+    static final String OPERATOR_IMAGE = "ghcr.io/webmacs/webmacs-migration-operator";
+    private static final String CLI_MAIN_CLASS = "io.webmacs.migration.runner.WebmacsMigrate";
+    private static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
+    /** The kubelet restarts failing containers for ever; here it gives up after this many, to end with the test. */
+    private static final int MAX_RESTARTS = 20;
+
+    private final ControlPlane cluster;
+    private final KubernetesClient client;
+    private final Path logs;
+    private final ExecutorService workers = Executors.newCachedThreadPool();
+    private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private SharedIndexInformer<Pod> informer;
+
+    private NodeAgent(ControlPlane cluster) {
+        this.cluster = cluster;
+        this.client = cluster.client();
+        try {
+            this.logs = Files.createDirectories(cluster.workDir().resolve("pods"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Registers the Node and starts serving pods. */
+    public static NodeAgent start(ControlPlane cluster) {
+        NodeAgent agent = new NodeAgent(cluster);
+        agent.registerNode();
+        agent.informer = agent.client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                agent.observe(pod);
+            }
+
+            @Override
+            public void onUpdate(Pod before, Pod pod) {
+                agent.observe(pod);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+                Optional.ofNullable(agent.runs.remove(pod.getMetadata().getUid())).ifPresent(PodRun::stop);
+            }
+        });
+        return agent;
+    }
+
+    /** The host port that container port {@code name} of the running pod {@code namespace/pod} was moved to. */
+    public int hostPort(String namespace, String pod, String name) {
+        return runs.values().stream().filter(run -> run.is(namespace, pod)).findFirst()
+                .map(run -> run.hostPorts.get(name)).orElseThrow(() -> new IllegalStateException("no port " + name + " on " + pod));
+    }
+
+    /** Pods of {@code namespace} are bound but not started until {@link #release}, as on a slow node. */
+    public void hold(String namespace) {
+        held.add(namespace);
+    }
+
+    public void release(String namespace) {
+        held.remove(namespace);
+        client.pods().inNamespace(namespace).list().getItems().forEach(this::observe);
+    }
+
+    /** Kills the processes of pod {@code namespace/pod}, as a crashed node would; the pod object stays as it is. */
+    public void crash(String namespace, String pod) {
+        runs.values().stream().filter(run -> run.is(namespace, pod)).forEach(PodRun::stop);
+    }
+
+    private void registerNode() {
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE)
+                .addToLabels("kubernetes.io/hostname", NODE).endMetadata().build()).create();
+        client.nodes().withName(NODE).editStatus(node -> new NodeBuilder(node).withNewStatus()
+                .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady")
+                .withLastHeartbeatTime(Instant.now().toString()).withLastTransitionTime(Instant.now().toString()).endCondition()
+                .addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress()
+                .endStatus().build());
+    }
+
+    private void observe(Pod pod) {
+        String uid = pod.getMetadata().getUid();
+        if (pod.getMetadata().getDeletionTimestamp() != null) {
+            if (NODE.equals(pod.getSpec().getNodeName())) {
+                workers.submit(() -> confirmDeletion(pod));
+            }
+        } else if (pod.getSpec().getNodeName() == null && pod.getSpec().getSchedulingGates().isEmpty()) {
+            workers.submit(() -> bind(pod));
+        } else if (NODE.equals(pod.getSpec().getNodeName()) && !isFinished(pod) && !held.contains(pod.getMetadata().getNamespace())) {
+            PodRun run = new PodRun(pod);
+            if (runs.putIfAbsent(uid, run) == null) {
+                workers.submit(run::run);
+            }
+        }
+    }
+
+    private void bind(Pod pod) {
+        try {
+            client.bindings().inNamespace(pod.getMetadata().getNamespace()).resource(new BindingBuilder()
+                    .withNewMetadata().withName(pod.getMetadata().getName()).withNamespace(pod.getMetadata().getNamespace()).endMetadata()
+                    .withNewTarget().withKind("Node").withApiVersion("v1").withName(NODE).endTarget().build()).create();
+        } catch (KubernetesClientException e) {
+            // bound already, or deleted meanwhile: the next event tells
+        }
+    }
+
+    private void confirmDeletion(Pod pod) {
+        Optional.ofNullable(runs.remove(pod.getMetadata().getUid())).ifPresent(PodRun::stop);
+        try {
+            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                    .withGracePeriod(0).delete();
+        } catch (KubernetesClientException e) {
+            // gone already
+        }
+    }
+
+    private static boolean isFinished(Pod pod) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
+    }
+
+    @Override
+    public void close() {
+        if (informer != null) {
+            informer.close();
+        }
+        runs.values().forEach(PodRun::stop);
+        workers.shutdownNow();
+    }
+
+    /** One pod on this node: its containers' processes and the status written for them. */
+    private final class PodRun {
+
+        private final Pod pod;
+        private final String namespace;
+        private final String name;
+        private final Map<String, Integer> hostPorts = new ConcurrentHashMap<>();
+        private final List<Process> processes = new ArrayList<>();
+        private final Map<String, ContainerStatus> initStatuses = new HashMap<>();
+        private final Map<String, ContainerStatus> statuses = new HashMap<>();
+        private volatile boolean stopped;
+
+        PodRun(Pod pod) {
+            this.pod = pod;
+            this.namespace = pod.getMetadata().getNamespace();
+            this.name = pod.getMetadata().getName();
+        }
+
+        boolean is(String namespace, String name) {
+            return this.namespace.equals(namespace) && this.name.equals(name);
+        }
+
+        void run() {
+            try {
+                writeStatus("Pending");
+                for (Container init : pod.getSpec().getInitContainers()) {
+                    if (!runInitContainer(init)) {
+                        return;
+                    }
+                }
+                runContainers();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                if (!stopped) {
+                    System.err.println("node agent failed on pod " + namespace + "/" + name + ": " + e);
+                    e.printStackTrace();
+                }
+            }
+        }
+
+        /** Runs an init container until it succeeds; false if the pod must not go on. */
+        private boolean runInitContainer(Container init) throws InterruptedException {
+            ContainerState last = null;
+            for (int restarts = 0; restarts <= MAX_RESTARTS && !stopped; restarts++) {
+                ContainerInputs inputs = ContainerInputs.prepare(client, namespace, name, init, pod.getSpec().getVolumes());
+                if (inputs.configError() != null) {
+                    initStatuses.put(init.getName(), status(init, restarts, waiting("CreateContainerConfigError", inputs.configError()), last));
+                    writeStatus("Pending");
+                    Thread.sleep(RESTART_BACKOFF.toMillis());
+                    continue;
+                }
+                ContainerState result = runToCompletion(init, inputs);
+                if (result.getTerminated().getExitCode() == 0) {
+                    initStatuses.put(init.getName(), status(init, restarts, result, last));
+                    writeStatus("Pending");
+                    return true;
+                }
+                last = result;
+                if ("Never".equals(pod.getSpec().getRestartPolicy())) {
+                    initStatuses.put(init.getName(), status(init, restarts, result, null));
+                    writeStatus("Failed");
+                    return false;
+                }
+                initStatuses.put(init.getName(), status(init, restarts, waiting("CrashLoopBackOff", null), last));
+                writeStatus("Pending");
+                Thread.sleep(RESTART_BACKOFF.toMillis());
+            }
+            return false;
+        }
+
+        private void runContainers() throws InterruptedException {
+            boolean finite = false;
+            int failures = 0;
+            for (Container container : pod.getSpec().getContainers()) {
+                if (isCli(container)) {
+                    finite = true;
+                    ContainerInputs inputs = ContainerInputs.prepare(client, namespace, name, container, pod.getSpec().getVolumes());
+                    if (inputs.configError() != null) {
+                        statuses.put(container.getName(), status(container, 0, waiting("CreateContainerConfigError", inputs.configError()), null));
+                        writeStatus("Pending");
+                        return; // the kubelet would retry; the tests read the reason
+                    }
+                    statuses.put(container.getName(), status(container, 0, running(), null));
+                    writeStatus("Running");
+                    ContainerState result = runToCompletion(container, inputs);
+                    failures += result.getTerminated().getExitCode() == 0 ? 0 : 1;
+                    statuses.put(container.getName(), status(container, 0, result, null));
+                } else {
+                    startLongRunning(container);
+                    statuses.put(container.getName(), status(container, 0, running(), null));
+                }
+            }
+            writeStatus(!finite ? "Running" : failures == 0 ? "Succeeded" : "Failed");
+        }
+
+        private ContainerState runToCompletion(Container container, ContainerInputs inputs) throws InterruptedException {
+            Instant started = Instant.now();
+            Process process = Packaged.cli(inputs.args(), inputs.env(), log(container));
+            synchronized (processes) {
+                processes.add(process);
+            }
+            int exitCode = process.waitFor();
+            return new ContainerStateBuilder().withNewTerminated().withExitCode(exitCode)
+                    .withReason(exitCode == 0 ? "Completed" : "Error").withMessage(inputs.terminationMessage())
+                    .withStartedAt(started.toString()).withFinishedAt(Instant.now().toString()).endTerminated().build();
+        }
+
+        /** The operator's entrypoint, restarted whenever it exits as restartPolicy Always says; or a stand-in. */
+        private void startLongRunning(Container container) {
+            if (!container.getImage().startsWith(OPERATOR_IMAGE + ":") || !container.getCommand().isEmpty()) {
+                return; // a stand-in: reported running, runs nothing
+            }
+            hostPorts.put("http", freePort());
+            hostPorts.put("webhook", freePort());
+            workers.submit(() -> supervise(container));
+        }
+
+        private void supervise(Container container) {
+            try {
+                for (int restarts = 0; restarts <= MAX_RESTARTS && !stopped; restarts++) {
+                    Instant started = Instant.now();
+                    Process process = startOperator(container);
+                    int exitCode = process.waitFor();
+                    if (stopped) {
+                        return;
+                    }
+                    ContainerState last = new ContainerStateBuilder().withNewTerminated().withExitCode(exitCode).withReason("Error")
+                            .withStartedAt(started.toString()).withFinishedAt(Instant.now().toString()).endTerminated().build();
+                    statuses.put(container.getName(), status(container, restarts + 1, waiting("CrashLoopBackOff", null), last));
+                    writeStatus("Running");
+                    Thread.sleep(RESTART_BACKOFF.toMillis());
+                    statuses.put(container.getName(), status(container, restarts + 1, running(), last));
+                    writeStatus("Running");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private Process startOperator(Container container) {
+            ContainerInputs inputs = ContainerInputs.prepare(client, namespace, name, container, pod.getSpec().getVolumes());
+            Map<String, String> env = new HashMap<>(inputs.env());
+            env.put("KUBECONFIG", cluster.serviceAccountKubeconfig(namespace,
+                    Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default")).toString());
+            env.put("QUARKUS_HTTP_PORT", hostPorts.get("http").toString());
+            env.put("WEBMACS_WEBHOOK_PORT", hostPorts.get("webhook").toString());
+            Process process = Packaged.operator(env, log(container));
+            synchronized (processes) {
+                processes.add(process);
+            }
+            return process;
+        }
+
+        void stop() {
+            stopped = true;
+            synchronized (processes) {
+                processes.forEach(Process::destroyForcibly);
+            }
+        }
+
+        private Path log(Container container) {
+            return logs.resolve(namespace + "_" + name + "_" + container.getName() + ".log");
+        }
+
+        private void writeStatus(String phase) {
+            if (stopped) {
+                return;
+            }
+            edit(status -> {
+                status.setPhase(phase);
+                status.setHostIP("127.0.0.1");
+                status.setPodIP("127.0.0.1");
+                if (status.getStartTime() == null) {
+                    status.setStartTime(Instant.now().toString());
+                }
+                status.setInitContainerStatuses(new ArrayList<>(initStatuses.values()));
+                status.setContainerStatuses(new ArrayList<>(statuses.values()));
+                boolean ready = "Running".equals(phase);
+                status.setConditions(List.of(condition("PodScheduled", true), condition("Initialized", initStatuses.values().stream()
+                        .allMatch(s -> s.getState().getTerminated() != null)), condition("ContainersReady", ready), condition("Ready", ready)));
+                return status;
+            });
+        }
+
+        private void edit(UnaryOperator<PodStatus> change) {
+            for (int attempt = 0; attempt < 5; attempt++) {
+                Pod current = client.pods().inNamespace(namespace).withName(name).get();
+                if (current == null || !current.getMetadata().getUid().equals(pod.getMetadata().getUid())) {
+                    return;
+                }
+                current.setStatus(change.apply(Optional.ofNullable(current.getStatus()).orElseGet(PodStatus::new)));
+                try {
+                    client.pods().resource(current).updateStatus();
+                    return;
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 409) {
+                        throw e;
+                    }
+                }
+            }
+        }
+
+        private ContainerStatus status(Container container, int restarts, ContainerState state, ContainerState last) {
+            return new ContainerStatusBuilder().withName(container.getName()).withImage(container.getImage())
+                    .withRestartCount(restarts).withState(state).withLastState(last)
+                    .withReady(state.getRunning() != null || (state.getTerminated() != null && state.getTerminated().getExitCode() == 0))
+                    .withStarted(state.getRunning() != null).build();
+        }
+    }
+
+    private static boolean isCli(Container container) {
+        List<String> command = container.getCommand();
+        return !command.isEmpty() && command.get(command.size() - 1).equals(CLI_MAIN_CLASS);
+    }
+
+    private static ContainerState waiting(String reason, String message) {
+        return new ContainerStateBuilder().withNewWaiting().withReason(reason).withMessage(message).endWaiting().build();
+    }
+
+    private static ContainerState running() {
+        return new ContainerStateBuilder().withNewRunning().withStartedAt(Instant.now().toString()).endRunning().build();
+    }
+
+    private static PodCondition condition(String type, boolean status) {
+        return new PodConditionBuilder().withType(type).withStatus(status ? "True" : "False")
+                .withLastTransitionTime(Instant.now().toString()).build();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.webmacs.migration.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A real control plane with the node agent, and the operator installed on it as the README says; the operator runs as
+ * the pod of its own Deployment, with its own ServiceAccount's token, so the chart's RBAC authorizes each of its calls.
+ */
+public final class OperatorCluster implements AutoCloseable {
+
+    public static final String NAMESPACE = "webmacs-migration-operator";
+    public static final String NAME = "webmacs-migration-operator";
+    static final Path CHART = Path.of("helm", "webmacs-migration-operator");
+    public static final String SERVICE_ACCOUNT = "system:serviceaccount:" + NAMESPACE + ":" + NAME;
+
+    private final ControlPlane cluster;
+    private final NodeAgent agent;
+
+    private OperatorCluster(ControlPlane cluster) {
+        this.cluster = cluster;
+        this.agent = NodeAgent.start(cluster);
+    }
+
+    /** {@code kubectl create namespace webmacs-migration-operator} and {@code kubectl apply -f crds/ -f deploy/operator.yaml}. */
+    public static OperatorCluster installedWithKubectl(String name) {
+        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name));
+        operator.succeeds("create", "namespace", NAMESPACE);
+        operator.succeeds("apply", "-f", "crds/", "-f", "deploy/operator.yaml");
+        operator.awaitRunning();
+        return operator;
+    }
+
+    /** {@code helm install webmacs-migration-operator helm/webmacs-migration-operator -n ... --create-namespace} with {@code values}. */
+    public static OperatorCluster installedWithHelm(String name, Map<String, Object> values) {
+        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name));
+        InstallCommand install = new Helm(CHART).install().withName(NAME).withNamespace(NAMESPACE).createNamespace()
+                .withKubeConfig(operator.cluster.adminKubeconfig());
+        values.forEach(install::set);
+        install.call();
+        operator.awaitRunning();
+        return operator;
+    }
+
+    public ControlPlane cluster() {
+        return cluster;
+    }
+
+    public KubernetesClient client() {
+        return cluster.client();
+    }
+
+    public NodeAgent agent() {
+        return agent;
+    }
+
+    /** Runs kubectl and insists that it succeeds. */
+    public String succeeds(String... args) {
+        ControlPlane.Result result = cluster.kubectl(args);
+        assertThat(result.exitCode()).as("kubectl %s: %s", String.join(" ", args), result.output()).isZero();
+        return result.output();
+    }
+
+    /** Waits until an operator pod runs and one replica holds the leader-election Lease. */
+    public void awaitRunning() {
+        await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+            assertThat(operatorPods()).isNotEmpty().allMatch(p -> "Running".equals(p.getStatus().getPhase()));
+            assertThat(client().leases().inNamespace(NAMESPACE).withName(NAME).get()).isNotNull()
+                    .extracting(l -> l.getSpec().getHolderIdentity()).isNotNull();
+        });
+    }
+
+    /** The pod holding the leader-election Lease: its HOSTNAME, the pod's name, is the operator's identity. */
+    public String leaderPod() {
+        return client().leases().inNamespace(NAMESPACE).withName(NAME).get().getSpec().getHolderIdentity();
+    }
+
+    public List<Pod> operatorPods() {
+        return client().pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/name", NAME).list().getItems();
+    }
+
+    /**
+     * Points the chart's MutatingWebhookConfiguration at the first operator pod's webhook port on loopback: the API
+     * server cannot reach a Service here (no kube-proxy). The caBundle stays the operator's to keep.
+     */
+    public void routeWebhookToOperator() {
+        Pod pod = operatorPods().get(0);
+        int port = agent.hostPort(NAMESPACE, pod.getMetadata().getName(), "webhook");
+        client().admissionRegistration().v1().mutatingWebhookConfigurations().withName(NAME).edit(configuration -> {
+            for (MutatingWebhook webhook : configuration.getWebhooks()) {
+                String caBundle = webhook.getClientConfig().getCaBundle();
+                webhook.setClientConfig(new WebhookClientConfigBuilder().withUrl("https://localhost:" + port + "/admission/pods")
+                        .withCaBundle(caBundle).build());
+            }
+            return configuration;
+        });
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(client().admissionRegistration().v1()
+                .mutatingWebhookConfigurations().withName(NAME).get().getWebhooks().get(0).getClientConfig().getCaBundle())
+                .as("the operator published its CA").isNotBlank());
+    }
+
+    /** Lines of the operator's logs where the API server refused it something. */
+    public List<String> refusedCalls() {
+        try (Stream<Path> logs = Files.list(cluster.workDir().resolve("pods"))) {
+            return logs.filter(log -> log.getFileName().toString().startsWith(NAMESPACE + "_")).flatMap(OperatorCluster::lines)
+                    .filter(line -> line.contains("Forbidden") || line.contains("forbidden") || line.contains(" 403"))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Stream<String> lines(Path file) {
+        try {
+            return Files.readAllLines(file).stream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        agent.close();
+        cluster.close();
+    }
+}
