@@ -1,0 +1,157 @@
+package io.webmacs.migration.cluster;
+
+import static io.webmacs.migration.reconciler.MigrationAssert.assertThatMigration;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.webmacs.migration.api.Conditions;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.reconciler.Fixtures;
+import io.webmacs.migration.runner.Catalog;
+import io.webmacs.migration.runner.EmbeddedPostgresServer;
+import io.webmacs.migration.runner.TestDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The operator installed with {@code helm install} (two replicas, leader election on real Leases) on a real API server:
+ * the rollout gate in both modes with the chart's MutatingWebhookConfiguration called by the API server over TLS, real
+ * ReplicaSets creating the WebMACS pods, and a leader that dies mid-run.
+ */
+@RealCluster
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HelmInstallOnApiServerIT {
+
+    private static OperatorCluster operator;
+    private static KubernetesClient client;
+
+    @BeforeAll
+    static void install() {
+        operator = OperatorCluster.installedWithHelm("helm", Map.of("replicas", 2));
+        client = operator.client();
+        operator.routeWebhookToOperator();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (operator != null) {
+            operator.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void examplesAppliedTogetherHoldTheBackendUntilTheSchemaIsAtHead() throws IOException {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        TestDatabase notYetCreated = new TestDatabase(db.port(), db.name() + "_later");
+        Path secret = Files.writeString(operator.cluster().workDir().resolve("webmacs-db-secret.yaml"), """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: webmacs-db, namespace: webmacs-demo}
+                stringData: {DATABASE_URL: "%s"}
+                """.formatted(notYetCreated.sqlAlchemyUrl()));
+
+        operator.succeeds("apply", "-f", "deploy/examples/00-namespace.yaml", "-f", secret.toString(),
+                "-f", "deploy/examples/30-databasemigration.yaml", "-f", "deploy/examples/40-webmacs-backend.yaml");
+
+        awaitMigration("webmacs-demo", "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.RETRYING));
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-demo")).singleElement().satisfies(pod -> {
+            assertThat(pod.getSpec().getSchedulingGates()).extracting(PodSchedulingGate::getName).containsExactly("migrations.webmacs.io/webmacs");
+            assertThat(pod.getSpec().getNodeName()).as("held off the node").isNull();
+        }));
+
+        db.execute("CREATE DATABASE " + notYetCreated.name());
+
+        awaitMigration("webmacs-demo", "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-demo")).singleElement().satisfies(pod -> {
+            assertThat(pod.getSpec().getSchedulingGates()).isEmpty();
+            assertThat(pod.getSpec().getNodeName()).isEqualTo(NodeAgent.NODE);
+            assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
+        }));
+        assertThat(Catalog.of(notYetCreated)).containsExactlyElementsOf(Catalog.reference("005"));
+    }
+
+    @Test
+    @Order(2)
+    void initContainerModeMigratesFromTheBackendPodItself() throws IOException {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        operator.succeeds("create", "namespace", "webmacs-init");
+        operator.succeeds("label", "namespace", "webmacs-init", "pod-security.kubernetes.io/enforce=restricted");
+        Fixtures.databaseSecret(client, "webmacs-init", "webmacs-db", db);
+        Path migration = Files.writeString(operator.cluster().workDir().resolve("init-container-migration.yaml"), """
+                apiVersion: migrations.webmacs.io/v1alpha1
+                kind: DatabaseMigration
+                metadata: {name: webmacs, namespace: webmacs-init}
+                spec:
+                  database:
+                    urlFrom: {secretKeyRef: {name: webmacs-db, key: DATABASE_URL}}
+                  rollout: {mode: InitContainer, workloadRef: {name: webmacs-backend}}
+                """);
+        Path backend = Files.writeString(operator.cluster().workDir().resolve("init-container-backend.yaml"),
+                Files.readString(Path.of("deploy/examples/40-webmacs-backend.yaml")).replace("namespace: webmacs-demo", "namespace: webmacs-init"));
+
+        operator.succeeds("apply", "-f", migration.toString(), "-f", backend.toString());
+
+        awaitMigration("webmacs-init", "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        assertThat(backendPods("webmacs-init")).singleElement().satisfies(pod -> {
+            assertThat(pod.getSpec().getInitContainers()).extracting(c -> c.getName()).startsWith("migrate");
+            assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
+        });
+        assertThat(Fixtures.jobs(client, "webmacs-init")).as("no Job in this mode").isEmpty();
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+    }
+
+    @Test
+    @Order(3)
+    void whenTheLeaderDiesMidRunTheOtherReplicaFinishesTheMigrationOnce() {
+        String ns = "leader-election";
+        operator.succeeds("create", "namespace", ns);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        operator.agent().hold(ns);
+        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
+        await().atMost(Duration.ofMinutes(1)).until(() -> Fixtures.jobs(client, ns).size() == 1);
+        String leader = operator.leaderPod();
+
+        operator.agent().crash(OperatorCluster.NAMESPACE, leader);
+        operator.agent().release(ns);
+
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        assertThat(operator.leaderPod()).as("the other replica took over").isNotEqualTo(leader);
+        assertThat(Fixtures.jobs(client, ns)).as("one run").hasSize(1);
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void everyCallTheOperatorMadeWasAuthorizedByTheChartsRbac() {
+        assertThat(operator.refusedCalls()).isEmpty();
+    }
+
+    private static List<Pod> backendPods(String ns) {
+        return client.pods().inNamespace(ns).withLabel("app.kubernetes.io/name", "webmacs-backend").list().getItems();
+    }
+
+    private static DatabaseMigration awaitMigration(String ns, String name, Consumer<DatabaseMigration> assertion) {
+        DatabaseMigration[] last = new DatabaseMigration[1];
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+            last[0] = client.resources(DatabaseMigration.class).inNamespace(ns).withName(name).get();
+            assertion.accept(last[0]);
+        });
+        return last[0];
+    }
+}
