@@ -1,38 +1,29 @@
 package io.webmacs.migration.reconciler;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.webmacs.migration.cluster.ContainerInputs;
 import io.webmacs.migration.runner.WebmacsMigrate;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,7 +41,6 @@ import java.util.function.Consumer;
  */
 final class JobExecutor {
 
-    private static final String TERMINATION_LOG = "/dev/termination-log";
     /** The kubelet restarts a failing init container for ever; here it gives up after this many, to end with the test. */
     private static final int MAX_RESTARTS = 10;
     private static final Duration RESTART_BACKOFF = Duration.ofMillis(500);
@@ -165,8 +155,8 @@ final class JobExecutor {
             Pod pod = client.pods().resource(pod(job)).create();
             markStarted(job);
             Instant started = Instant.now();
-            ContainerRun run = run(job.getMetadata().getNamespace(), job.getSpec().getTemplate().getSpec().getContainers().get(0),
-                    job.getSpec().getTemplate().getSpec().getVolumes());
+            ContainerRun run = run(job.getMetadata().getNamespace(), pod.getMetadata().getName(),
+                    job.getSpec().getTemplate().getSpec().getContainers().get(0), job.getSpec().getTemplate().getSpec().getVolumes());
             if (run.configError() != null) {
                 waiting(pod, run.configError());
                 return;
@@ -188,7 +178,7 @@ final class JobExecutor {
         try {
             for (int restarts = 0; restarts <= MAX_RESTARTS; restarts++) {
                 Instant started = Instant.now();
-                ContainerRun run = run(pod.getMetadata().getNamespace(), container, pod.getSpec().getVolumes());
+                ContainerRun run = run(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), container, pod.getSpec().getVolumes());
                 if (run.configError() != null) {
                     initContainerStatus(pod, restarts, new ContainerStateBuilder().withNewWaiting()
                             .withReason("CreateContainerConfigError").withMessage(run.configError()).endWaiting().build(), null);
@@ -219,34 +209,15 @@ final class JobExecutor {
     private record ContainerRun(int exitCode, String message, String configError) {
     }
 
-    /**
-     * Runs {@code container} through webmacs-migrate with its env resolved from Secrets and its ConfigMap volumes
-     * written out, as the kubelet would mount them.
-     */
-    private ContainerRun run(String namespace, Container container, List<Volume> volumes) {
+    /** Runs {@code container} of pod {@code podName} through webmacs-migrate with what the kubelet would give it. */
+    private ContainerRun run(String namespace, String podName, Container container, List<Volume> volumes) {
+        ContainerInputs inputs = ContainerInputs.prepare(client, namespace, podName, container, volumes);
+        if (inputs.configError() != null) {
+            return new ContainerRun(-1, null, inputs.configError());
+        }
         try {
-            Map<String, String> env = new HashMap<>();
-            for (EnvVar var : container.getEnv()) {
-                if (var.getValueFrom() == null) {
-                    env.put(var.getName(), var.getValue());
-                    continue;
-                }
-                String value = secretValue(namespace, var.getValueFrom().getSecretKeyRef());
-                if (value == null) {
-                    return new ContainerRun(-1, null, "secret \"" + var.getValueFrom().getSecretKeyRef().getName()
-                            + "\" not found or has no key " + var.getValueFrom().getSecretKeyRef().getKey());
-                }
-                env.put(var.getName(), value);
-            }
-            Path sandbox = Files.createTempDirectory("pod");
-            Path terminationLog = sandbox.resolve("termination-log");
-            Map<String, Path> mounts = mountVolumes(namespace, container, volumes, sandbox);
-            List<String> args = new ArrayList<>();
-            for (String arg : container.getArgs()) {
-                args.add(arg.equals(TERMINATION_LOG) ? terminationLog.toString() : rewritePath(arg, mounts));
-            }
-            int exitCode = cli.run(args, env);
-            return new ContainerRun(exitCode, Files.exists(terminationLog) ? Files.readString(terminationLog) : "", null);
+            int exitCode = cli.run(inputs.args(), inputs.env());
+            return new ContainerRun(exitCode, inputs.terminationMessage(), null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -282,44 +253,6 @@ final class JobExecutor {
                 .withSpec(job.getSpec().getTemplate().getSpec())
                 .withNewStatus().withPhase("Pending").endStatus()
                 .build();
-    }
-
-    private String secretValue(String namespace, SecretKeySelector selector) {
-        Secret secret = client.secrets().inNamespace(namespace).withName(selector.getName()).get();
-        if (secret == null) {
-            return null;
-        }
-        if (secret.getStringData() != null && secret.getStringData().containsKey(selector.getKey())) {
-            return secret.getStringData().get(selector.getKey());
-        }
-        String encoded = secret.getData() == null ? null : secret.getData().get(selector.getKey());
-        return encoded == null ? null : new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
-    }
-
-    /** ConfigMap volumes as directories, by their mount path. */
-    private Map<String, Path> mountVolumes(String namespace, Container container, List<Volume> volumes, Path sandbox) throws IOException {
-        Map<String, Path> mounts = new HashMap<>();
-        for (VolumeMount mount : container.getVolumeMounts()) {
-            Volume volume = volumes.stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
-            Path dir = Files.createDirectories(sandbox.resolve(mount.getName()));
-            if (volume.getConfigMap() != null) {
-                ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(volume.getConfigMap().getName()).get();
-                for (Map.Entry<String, String> file : configMap.getData().entrySet()) {
-                    Files.writeString(dir.resolve(file.getKey()), file.getValue());
-                }
-            }
-            mounts.put(mount.getMountPath(), dir);
-        }
-        return mounts;
-    }
-
-    private static String rewritePath(String arg, Map<String, Path> mounts) {
-        for (Map.Entry<String, Path> mount : mounts.entrySet()) {
-            if (arg.startsWith(mount.getKey() + "/")) {
-                return mount.getValue() + arg.substring(mount.getKey().length());
-            }
-        }
-        return arg;
     }
 
     private void waiting(Pod pod, String configError) {
