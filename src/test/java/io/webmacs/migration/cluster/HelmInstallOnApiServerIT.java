@@ -107,10 +107,10 @@ class HelmInstallOnApiServerIT {
         operator.succeeds("apply", "-f", migration.toString(), "-f", backend.toString());
 
         awaitMigration("webmacs-init", "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
-        assertThat(backendPods("webmacs-init")).singleElement().satisfies(pod -> {
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-init")).singleElement().satisfies(pod -> {
             assertThat(pod.getSpec().getInitContainers()).extracting(c -> c.getName()).startsWith("migrate");
-            assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
-        });
+            assertThat(pod.getStatus().getPhase()).as("the backend starts after its init container").isEqualTo("Running");
+        }));
         assertThat(Fixtures.jobs(client, "webmacs-init")).as("no Job in this mode").isEmpty();
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
     }

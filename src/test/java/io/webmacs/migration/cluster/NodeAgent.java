@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.function.UnaryOperator;
 
 /**
@@ -58,16 +59,22 @@ public final class NodeAgent implements AutoCloseable {
     /** The kubelet restarts failing containers for ever; here it gives up after this many, to end with the test. */
     private static final int MAX_RESTARTS = 20;
 
+    /** How many containers run to completion at once: this node's capacity. */
+    private static final int SLOTS = 4;
+
     private final ControlPlane cluster;
     private final KubernetesClient client;
+    private final MigrateContainer migrate;
+    private final Semaphore slots = new Semaphore(SLOTS);
     private final Path logs;
     private final ExecutorService workers = Executors.newCachedThreadPool();
     private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private SharedIndexInformer<Pod> informer;
 
-    private NodeAgent(ControlPlane cluster) {
+    private NodeAgent(ControlPlane cluster, MigrateContainer migrate) {
         this.cluster = cluster;
+        this.migrate = migrate;
         this.client = cluster.client();
         try {
             this.logs = Files.createDirectories(cluster.workDir().resolve("pods"));
@@ -76,9 +83,14 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    /** Registers the Node and starts serving pods. */
+    /** Registers the Node and starts serving pods, running migrate containers as the packaged CLI. */
     public static NodeAgent start(ControlPlane cluster) {
-        NodeAgent agent = new NodeAgent(cluster);
+        return start(cluster, MigrateContainer.PACKAGED);
+    }
+
+    /** Registers the Node and starts serving pods, running migrate containers with {@code migrate}. */
+    public static NodeAgent start(ControlPlane cluster, MigrateContainer migrate) {
+        NodeAgent agent = new NodeAgent(cluster, migrate);
         agent.registerNode();
         agent.informer = agent.client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
             @Override
@@ -103,6 +115,15 @@ public final class NodeAgent implements AutoCloseable {
     public int hostPort(String namespace, String pod, String name) {
         return runs.values().stream().filter(run -> run.is(namespace, pod)).findFirst()
                 .map(run -> run.hostPorts.get(name)).orElseThrow(() -> new IllegalStateException("no port " + name + " on " + pod));
+    }
+
+    /** The process id of the first long-running container of pod {@code namespace/pod}. */
+    public long pid(String namespace, String pod) {
+        return runs.values().stream().filter(run -> run.is(namespace, pod)).findFirst().map(run -> {
+            synchronized (run.processes) {
+                return run.processes.get(0).pid();
+            }
+        }).orElseThrow(() -> new IllegalStateException("no process runs for " + pod));
     }
 
     /** Pods of {@code namespace} are bound but not started until {@link #release}, as on a slow node. */
@@ -188,6 +209,7 @@ public final class NodeAgent implements AutoCloseable {
         private final String name;
         private final Map<String, Integer> hostPorts = new ConcurrentHashMap<>();
         private final List<Process> processes = new ArrayList<>();
+        private volatile Thread thread;
         private final Map<String, ContainerStatus> initStatuses = new HashMap<>();
         private final Map<String, ContainerStatus> statuses = new HashMap<>();
         private volatile boolean stopped;
@@ -203,6 +225,7 @@ public final class NodeAgent implements AutoCloseable {
         }
 
         void run() {
+            thread = Thread.currentThread();
             try {
                 writeStatus("Pending");
                 for (Container init : pod.getSpec().getInitContainers()) {
@@ -277,14 +300,27 @@ public final class NodeAgent implements AutoCloseable {
         }
 
         private ContainerState runToCompletion(Container container, ContainerInputs inputs) throws InterruptedException {
-            Instant started = Instant.now();
-            Process process = Packaged.cli(inputs.args(), inputs.env(), log(container));
-            synchronized (processes) {
-                processes.add(process);
+            slots.acquire();
+            try {
+                Instant started = Instant.now();
+                int exitCode = migrate(container, inputs);
+                return terminated(exitCode, inputs.terminationMessage(), started);
+            } finally {
+                slots.release();
             }
-            int exitCode = process.waitFor();
+        }
+
+        private int migrate(Container container, ContainerInputs inputs) throws InterruptedException {
+            try {
+                return migrate.run(inputs.args(), inputs.env(), log(container));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private ContainerState terminated(int exitCode, String message, Instant started) {
             return new ContainerStateBuilder().withNewTerminated().withExitCode(exitCode)
-                    .withReason(exitCode == 0 ? "Completed" : "Error").withMessage(inputs.terminationMessage())
+                    .withReason(exitCode == 0 ? "Completed" : "Error").withMessage(message)
                     .withStartedAt(started.toString()).withFinishedAt(Instant.now().toString()).endTerminated().build();
         }
 
@@ -307,8 +343,7 @@ public final class NodeAgent implements AutoCloseable {
                     if (stopped) {
                         return;
                     }
-                    ContainerState last = new ContainerStateBuilder().withNewTerminated().withExitCode(exitCode).withReason("Error")
-                            .withStartedAt(started.toString()).withFinishedAt(Instant.now().toString()).endTerminated().build();
+                    ContainerState last = terminated(exitCode, null, started);
                     statuses.put(container.getName(), status(container, restarts + 1, waiting("CrashLoopBackOff", null), last));
                     writeStatus("Running");
                     Thread.sleep(RESTART_BACKOFF.toMillis());
@@ -339,6 +374,7 @@ public final class NodeAgent implements AutoCloseable {
             synchronized (processes) {
                 processes.forEach(Process::destroyForcibly);
             }
+            Optional.ofNullable(thread).ifPresent(Thread::interrupt);
         }
 
         private Path log(Container container) {

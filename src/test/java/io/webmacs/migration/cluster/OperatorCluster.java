@@ -32,14 +32,19 @@ public final class OperatorCluster implements AutoCloseable {
     private final ControlPlane cluster;
     private final NodeAgent agent;
 
-    private OperatorCluster(ControlPlane cluster) {
+    private OperatorCluster(ControlPlane cluster, MigrateContainer migrate) {
         this.cluster = cluster;
-        this.agent = NodeAgent.start(cluster);
+        this.agent = NodeAgent.start(cluster, migrate);
     }
 
     /** {@code kubectl create namespace webmacs-migration-operator} and {@code kubectl apply -f crds/ -f deploy/operator.yaml}. */
     public static OperatorCluster installedWithKubectl(String name) {
-        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name));
+        return installedWithKubectl(name, MigrateContainer.PACKAGED);
+    }
+
+    /** Installed with kubectl; the node agent runs migrate containers with {@code migrate}. */
+    public static OperatorCluster installedWithKubectl(String name, MigrateContainer migrate) {
+        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name), migrate);
         operator.succeeds("create", "namespace", NAMESPACE);
         operator.succeeds("apply", "-f", "crds/", "-f", "deploy/operator.yaml");
         operator.awaitRunning();
@@ -48,7 +53,7 @@ public final class OperatorCluster implements AutoCloseable {
 
     /** {@code helm install webmacs-migration-operator helm/webmacs-migration-operator -n ... --create-namespace} with {@code values}. */
     public static OperatorCluster installedWithHelm(String name, Map<String, Object> values) {
-        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name));
+        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name), MigrateContainer.PACKAGED);
         InstallCommand install = new Helm(CHART).install().withName(NAME).withNamespace(NAMESPACE).createNamespace()
                 .withKubeConfig(operator.cluster.adminKubeconfig());
         values.forEach(install::set);

@@ -12,6 +12,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.cluster.MigrateContainer;
 import io.webmacs.migration.runner.Catalog;
 import io.webmacs.migration.runner.EmbeddedPostgresServer;
 import io.webmacs.migration.runner.TestDatabase;
@@ -208,7 +209,8 @@ class DatabaseMigrationReconcileTest {
     void aDatabaseAlreadyAboveTheTargetIsRolledBackWhenAllowed() throws Exception {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = databaseSecretIn(ns);
-        assertThat(JobExecutor.IN_PROCESS.run(List.of("upgrade", "--url", db.sqlAlchemyUrl()), java.util.Map.of())).isZero();
+        assertThat(MigrateContainer.IN_PROCESS.run(List.of("upgrade", "--url", db.sqlAlchemyUrl()), java.util.Map.of(),
+                java.nio.file.Files.createTempFile("upgrade", ".log"))).isZero();
         DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete");
         migration.getSpec().setAllowDowngrade(true);
 

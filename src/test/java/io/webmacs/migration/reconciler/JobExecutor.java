@@ -16,12 +16,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.webmacs.migration.cluster.ContainerInputs;
-import io.webmacs.migration.runner.WebmacsMigrate;
-import java.io.ByteArrayOutputStream;
+import io.webmacs.migration.cluster.MigrateContainer;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -45,19 +42,8 @@ final class JobExecutor {
     private static final int MAX_RESTARTS = 10;
     private static final Duration RESTART_BACKOFF = Duration.ofMillis(500);
 
-    /** Runs webmacs-migrate with a container's args and environment; returns its exit code. */
-    interface Cli {
-        int run(List<String> args, Map<String, String> env) throws IOException, InterruptedException;
-    }
-
-    /** webmacs-migrate in this JVM, through its main entry point. */
-    static final Cli IN_PROCESS = (args, env) -> {
-        PrintStream discard = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        return WebmacsMigrate.run(args.toArray(String[]::new), env, discard, discard);
-    };
-
     private final KubernetesClient client;
-    private final Cli cli;
+    private final MigrateContainer cli;
     private final ExecutorService workers = Executors.newFixedThreadPool(4);
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
@@ -67,13 +53,13 @@ final class JobExecutor {
     private SharedIndexInformer<Pod> pods;
     private static JobExecutor running;
 
-    private JobExecutor(KubernetesClient client, Cli cli) {
+    private JobExecutor(KubernetesClient client, MigrateContainer cli) {
         this.client = client;
         this.cli = cli;
     }
 
     /** An executor for the Jobs of the API server {@code client} talks to. */
-    static JobExecutor start(KubernetesClient client, Cli cli) {
+    static JobExecutor start(KubernetesClient client, MigrateContainer cli) {
         JobExecutor executor = new JobExecutor(client, cli);
         executor.start();
         return executor;
@@ -83,7 +69,7 @@ final class JobExecutor {
     static synchronized JobExecutor running(KubernetesClient client) {
         if (running == null) {
             Fixtures.installCrd(client);
-            running = start(client, IN_PROCESS);
+            running = start(client, MigrateContainer.IN_PROCESS);
         }
         return running;
     }
@@ -216,7 +202,7 @@ final class JobExecutor {
             return new ContainerRun(-1, null, inputs.configError());
         }
         try {
-            int exitCode = cli.run(inputs.args(), inputs.env());
+            int exitCode = cli.run(inputs.args(), inputs.env(), inputs.terminationLog().resolveSibling("output.log"));
             return new ContainerRun(exitCode, inputs.terminationMessage(), null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

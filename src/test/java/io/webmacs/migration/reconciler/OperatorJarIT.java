@@ -15,20 +15,20 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.cluster.MigrateContainer;
+import io.webmacs.migration.cluster.Packaged;
 import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.WorkloadReference;
 import io.webmacs.migration.gate.WebhookCertificate;
 import io.webmacs.migration.runner.Catalog;
 import io.webmacs.migration.runner.EmbeddedPostgresServer;
 import io.webmacs.migration.runner.TestDatabase;
-import java.io.File;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -47,7 +47,6 @@ import org.junit.jupiter.api.Test;
  */
 class OperatorJarIT {
 
-    private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
     private static final String WEBHOOK_CONFIGURATION = "webmacs-migration-operator";
     /** The mock server logs every request at INFO; held here because java.util.logging keeps loggers weakly. */
     private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
@@ -91,7 +90,7 @@ class OperatorJarIT {
         Thread.sleep(3000);
         assertThat(Fixtures.jobs(client, "default")).as("the restarted operator found its Job").hasSize(1);
 
-        executor = JobExecutor.start(client, OperatorJarIT::runPackagedCli);
+        executor = JobExecutor.start(client, MigrateContainer.PACKAGED);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             DatabaseMigration m = client.resources(DatabaseMigration.class).inNamespace("default").withName("webmacs").get();
             assertThatMigration(m).isReady().hasRevision("005_oidc_sso");
@@ -191,13 +190,11 @@ class OperatorJarIT {
     }
 
     private static Process startOperator(Path kubeconfig, String log, Map<String, String> env) throws java.io.IOException {
-        ProcessBuilder start = new ProcessBuilder(JAVA.toString(), "-jar", "target/quarkus-app/quarkus-run.jar")
-                .redirectErrorStream(true).redirectOutput(new File(log));
-        start.environment().put("KUBECONFIG", kubeconfig.toString());
-        start.environment().put("QUARKUS_HTTP_PORT", "0");
-        start.environment().put("WEBMACS_WEBHOOK_PORT", "0");
-        start.environment().putAll(env);
-        return start.start();
+        Files.deleteIfExists(Path.of(log)); // the test reads what this run logged
+        Map<String, String> all = new HashMap<>(Map.of("KUBECONFIG", kubeconfig.toString(), "QUARKUS_HTTP_PORT", "0",
+                "WEBMACS_WEBHOOK_PORT", "0"));
+        all.putAll(env);
+        return Packaged.operator(all, Path.of(log));
     }
 
     private static int freePort() throws java.io.IOException {
@@ -216,15 +213,5 @@ class OperatorJarIT {
                 contexts: [{name: mock, context: {cluster: mock, user: operator, namespace: default}}]
                 current-context: mock
                 """.formatted(server));
-    }
-
-    /** The migrate container's args and env, run as {@code java -jar target/webmacs-migrate.jar}. */
-    private static int runPackagedCli(List<String> args, Map<String, String> env) throws java.io.IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(JAVA.toString(), "-jar", "target/webmacs-migrate.jar"));
-        command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().putAll(env);
-        return builder.start().waitFor();
     }
 }
