@@ -3,6 +3,8 @@
 # kube-controller-manager, kubectl and etcd, into the layout fabric8 kube-api-test reads:
 #   ${KUBE_API_TEST_DIR:-~/.kubeapitest}/k8s/<version>-linux-amd64/
 # Idempotent: skips the build when that directory already holds this version's binaries.
+# Another Kubernetes version: in go.mod, require k8s.io/kubernetes vX.Y.Z and replace each staging module
+# (the `k8s.io/NAME => ./staging/...` lines of that version's own go.mod) with k8s.io/NAME v0.Y.Z; then go mod tidy.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,9 +28,9 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done
 export CGO_ENABLED=0
-go build -trimpath -ldflags "$ldflags" -o "$out/" \
+go build -buildvcs=false -trimpath -ldflags "$ldflags" -o "$out/" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
-go build -trimpath -ldflags "-s -w" -o "$out/etcd" ./etcd
+go build -buildvcs=false -trimpath -ldflags "-s -w" -o "$out/etcd" ./etcd
 for b in "${binaries[@]}"; do test -x "$out/$b"; done
 echo "$fingerprint" > "$stamp"
 echo "control plane $version: built in $out in $((SECONDS - start)) s"
