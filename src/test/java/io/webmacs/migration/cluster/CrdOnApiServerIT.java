@@ -10,6 +10,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The committed CRD on a real kube-apiserver: it is accepted (its CEL rules compile within the cost budget), kubectl
@@ -49,64 +51,27 @@ class CrdOnApiServerIT {
 
     @Test
     void aValidDatabaseMigrationIsAcceptedAndDefaulted() throws IOException {
-        ControlPlane.Result created = apply("valid", """
-                spec:
-                  database:
-                    urlFrom: {secretKeyRef: {name: webmacs-db, key: DATABASE_URL}}
-                """);
+        ControlPlane.Result created = apply("valid", "spec: {database: {urlFrom: {secretKeyRef: {name: webmacs-db, key: DATABASE_URL}}}}");
         assertThat(created.exitCode()).as(created.output()).isZero();
         assertThat(cluster.kubectl("get", "dbm", "valid", "-o", "jsonpath={.spec.targetRevision}").output()).isEqualTo("head");
     }
 
-    @Test
-    void aPasswordInTheUrlIsRefused() throws IOException {
-        ControlPlane.Result refused = apply("invalid", """
-                spec:
-                  database:
-                    url: postgresql://webmacs:secret@db:5432/webmacs
-                """);
-        assertThat(refused.exitCode()).isNotZero();
-        assertThat(refused.output()).contains("url must not contain a password: put it in a Secret and use urlFrom or passwordFrom");
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            a password in the url | {database: {url: "postgresql://webmacs:secret@db:5432/webmacs"}} | url must not contain a password: put it in a Secret and use urlFrom or passwordFrom
+            both url and urlFrom  | {database: {url: "jdbc:postgresql://db/webmacs", urlFrom: {secretKeyRef: {name: webmacs-db, key: DATABASE_URL}}}} | set exactly one of url and urlFrom
+            a malformed revision  | {database: {url: "jdbc:postgresql://db/webmacs"}, targetRevision: "head; DROP TABLE users"} | spec.targetRevision in body should match
+            InitContainer mode with a custom changelog but no file | {database: {url: "jdbc:postgresql://db/webmacs"}, changelog: {configMapRef: {name: my-changelog}}, rollout: {mode: InitContainer, workloadRef: {name: webmacs-backend}}} | rollout.mode InitContainer with a changelog ConfigMap needs spec.changelog.file
+            """)
+    void theApiServerRefusesAnInvalidDatabaseMigrationWithTheCrdsMessage(String what, String spec, String message) throws IOException {
+        ControlPlane.Result refused = apply("invalid", "spec: " + spec);
+
+        assertThat(refused.exitCode()).as(refused.output()).isNotZero();
+        assertThat(refused.output()).contains(message);
+        assertThat(cluster.kubectl("get", "dbm", "invalid").exitCode()).as("nothing was stored").isNotZero();
     }
 
-    @Test
-    void bothUrlAndUrlFromAreRefused() throws IOException {
-        ControlPlane.Result refused = apply("invalid", """
-                spec:
-                  database:
-                    url: jdbc:postgresql://db:5432/webmacs
-                    urlFrom: {secretKeyRef: {name: webmacs-db, key: DATABASE_URL}}
-                """);
-        assertThat(refused.exitCode()).isNotZero();
-        assertThat(refused.output()).contains("set exactly one of url and urlFrom");
-    }
-
-    @Test
-    void aMalformedRevisionIsRefused() throws IOException {
-        ControlPlane.Result refused = apply("invalid", """
-                spec:
-                  database:
-                    url: jdbc:postgresql://db:5432/webmacs
-                  targetRevision: "head; DROP TABLE users"
-                """);
-        assertThat(refused.exitCode()).isNotZero();
-        assertThat(refused.output()).contains("spec.targetRevision", "should match");
-    }
-
-    @Test
-    void anInitContainerRolloutWithACustomChangelogNeedsItsFile() throws IOException {
-        ControlPlane.Result refused = apply("invalid", """
-                spec:
-                  database:
-                    url: jdbc:postgresql://db:5432/webmacs
-                  changelog: {configMapRef: {name: my-changelog}}
-                  rollout: {mode: InitContainer, workloadRef: {name: webmacs-backend}}
-                """);
-        assertThat(refused.exitCode()).isNotZero();
-        assertThat(refused.output()).contains("rollout.mode InitContainer with a changelog ConfigMap needs spec.changelog.file");
-    }
-
-    /** kubectl apply of the DatabaseMigration {@code name} with {@code spec}. */
+    /** kubectl apply of the DatabaseMigration {@code name} with {@code spec}, a line of YAML. */
     private static ControlPlane.Result apply(String name, String spec) throws IOException {
         Path file = Files.writeString(Files.createTempFile(cluster.workDir(), "dbm-", ".yaml"), """
                 apiVersion: migrations.webmacs.io/v1alpha1

@@ -2,17 +2,22 @@ package io.webmacs.migration.cluster;
 
 import static io.webmacs.migration.reconciler.MigrationAssert.assertThatMigration;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.reconciler.Fixtures;
 import io.webmacs.migration.runner.Catalog;
 import io.webmacs.migration.runner.EmbeddedPostgresServer;
 import io.webmacs.migration.runner.TestDatabase;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +69,16 @@ class OperatorOnApiServerIT {
     }
 
     @Test
+    void theRestrictedNamespacesRefuseAPodThatIsNotRestricted() {
+        String ns = restrictedNamespace();
+        Pod root = new PodBuilder().withNewMetadata().withName("root").withNamespace(ns).endMetadata()
+                .withNewSpec().addNewContainer().withName("shell").withImage("debian:12").endContainer().endSpec().build();
+
+        assertThatThrownBy(() -> client.resource(root).create()).isInstanceOf(KubernetesClientException.class)
+                .hasMessageContaining("violates PodSecurity \"restricted:latest\"");
+    }
+
+    @Test
     void anEmptyDatabaseBecomesReadyAtHeadInARestrictedNamespaceAndStaysQuiet() throws InterruptedException {
         String ns = restrictedNamespace();
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
@@ -89,12 +104,7 @@ class OperatorOnApiServerIT {
         String ns = restrictedNamespace();
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Fixtures.databaseSecret(client, ns, "app-db", db);
-        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", """
-                databaseChangeLog:
-                  - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
-                  - changeSet: {id: broken, author: app, changes: [{sql: {sql: ALTER TABLE no_such_table ADD COLUMN x int}}]}
-                  - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
-                """);
+        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", Fixtures.FAILING_CHANGELOG);
         DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
         migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
 
@@ -145,12 +155,14 @@ class OperatorOnApiServerIT {
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
         awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.RETRYING));
         Path kubeconfig = operator.cluster().adminKubeconfig();
+        Path waitLog = operator.cluster().workDir().resolve("webmacs-migrate-wait.log");
         Process wait = Packaged.cli(List.of("wait", "webmacs", "-n", ns, "--timeout", "4m", "--kubeconfig", kubeconfig.toString()),
-                Map.of(), operator.cluster().workDir().resolve("webmacs-migrate-wait.log"));
+                Map.of(), waitLog);
         Process kubectlWait = new ProcessBuilder(operator.cluster().kubectlCommand("wait", "--for=condition=Ready", "dbm/webmacs",
                 "-n", ns, "--timeout=4m")).redirectErrorStream(true)
                 .redirectOutput(operator.cluster().workDir().resolve("kubectl-wait.log").toFile()).start();
-        TimeUnit.SECONDS.sleep(2);
+        // Restart only once both watch: webmacs-migrate wait prints what it saw first; kubectl starts quicker than a JVM.
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(waitLog).contains("webmacs: "));
 
         operator.cluster().restartApiServer();
         db.execute("CREATE DATABASE " + notYetCreated.name());

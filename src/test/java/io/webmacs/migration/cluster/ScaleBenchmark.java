@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -59,7 +58,7 @@ public final class ScaleBenchmark {
         int total = namespaces * perNamespace;
         try (OperatorCluster operator = OperatorCluster.installedWithKubectl("scale", MigrateContainer.IN_PROCESS)) {
             KubernetesClient client = operator.client();
-            SharedIndexInformer<Job> jobs = client.batch().v1().jobs().inAnyNamespace().inform(handler(this::observeJob));
+            SharedIndexInformer<Job> jobs = client.batch().v1().jobs().inAnyNamespace().inform(new AddOrUpdate<>(this::observeJob));
             SharedIndexInformer<DatabaseMigration> migrations = client.resources(DatabaseMigration.class).inAnyNamespace()
                     .inform(new ResourceEventHandler<>() {
                         @Override
@@ -172,23 +171,5 @@ public final class ScaleBenchmark {
 
     private static String key(HasMetadata resource) {
         return resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
-    }
-
-    private static ResourceEventHandler<Job> handler(Consumer<Job> observe) {
-        return new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Job job) {
-                observe.accept(job);
-            }
-
-            @Override
-            public void onUpdate(Job before, Job after) {
-                observe.accept(after);
-            }
-
-            @Override
-            public void onDelete(Job job, boolean deletedFinalStateUnknown) {
-            }
-        };
     }
 }

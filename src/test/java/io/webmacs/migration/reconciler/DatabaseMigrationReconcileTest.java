@@ -145,13 +145,7 @@ class DatabaseMigrationReconcileTest {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Fixtures.databaseSecret(client, ns, "app-db", db);
-        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", """
-                databaseChangeLog:
-                  - changeSet: {id: create-things, author: app, changes: [{createTable: {tableName: things, columns: [{column: {name: id, type: int}}]}}]}
-                  - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
-                  - changeSet: {id: broken, author: app, changes: [{sql: {sql: ALTER TABLE no_such_table ADD COLUMN x int}}]}
-                  - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
-                """);
+        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", Fixtures.FAILING_CHANGELOG);
         DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
         migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
 

@@ -27,6 +27,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** The objects the operator tests create: namespaces, Secrets in WebMACS's own form, DatabaseMigrations. */
 public final class Fixtures {
 
+    /** A changelog of an application's own whose second revision fails: v1 applies, broken fails, v2 is never reached. */
+    public static final String FAILING_CHANGELOG = """
+            databaseChangeLog:
+              - changeSet: {id: create-things, author: app, changes: [{createTable: {tableName: things, columns: [{column: {name: id, type: int}}]}}]}
+              - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
+              - changeSet: {id: broken, author: app, changes: [{sql: {sql: ALTER TABLE no_such_table ADD COLUMN x int}}]}
+              - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
+            """;
+
     private static final AtomicInteger namespaces = new AtomicInteger();
 
     private Fixtures() {

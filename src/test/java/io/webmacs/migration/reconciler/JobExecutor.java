@@ -13,8 +13,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.webmacs.migration.cluster.AddOrUpdate;
 import io.webmacs.migration.cluster.ContainerInputs;
 import io.webmacs.migration.cluster.MigrateContainer;
 import java.io.IOException;
@@ -27,7 +27,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
 
 /**
  * Stands in for the kubelet and the Job controller: for every Job the operator creates, it makes the pod, resolves
@@ -85,36 +84,18 @@ final class JobExecutor {
     }
 
     private void start() {
-        pods = client.pods().inAnyNamespace().inform(onAddOrUpdate(pod -> {
+        pods = client.pods().inAnyNamespace().inform(new AddOrUpdate<>(pod -> {
             if (hasMigrateInitContainer(pod) && !held.contains(pod.getMetadata().getNamespace())
                     && seen.add(pod.getMetadata().getNamespace() + "/pod/" + pod.getMetadata().getName())) {
                 workers.submit(() -> executeInitContainer(pod));
             }
         }));
-        informer = client.batch().v1().jobs().inAnyNamespace().inform(onAddOrUpdate(job -> {
+        informer = client.batch().v1().jobs().inAnyNamespace().inform(new AddOrUpdate<>(job -> {
             created.putIfAbsent(key(job), Instant.now());
             if (seen.add(key(job)) && !held.contains(job.getMetadata().getNamespace())) {
                 workers.submit(() -> execute(job));
             }
         }));
-    }
-
-    private static <T> ResourceEventHandler<T> onAddOrUpdate(Consumer<T> action) {
-        return new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(T resource) {
-                action.accept(resource);
-            }
-
-            @Override
-            public void onUpdate(T before, T after) {
-                action.accept(after);
-            }
-
-            @Override
-            public void onDelete(T resource, boolean deletedFinalStateUnknown) {
-            }
-        };
     }
 
     /** Jobs in {@code namespace} are left pending, as if their pods had not been scheduled yet. */
