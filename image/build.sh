@@ -5,10 +5,10 @@
 #  2. the application put on it by the release's own image build (Quarkus + Jib), loaded into podman.
 # Only the base differs from a release build, which uses registry.access.redhat.com/ubi9/openjdk-17-runtime.
 # The base is built once and kept (delete the archive to rebuild it).
-# Usage: image/build.sh [tag]   (default: local)
+# Usage: image/build.sh [tag]   (default: the chart's appVersion, the tag the chart and deploy/ deploy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tag="${1:-local}"
+tag="${1:-$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' helm/webmacs-migration-operator/Chart.yaml)}"
 cache="${WEBMACS_IMAGE_CACHE:-$HOME/.cache/webmacs-image}"
 base_archive="$cache/webmacs-jre-base-17.tar"
 # podman on this kind of machine: runc, cgroupfs, and no default ulimits (setrlimit is not permitted here).

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapKeySelector;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarSource;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -15,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -23,41 +25,58 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a kubelet prepares before it starts a container, for a container run as a process on this machine: its
- * environment resolved from Secrets, ConfigMaps and the pod's own fields; its ConfigMap volumes written into a sandbox
- * directory; and its arguments with mount paths and the termination message path pointing into that sandbox.
+ * What a kubelet prepares before it starts a container: its environment resolved from Secrets, ConfigMaps and the
+ * pod's own fields; its volumes as directories of this machine (ConfigMaps written out as files, emptyDirs empty); and
+ * a file for its termination message.
  *
+ * @param pod the pod, as the API server has it
+ * @param container the container as the pod spec has it
  * @param env the resolved environment
- * @param args the container's args, paths rewritten into the sandbox
- * @param terminationLog the host file standing for the container's terminationMessagePath
+ * @param mounts each mount path of the container, with the directory of this machine that backs it
+ * @param terminationLog the file of this machine backing the container's terminationMessagePath
  * @param configError why the kubelet would refuse to create the container (a missing Secret or key), or null
  */
-public record ContainerInputs(Map<String, String> env, List<String> args, Path terminationLog, String configError) {
+public record ContainerInputs(Pod pod, Container container, Map<String, String> env, Map<String, Path> mounts, Path terminationLog,
+        String configError) {
 
     private static final String DEFAULT_TERMINATION_LOG = "/dev/termination-log";
+    /** Where containers' volumes, env files and termination logs live; env files hold Secrets, so not in /tmp. */
+    private static final Path SANDBOXES = Path.of("target", "containers").toAbsolutePath();
 
-    /** Prepares {@code container} of pod {@code namespace/podName} with the pod's {@code volumes} in a new sandbox directory. */
-    public static ContainerInputs prepare(KubernetesClient client, String namespace, String podName, Container container,
-            List<Volume> volumes) {
+    /** Prepares {@code container} of {@code pod} in a new sandbox directory. */
+    public static ContainerInputs prepare(KubernetesClient client, Pod pod, Container container) {
+        String namespace = pod.getMetadata().getNamespace();
+        String podName = pod.getMetadata().getName();
+        List<Volume> volumes = pod.getSpec().getVolumes();
         try {
             Map<String, String> env = new HashMap<>(Map.of("HOSTNAME", podName)); // as the container runtime sets it
             for (EnvVar var : container.getEnv()) {
                 env.put(var.getName(), value(client, namespace, podName, var));
             }
-            Path sandbox = Files.createTempDirectory("pod-" + podName + "-");
-            Path terminationLog = sandbox.resolve("termination-log");
-            Map<String, Path> mounts = mountVolumes(client, namespace, container, volumes, sandbox);
-            String terminationPath = Optional.ofNullable(container.getTerminationMessagePath()).orElse(DEFAULT_TERMINATION_LOG);
-            List<String> args = new ArrayList<>();
-            for (String arg : container.getArgs()) {
-                args.add(arg.equals(terminationPath) ? terminationLog.toString() : rewritePath(arg, mounts));
-            }
-            return new ContainerInputs(env, args, terminationLog, null);
+            Path sandbox = Files.createTempDirectory(Files.createDirectories(SANDBOXES), podName + "-" + container.getName() + "-");
+            // Writable by any user, as the kubelet makes emptyDirs and the termination log for a container's user.
+            Files.setPosixFilePermissions(sandbox, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path terminationLog = Files.createFile(sandbox.resolve("termination-log"));
+            Files.setPosixFilePermissions(terminationLog, PosixFilePermissions.fromString("rw-rw-rw-"));
+            return new ContainerInputs(pod, container, env, mountVolumes(client, namespace, container, volumes, sandbox), terminationLog, null);
         } catch (ConfigError e) {
-            return new ContainerInputs(Map.of(), List.of(), null, e.getMessage());
+            return new ContainerInputs(pod, container, Map.of(), Map.of(), null, e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The container's args for a process on this machine: mount paths and the termination message path point to their files. */
+    public List<String> argsOnThisMachine() {
+        List<String> args = new ArrayList<>();
+        for (String arg : container.getArgs()) {
+            args.add(arg.equals(terminationMessagePath()) ? terminationLog.toString() : rewritePath(arg, mounts));
+        }
+        return args;
+    }
+
+    public String terminationMessagePath() {
+        return Optional.ofNullable(container.getTerminationMessagePath()).orElse(DEFAULT_TERMINATION_LOG);
     }
 
     /** The termination message the container wrote, as the kubelet reads it after the container exited. */
@@ -120,6 +139,7 @@ public record ContainerInputs(Map<String, String> env, List<String> args, Path t
         for (VolumeMount mount : container.getVolumeMounts()) {
             Volume volume = volumes.stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
             Path dir = Files.createDirectories(sandbox.resolve(mount.getName()));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(volume.getEmptyDir() != null ? "rwxrwxrwx" : "rwxr-xr-x"));
             if (volume.getConfigMap() != null) {
                 ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(volume.getConfigMap().getName()).get();
                 for (Map.Entry<String, String> file : configMap.getData().entrySet()) {

@@ -6,16 +6,14 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 
-/** How the tests run a migrate container: webmacs-migrate with the container's args and env; returns its exit code. */
+/** How the tests run a migrate container: webmacs-migrate with the container's args, env and volumes; returns its exit code. */
 @FunctionalInterface
 public interface MigrateContainer {
 
     /** {@code java -jar target/webmacs-migrate.jar} in its own JVM, as the image runs it; killed if the caller is interrupted. */
-    MigrateContainer PACKAGED = (args, env, log) -> {
-        Process process = Packaged.cli(args, env, log);
+    MigrateContainer PACKAGED = (inputs, log) -> {
+        Process process = Packaged.cli(inputs.argsOnThisMachine(), inputs.env(), log);
         try {
             return process.waitFor();
         } finally {
@@ -23,13 +21,16 @@ public interface MigrateContainer {
         }
     };
 
+    /** A real container of the pod's image, with podman: the image as shipped. */
+    MigrateContainer PODMAN = (inputs, log) -> PodmanContainer.start(inputs, log).waitFor();
+
     /** webmacs-migrate's entry point in this JVM: quick, for tests and benchmarks of the operator rather than the CLI. */
-    MigrateContainer IN_PROCESS = (args, env, log) -> {
+    MigrateContainer IN_PROCESS = (inputs, log) -> {
         try (PrintStream out = new PrintStream(new FileOutputStream(log.toFile(), true), true, StandardCharsets.UTF_8)) {
-            return WebmacsMigrate.run(args.toArray(String[]::new), env, out, out);
+            return WebmacsMigrate.run(inputs.argsOnThisMachine().toArray(String[]::new), inputs.env(), out, out);
         }
     };
 
-    /** Runs it, its output appended to {@code log}. */
-    int run(List<String> args, Map<String, String> env, Path log) throws IOException, InterruptedException;
+    /** Runs the container {@code inputs} prepared, its output appended to {@code log}. */
+    int run(ContainerInputs inputs, Path log) throws IOException, InterruptedException;
 }

@@ -32,7 +32,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Plays the scheduler and the kubelet of one Node for the real-cluster tests. It binds every pod that has no node and
@@ -54,6 +57,9 @@ public final class NodeAgent implements AutoCloseable {
 
     public static final String NODE = "node-1";
     static final String OPERATOR_IMAGE = "ghcr.io/webmacs/webmacs-migration-operator";
+    /** The image the chart deploys, at the chart's appVersion. */
+    static final String SHIPPED_IMAGE = OPERATOR_IMAGE + ":" + chartAppVersion();
+    private static final AtomicBoolean PRINTED = new AtomicBoolean();
     private static final String CLI_MAIN_CLASS = "io.webmacs.migration.runner.WebmacsMigrate";
     private static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
     /** The kubelet restarts failing containers for ever; here it gives up after this many, to end with the test. */
@@ -83,9 +89,18 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    /** Registers the Node and starts serving pods, running migrate containers as the packaged CLI. */
-    public static NodeAgent start(ControlPlane cluster) {
-        return start(cluster, MigrateContainer.PACKAGED);
+    /**
+     * How migrate containers run here: as real containers of the shipped image when podman holds it
+     * ({@code image/build.sh}), else as the packaged CLI. Which one is printed once.
+     */
+    public static MigrateContainer shippedImageOrJar() {
+        boolean image = PodmanContainer.hasImage(SHIPPED_IMAGE);
+        if (PRINTED.compareAndSet(false, true)) {
+            System.out.println(image ? "Node agent: migrate containers run in podman from " + SHIPPED_IMAGE
+                    : "Node agent: migrate containers run as target/webmacs-migrate.jar, as podman holds no " + SHIPPED_IMAGE
+                            + " (build it with image/build.sh)");
+        }
+        return image ? MigrateContainer.PODMAN : MigrateContainer.PACKAGED;
     }
 
     /** Registers the Node and starts serving pods, running migrate containers with {@code migrate}. */
@@ -248,7 +263,7 @@ public final class NodeAgent implements AutoCloseable {
         private boolean runInitContainer(Container init) throws InterruptedException {
             ContainerState last = null;
             for (int restarts = 0; restarts <= MAX_RESTARTS && !stopped; restarts++) {
-                ContainerInputs inputs = ContainerInputs.prepare(client, namespace, name, init, pod.getSpec().getVolumes());
+                ContainerInputs inputs = ContainerInputs.prepare(client, pod, init);
                 if (inputs.configError() != null) {
                     initStatuses.put(init.getName(), status(init, restarts, waiting("CreateContainerConfigError", inputs.configError()), last));
                     writeStatus("Pending");
@@ -280,7 +295,7 @@ public final class NodeAgent implements AutoCloseable {
             for (Container container : pod.getSpec().getContainers()) {
                 if (isCli(container)) {
                     finite = true;
-                    ContainerInputs inputs = ContainerInputs.prepare(client, namespace, name, container, pod.getSpec().getVolumes());
+                    ContainerInputs inputs = ContainerInputs.prepare(client, pod, container);
                     if (inputs.configError() != null) {
                         statuses.put(container.getName(), status(container, 0, waiting("CreateContainerConfigError", inputs.configError()), null));
                         writeStatus("Pending");
@@ -312,7 +327,7 @@ public final class NodeAgent implements AutoCloseable {
 
         private int migrate(Container container, ContainerInputs inputs) throws InterruptedException {
             try {
-                return migrate.run(inputs.args(), inputs.env(), log(container));
+                return migrate.run(inputs, log(container));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -356,7 +371,7 @@ public final class NodeAgent implements AutoCloseable {
         }
 
         private Process startOperator(Container container) {
-            ContainerInputs inputs = ContainerInputs.prepare(client, namespace, name, container, pod.getSpec().getVolumes());
+            ContainerInputs inputs = ContainerInputs.prepare(client, pod, container);
             Map<String, String> env = new HashMap<>(inputs.env());
             env.put("KUBECONFIG", cluster.serviceAccountKubeconfig(namespace,
                     Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default")).toString());
@@ -443,6 +458,18 @@ public final class NodeAgent implements AutoCloseable {
     private static PodCondition condition(String type, boolean status) {
         return new PodConditionBuilder().withType(type).withStatus(status ? "True" : "False")
                 .withLastTransitionTime(Instant.now().toString()).build();
+    }
+
+    private static String chartAppVersion() {
+        try {
+            Matcher version = Pattern.compile("(?m)^appVersion: \"?([^\"\\s]+)").matcher(Files.readString(OperatorCluster.CHART.resolve("Chart.yaml")));
+            if (!version.find()) {
+                throw new IllegalStateException("the chart has no appVersion");
+            }
+            return version.group(1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static int freePort() {

@@ -39,7 +39,7 @@ public final class OperatorCluster implements AutoCloseable {
 
     /** {@code kubectl create namespace webmacs-migration-operator} and {@code kubectl apply -f crds/ -f deploy/operator.yaml}. */
     public static OperatorCluster installedWithKubectl(String name) {
-        return installedWithKubectl(name, MigrateContainer.PACKAGED);
+        return installedWithKubectl(name, NodeAgent.shippedImageOrJar());
     }
 
     /** Installed with kubectl; the node agent runs migrate containers with {@code migrate}. */
@@ -53,7 +53,7 @@ public final class OperatorCluster implements AutoCloseable {
 
     /** {@code helm install webmacs-migration-operator helm/webmacs-migration-operator -n ... --create-namespace} with {@code values}. */
     public static OperatorCluster installedWithHelm(String name, Map<String, Object> values) {
-        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name), MigrateContainer.PACKAGED);
+        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name), NodeAgent.shippedImageOrJar());
         InstallCommand install = new Helm(CHART).install().withName(NAME).withNamespace(NAMESPACE).createNamespace()
                 .withKubeConfig(operator.cluster.adminKubeconfig());
         values.forEach(install::set);

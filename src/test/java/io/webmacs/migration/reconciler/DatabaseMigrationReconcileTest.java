@@ -12,18 +12,22 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.cluster.MigrateContainer;
 import io.webmacs.migration.runner.Catalog;
 import io.webmacs.migration.runner.EmbeddedPostgresServer;
 import io.webmacs.migration.runner.TestDatabase;
+import io.webmacs.migration.runner.WebmacsMigrate;
 import io.quarkus.test.common.http.TestHTTPResource;
 import jakarta.inject.Inject;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -203,8 +207,8 @@ class DatabaseMigrationReconcileTest {
     void aDatabaseAlreadyAboveTheTargetIsRolledBackWhenAllowed() throws Exception {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = databaseSecretIn(ns);
-        assertThat(MigrateContainer.IN_PROCESS.run(List.of("upgrade", "--url", db.sqlAlchemyUrl()), java.util.Map.of(),
-                java.nio.file.Files.createTempFile("upgrade", ".log"))).isZero();
+        PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+        assertThat(WebmacsMigrate.run(new String[] {"upgrade", "--url", db.sqlAlchemyUrl()}, Map.of(), discard, discard)).isZero();
         DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete");
         migration.getSpec().setAllowDowngrade(true);
 

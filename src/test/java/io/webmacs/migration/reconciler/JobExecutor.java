@@ -122,8 +122,7 @@ final class JobExecutor {
             Pod pod = client.pods().resource(pod(job)).create();
             markStarted(job);
             Instant started = Instant.now();
-            ContainerRun run = run(job.getMetadata().getNamespace(), pod.getMetadata().getName(),
-                    job.getSpec().getTemplate().getSpec().getContainers().get(0), job.getSpec().getTemplate().getSpec().getVolumes());
+            ContainerRun run = run(pod, pod.getSpec().getContainers().get(0));
             if (run.configError() != null) {
                 waiting(pod, run.configError());
                 return;
@@ -145,7 +144,7 @@ final class JobExecutor {
         try {
             for (int restarts = 0; restarts <= MAX_RESTARTS; restarts++) {
                 Instant started = Instant.now();
-                ContainerRun run = run(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), container, pod.getSpec().getVolumes());
+                ContainerRun run = run(pod, container);
                 if (run.configError() != null) {
                     initContainerStatus(pod, restarts, new ContainerStateBuilder().withNewWaiting()
                             .withReason("CreateContainerConfigError").withMessage(run.configError()).endWaiting().build(), null);
@@ -176,14 +175,14 @@ final class JobExecutor {
     private record ContainerRun(int exitCode, String message, String configError) {
     }
 
-    /** Runs {@code container} of pod {@code podName} through webmacs-migrate with what the kubelet would give it. */
-    private ContainerRun run(String namespace, String podName, Container container, List<Volume> volumes) {
-        ContainerInputs inputs = ContainerInputs.prepare(client, namespace, podName, container, volumes);
+    /** Runs {@code container} of {@code pod} through webmacs-migrate with what the kubelet would give it. */
+    private ContainerRun run(Pod pod, Container container) {
+        ContainerInputs inputs = ContainerInputs.prepare(client, pod, container);
         if (inputs.configError() != null) {
             return new ContainerRun(-1, null, inputs.configError());
         }
         try {
-            int exitCode = cli.run(inputs.args(), inputs.env(), inputs.terminationLog().resolveSibling("output.log"));
+            int exitCode = cli.run(inputs, inputs.terminationLog().resolveSibling("output.log"));
             return new ContainerRun(exitCode, inputs.terminationMessage(), null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
