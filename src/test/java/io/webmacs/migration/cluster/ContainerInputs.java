@@ -3,6 +3,7 @@ package io.webmacs.migration.cluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapKeySelector;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarSource;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -64,6 +65,17 @@ public record ContainerInputs(Pod pod, Container container, Map<String, String> 
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** These inputs with {@code env} added and the directory {@code dir} mounted read-only at {@code path}. */
+    public ContainerInputs with(Map<String, String> moreEnv, String path, Path dir) {
+        Map<String, String> allEnv = new HashMap<>(env);
+        allEnv.putAll(moreEnv);
+        Map<String, Path> allMounts = new HashMap<>(mounts);
+        allMounts.put(path, dir);
+        Container mounted = new ContainerBuilder(container).addNewVolumeMount().withName("mounted-by-node").withMountPath(path)
+                .withReadOnly(true).endVolumeMount().build();
+        return new ContainerInputs(pod, mounted, allEnv, allMounts, terminationLog, configError);
     }
 
     /** The container's args for a process on this machine: mount paths and the termination message path point to their files. */

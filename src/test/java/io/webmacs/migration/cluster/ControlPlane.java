@@ -17,10 +17,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -139,7 +141,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public String server() {
-        return "https://127.0.0.1:" + front.port();
+        return "https://127.0.0.1:" + port();
     }
 
     /** Runs kubectl against this cluster as the admin; stdout and stderr together. */
@@ -171,15 +173,12 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
-     * A kubeconfig holding a token of the ServiceAccount {@code namespace/name}, minted through the TokenRequest API as
-     * the kubelet does for a pod: every call made with it is authorized by that account's RBAC, and nothing more.
+     * A kubeconfig holding a token of the ServiceAccount {@code namespace/name}: every call made with it is authorized
+     * by that account's RBAC, and nothing more.
      */
     public Path serviceAccountKubeconfig(String namespace, String name) {
-        String token = client.serviceAccounts().inNamespace(namespace).withName(name)
-                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build())
-                .getStatus().getToken();
         try {
-            String ca = Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(certManager.getAPIServerCertPath())));
+            String ca = Base64.getEncoder().encodeToString(certificateAuthority().getBytes(StandardCharsets.UTF_8));
             Path file = Files.createTempFile(workDir, namespace + "-" + name + "-", ".kubeconfig");
             return Files.writeString(file, """
                     apiVersion: v1
@@ -188,10 +187,42 @@ public final class ControlPlane implements AutoCloseable {
                     users: [{name: %s, user: {token: "%s"}}]
                     contexts: [{name: %s, context: {cluster: cluster, user: %s, namespace: %s}}]
                     current-context: %s
-                    """.formatted(server(), ca, name, token, name, name, namespace, name));
+                    """.formatted(server(), ca, name, token(namespace, name), name, name, namespace, name));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * What the kubelet mounts at /var/run/secrets/kubernetes.io/serviceaccount for a pod of the ServiceAccount
+     * {@code namespace/name}: a token, the cluster's CA and the namespace, in a new directory.
+     */
+    public Path serviceAccountCredentials(String namespace, String name) {
+        try {
+            // Readable by the container's user, as the kubelet's projected volume is (defaultMode 0644).
+            Path dir = Files.createTempDirectory(workDir, namespace + "-" + name + "-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            for (Map.Entry<String, String> file : Map.of("token", token(namespace, name), "ca.crt", certificateAuthority(),
+                    "namespace", namespace).entrySet()) {
+                Files.setPosixFilePermissions(Files.writeString(dir.resolve(file.getKey()), file.getValue()),
+                        PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The port in-cluster clients reach the API server on (KUBERNETES_SERVICE_PORT; the host is 127.0.0.1). */
+    public int port() {
+        return front.port();
+    }
+
+    /** A token of the ServiceAccount, minted through the TokenRequest API as the kubelet does for a pod. */
+    private String token(String namespace, String name) {
+        return client.serviceAccounts().inNamespace(namespace).withName(name)
+                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build())
+                .getStatus().getToken();
     }
 
     /** The CA that signed the API server's certificate, in PEM. */

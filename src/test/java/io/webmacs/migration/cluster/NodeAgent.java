@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -18,6 +19,10 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,6 +67,8 @@ public final class NodeAgent implements AutoCloseable {
     private static final AtomicBoolean PRINTED = new AtomicBoolean();
     private static final String CLI_MAIN_CLASS = "io.webmacs.migration.runner.WebmacsMigrate";
     private static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration PROBE_PERIOD = Duration.ofMillis(500);
+    private static final String SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
     /** The kubelet restarts failing containers for ever; here it gives up after this many, to end with the test. */
     private static final int MAX_RESTARTS = 20;
 
@@ -224,6 +231,7 @@ public final class NodeAgent implements AutoCloseable {
         private final String name;
         private final Map<String, Integer> hostPorts = new ConcurrentHashMap<>();
         private final List<Process> processes = new ArrayList<>();
+        private final List<PodmanContainer.Started> containers = new ArrayList<>();
         private volatile Thread thread;
         private final Map<String, ContainerStatus> initStatuses = new HashMap<>();
         private final Map<String, ContainerStatus> statuses = new HashMap<>();
@@ -354,15 +362,17 @@ public final class NodeAgent implements AutoCloseable {
                 for (int restarts = 0; restarts <= MAX_RESTARTS && !stopped; restarts++) {
                     Instant started = Instant.now();
                     Process process = startOperator(container);
+                    int restartCount = restarts;
+                    workers.submit(() -> probeReadiness(container, process, restartCount));
                     int exitCode = process.waitFor();
                     if (stopped) {
                         return;
                     }
                     ContainerState last = terminated(exitCode, null, started);
-                    statuses.put(container.getName(), status(container, restarts + 1, waiting("CrashLoopBackOff", null), last));
+                    statuses.put(container.getName(), status(container, restarts + 1, waiting("CrashLoopBackOff", null), last, false));
                     writeStatus("Running");
                     Thread.sleep(RESTART_BACKOFF.toMillis());
-                    statuses.put(container.getName(), status(container, restarts + 1, running(), last));
+                    statuses.put(container.getName(), status(container, restarts + 1, running(), last, false));
                     writeStatus("Running");
                 }
             } catch (InterruptedException e) {
@@ -370,14 +380,60 @@ public final class NodeAgent implements AutoCloseable {
             }
         }
 
+        /** The container's readinessProbe (httpGet on a named port), until it first answers 200 or the container exits. */
+        private void probeReadiness(Container container, Process process, int restarts) {
+            HTTPGetAction probe = container.getReadinessProbe().getHttpGet();
+            URI uri = URI.create("http://127.0.0.1:" + hostPorts.get(probe.getPort().getStrVal()) + probe.getPath());
+            HttpClient http = HttpClient.newHttpClient();
+            while (process.isAlive() && !stopped) {
+                try {
+                    if (http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        ContainerStatus current = statuses.get(container.getName());
+                        statuses.put(container.getName(), status(container, restarts, current.getState(), current.getLastState(), true));
+                        writeStatus("Running");
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                sleep(PROBE_PERIOD);
+            }
+        }
+
+        /**
+         * The operator's entrypoint: a real container of its image when containers run in podman, with the
+         * ServiceAccount's credentials mounted and KUBERNETES_SERVICE_HOST/PORT set as in any pod (in-cluster
+         * configuration); else the packaged operator with a kubeconfig holding the same kind of token.
+         */
         private Process startOperator(Container container) {
+            String serviceAccount = Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default");
+            Map<String, String> env = new HashMap<>(Map.of("QUARKUS_HTTP_PORT", hostPorts.get("http").toString(),
+                    "WEBMACS_WEBHOOK_PORT", hostPorts.get("webhook").toString()));
             ContainerInputs inputs = ContainerInputs.prepare(client, pod, container);
-            Map<String, String> env = new HashMap<>(inputs.env());
-            env.put("KUBECONFIG", cluster.serviceAccountKubeconfig(namespace,
-                    Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default")).toString());
-            env.put("QUARKUS_HTTP_PORT", hostPorts.get("http").toString());
-            env.put("WEBMACS_WEBHOOK_PORT", hostPorts.get("webhook").toString());
-            Process process = Packaged.operator(env, log(container));
+            Process process;
+            if (migrate == MigrateContainer.PODMAN) {
+                env.putAll(Map.of("KUBERNETES_SERVICE_HOST", "127.0.0.1", "KUBERNETES_SERVICE_PORT", Integer.toString(cluster.port())));
+                try {
+                    PodmanContainer.Started started = PodmanContainer.start(inputs.with(env, SERVICE_ACCOUNT_DIR,
+                            cluster.serviceAccountCredentials(namespace, serviceAccount)), log(container));
+                    synchronized (processes) {
+                        containers.add(started);
+                    }
+                    process = started.process();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            } else {
+                env.putAll(inputs.env());
+                env.put("KUBECONFIG", cluster.serviceAccountKubeconfig(namespace, serviceAccount).toString());
+                process = Packaged.operator(env, log(container));
+            }
             synchronized (processes) {
                 processes.add(process);
             }
@@ -387,6 +443,7 @@ public final class NodeAgent implements AutoCloseable {
         void stop() {
             stopped = true;
             synchronized (processes) {
+                containers.forEach(PodmanContainer.Started::stop);
                 processes.forEach(Process::destroyForcibly);
             }
             Optional.ofNullable(thread).ifPresent(Thread::interrupt);
@@ -409,7 +466,7 @@ public final class NodeAgent implements AutoCloseable {
                 }
                 status.setInitContainerStatuses(new ArrayList<>(initStatuses.values()));
                 status.setContainerStatuses(new ArrayList<>(statuses.values()));
-                boolean ready = "Running".equals(phase);
+                boolean ready = "Running".equals(phase) && statuses.values().stream().allMatch(ContainerStatus::getReady);
                 status.setConditions(List.of(condition("PodScheduled", true), condition("Initialized", initStatuses.values().stream()
                         .allMatch(s -> s.getState().getTerminated() != null)), condition("ContainersReady", ready), condition("Ready", ready)));
                 return status;
@@ -434,10 +491,16 @@ public final class NodeAgent implements AutoCloseable {
             }
         }
 
+        /** A container's status; a running one is ready at once unless it has a readinessProbe. */
         private ContainerStatus status(Container container, int restarts, ContainerState state, ContainerState last) {
+            boolean probed = container.getReadinessProbe() != null && hostPorts.containsKey("http");
+            return status(container, restarts, state, last,
+                    (state.getRunning() != null && !probed) || (state.getTerminated() != null && state.getTerminated().getExitCode() == 0));
+        }
+
+        private ContainerStatus status(Container container, int restarts, ContainerState state, ContainerState last, boolean ready) {
             return new ContainerStatusBuilder().withName(container.getName()).withImage(container.getImage())
-                    .withRestartCount(restarts).withState(state).withLastState(last)
-                    .withReady(state.getRunning() != null || (state.getTerminated() != null && state.getTerminated().getExitCode() == 0))
+                    .withRestartCount(restarts).withState(state).withLastState(last).withReady(ready)
                     .withStarted(state.getRunning() != null).build();
         }
     }
@@ -469,6 +532,14 @@ public final class NodeAgent implements AutoCloseable {
             return version.group(1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

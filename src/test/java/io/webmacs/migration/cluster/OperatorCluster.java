@@ -81,10 +81,12 @@ public final class OperatorCluster implements AutoCloseable {
         return result.output();
     }
 
-    /** Waits until an operator pod runs and one replica holds the leader-election Lease. */
+    /** Waits until the operator pods run and are ready, and one replica holds the leader-election Lease. */
     public void awaitRunning() {
         await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
-            assertThat(operatorPods()).isNotEmpty().allMatch(p -> "Running".equals(p.getStatus().getPhase()));
+            assertThat(operatorPods()).as("operator pods Running and Ready (their readiness probe answered)").isNotEmpty()
+                    .allMatch(p -> "Running".equals(p.getStatus().getPhase()) && p.getStatus().getConditions().stream()
+                            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())));
             assertThat(client().leases().inNamespace(NAMESPACE).withName(NAME).get()).isNotNull()
                     .extracting(l -> l.getSpec().getHolderIdentity()).isNotNull();
         });

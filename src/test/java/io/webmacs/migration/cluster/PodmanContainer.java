@@ -55,7 +55,8 @@ final class PodmanContainer {
             throw new IllegalStateException("container has runAsNonRoot and image will run as " + (user.isEmpty() ? "root" : user));
         }
         String name = "k8s_" + container.getName() + "_" + inputs.pod().getMetadata().getName() + "_" + UUID.randomUUID().toString().substring(0, 8);
-        List<String> run = new ArrayList<>(List.of("run", "--rm", "--name", name, "--network=host", "--user", user,
+        List<String> run = new ArrayList<>(List.of("run", "--rm", "--name", name, "--network=host",
+                "--hostname", inputs.pod().getMetadata().getName(), "--user", user,
                 "--env-file", envFile(inputs).toString()));
         SecurityContext security = Optional.ofNullable(container.getSecurityContext()).orElseGet(SecurityContext::new);
         if (Boolean.TRUE.equals(security.getReadOnlyRootFilesystem())) {
