@@ -45,18 +45,19 @@ import java.util.regex.Pattern;
 /**
  * Plays the scheduler and the kubelet of one Node for the real-cluster tests. It binds every pod that has no node and
  * no scheduling gate to its Node through the API server's binding subresource (which itself refuses gated pods), runs
- * the containers of the pods bound to it as processes on this machine, and writes their status through the API server,
- * so the real Job, ReplicaSet and garbage-collector controllers act on it. A container runs as what its image would run:
+ * the containers of the pods bound to it, and writes their status through the API server, so the real Job, ReplicaSet
+ * and garbage-collector controllers act on it. A container runs as what its image would run:
  * <ul>
- * <li>the migrate container (command ending in the CLI's main class): {@code target/webmacs-migrate.jar} with its args,
- * env and ConfigMap volumes, its termination message read from the file it wrote;</li>
- * <li>the operator's image with no command (its entrypoint): {@code target/quarkus-app/quarkus-run.jar} with the pod's
- * env and a token of the pod's ServiceAccount, as the kubelet would mount one; every pod shares this machine's network,
- * so its http and webhook ports are moved to free ones ({@link #hostPort});</li>
+ * <li>the migrate container (command ending in the CLI's main class): a real container of its image with podman
+ * ({@link PodmanContainer}) when podman holds the shipped image, else {@code target/webmacs-migrate.jar}; either way
+ * with its args, env and volumes, its termination message read from the file it wrote;</li>
+ * <li>the operator's image with no command (its entrypoint): the same choice, with in-cluster credentials of the pod's
+ * ServiceAccount in the container (or a kubeconfig holding its token for the jar); its readiness probe is polled.
+ * Every pod shares this machine's network, so its http and webhook ports are moved to free ones ({@link #hostPort});</li>
  * <li>anything else (the WebMACS backend's image): a stand-in that is reported running and runs nothing.</li>
  * </ul>
  * Init containers run first, in order, restarted after a failure unless the pod's restartPolicy is Never. Deleting a
- * pod stops its processes and then removes it, as the kubelet confirms a graceful deletion.
+ * pod stops its containers and then removes it, as the kubelet confirms a graceful deletion.
  */
 public final class NodeAgent implements AutoCloseable {
 
