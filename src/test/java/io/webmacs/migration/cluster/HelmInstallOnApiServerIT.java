@@ -89,8 +89,7 @@ class HelmInstallOnApiServerIT {
     @Order(2)
     void initContainerModeMigratesFromTheBackendPodItself() throws IOException {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        operator.succeeds("create", "namespace", "webmacs-init");
-        operator.succeeds("label", "namespace", "webmacs-init", "pod-security.kubernetes.io/enforce=restricted");
+        operator.restrictedNamespace("webmacs-init");
         Fixtures.databaseSecret(client, "webmacs-init", "webmacs-db", db);
         Path migration = Files.writeString(operator.cluster().workDir().resolve("init-container-migration.yaml"), """
                 apiVersion: migrations.webmacs.io/v1alpha1
@@ -147,11 +146,6 @@ class HelmInstallOnApiServerIT {
     }
 
     private static DatabaseMigration awaitMigration(String ns, String name, Consumer<DatabaseMigration> assertion) {
-        DatabaseMigration[] last = new DatabaseMigration[1];
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-            last[0] = client.resources(DatabaseMigration.class).inNamespace(ns).withName(name).get();
-            assertion.accept(last[0]);
-        });
-        return last[0];
+        return operator.awaitMigration(ns, name, assertion);
     }
 }

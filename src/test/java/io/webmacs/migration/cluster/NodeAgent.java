@@ -492,7 +492,7 @@ public final class NodeAgent implements AutoCloseable {
             }
         }
 
-        /** A container's status; a running one is ready at once unless it has a readinessProbe. */
+        /** A container's status; a running one is ready at once, unless it is one the agent runs and probes (the operator's). */
         private ContainerStatus status(Container container, int restarts, ContainerState state, ContainerState last) {
             boolean probed = container.getReadinessProbe() != null && hostPorts.containsKey("http");
             return status(container, restarts, state, last,

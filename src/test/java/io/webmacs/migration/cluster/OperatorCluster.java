@@ -5,10 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.webmacs.migration.api.DatabaseMigration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -119,6 +122,27 @@ public final class OperatorCluster implements AutoCloseable {
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(client().admissionRegistration().v1()
                 .mutatingWebhookConfigurations().withName(NAME).get().getWebhooks().get(0).getClientConfig().getCaBundle())
                 .as("the operator published its CA").isNotBlank());
+    }
+
+    /** A namespace that enforces the restricted Pod Security Standard. */
+    public String restrictedNamespace(String name) {
+        client().resource(new NamespaceBuilder().withNewMetadata().withName(name)
+                .addToLabels("pod-security.kubernetes.io/enforce", "restricted").endMetadata().build()).create();
+        return name;
+    }
+
+    public DatabaseMigration migration(String namespace, String name) {
+        return client().resources(DatabaseMigration.class).inNamespace(namespace).withName(name).get();
+    }
+
+    /** Waits until the DatabaseMigration {@code namespace/name} passes {@code assertion}; returns what passed it. */
+    public DatabaseMigration awaitMigration(String namespace, String name, Consumer<DatabaseMigration> assertion) {
+        DatabaseMigration[] last = new DatabaseMigration[1];
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+            last[0] = migration(namespace, name);
+            assertion.accept(last[0]);
+        });
+        return last[0];
     }
 
     /** Lines of the operator's logs where the API server refused it something. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -181,22 +180,14 @@ class OperatorOnApiServerIT {
     }
 
     private static String restrictedNamespace() {
-        String name = "restricted-" + namespaces.incrementAndGet();
-        client.resource(new NamespaceBuilder().withNewMetadata().withName(name)
-                .addToLabels("pod-security.kubernetes.io/enforce", "restricted").endMetadata().build()).create();
-        return name;
+        return operator.restrictedNamespace("restricted-" + namespaces.incrementAndGet());
     }
 
     private static DatabaseMigration get(String ns, String name) {
-        return client.resources(DatabaseMigration.class).inNamespace(ns).withName(name).get();
+        return operator.migration(ns, name);
     }
 
     private static DatabaseMigration awaitMigration(String ns, String name, Consumer<DatabaseMigration> assertion) {
-        DatabaseMigration[] last = new DatabaseMigration[1];
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-            last[0] = get(ns, name);
-            assertion.accept(last[0]);
-        });
-        return last[0];
+        return operator.awaitMigration(ns, name, assertion);
     }
 }
