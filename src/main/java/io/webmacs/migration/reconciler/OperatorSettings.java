@@ -59,10 +59,10 @@ public interface OperatorSettings {
 
         /**
          * What starts the CLI in the image; the Job's args are webmacs-migrate's arguments. The operator's image holds
-         * the CLI's classes and libraries in its Quarkus application layout, so it runs them directly.
+         * the CLI's classes and libraries in its Quarkus application layout and, in webmacs-migrate.args, the JVM
+         * options, class path and main class that start them with the image's class-data-sharing archive.
          */
-        @WithDefault("java,-XX:TieredStopAtLevel=1,-XX:+UseSerialGC,-Xss512k,-XX:-UsePerfData,"
-                + "-cp,/deployments/app/*:/deployments/lib/main/*,io.webmacs.migration.runner.WebmacsMigrate")
+        @WithDefault("java,@/deployments/webmacs-migrate.args")
         List<String> command();
 
         @WithDefault("600")

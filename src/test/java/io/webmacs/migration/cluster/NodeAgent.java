@@ -64,9 +64,8 @@ public final class NodeAgent implements AutoCloseable {
     public static final String NODE = "node-1";
     static final String OPERATOR_IMAGE = "ghcr.io/webmacs/webmacs-migration-operator";
     /** The image the chart deploys, at the chart's appVersion. */
-    static final String SHIPPED_IMAGE = OPERATOR_IMAGE + ":" + chartAppVersion();
+    public static final String SHIPPED_IMAGE = OPERATOR_IMAGE + ":" + chartAppVersion();
     private static final AtomicBoolean PRINTED = new AtomicBoolean();
-    private static final String CLI_MAIN_CLASS = "io.webmacs.migration.runner.WebmacsMigrate";
     private static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
     private static final Duration PROBE_PERIOD = Duration.ofMillis(500);
     private static final String SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -102,7 +101,7 @@ public final class NodeAgent implements AutoCloseable {
      * ({@code image/build.sh}), else as the packaged CLI. Which one is printed once.
      */
     public static MigrateContainer shippedImageOrJar() {
-        boolean image = PodmanContainer.hasImage(SHIPPED_IMAGE);
+        boolean image = Podman.hasImage(SHIPPED_IMAGE);
         if (PRINTED.compareAndSet(false, true)) {
             System.out.println(image ? "Node agent: migrate containers run in podman from " + SHIPPED_IMAGE
                     : "Node agent: migrate containers run as target/webmacs-migrate.jar, as podman holds no " + SHIPPED_IMAGE
@@ -350,7 +349,7 @@ public final class NodeAgent implements AutoCloseable {
 
         /** The operator's entrypoint, restarted whenever it exits as restartPolicy Always says; or a stand-in. */
         private void startLongRunning(Container container) {
-            if (!container.getImage().startsWith(OPERATOR_IMAGE + ":") || !container.getCommand().isEmpty()) {
+            if (!ofOperatorImage(container)) {
                 return; // a stand-in: reported running, runs nothing
             }
             hostPorts.put("http", freePort());
@@ -506,9 +505,13 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
+    /** webmacs-migrate: the operator's image given a command (the operator itself runs the image's entrypoint). */
     private static boolean isCli(Container container) {
-        List<String> command = container.getCommand();
-        return !command.isEmpty() && command.get(command.size() - 1).equals(CLI_MAIN_CLASS);
+        return ofOperatorImage(container) && !container.getCommand().isEmpty();
+    }
+
+    private static boolean ofOperatorImage(Container container) {
+        return container.getImage().startsWith(OPERATOR_IMAGE + ":");
     }
 
     private static ContainerState waiting(String reason, String message) {

@@ -28,22 +28,9 @@ import java.util.stream.Collectors;
  */
 final class PodmanContainer {
 
-    private static final Path CONF = Path.of("target", "containers.conf").toAbsolutePath();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private PodmanContainer() {
-    }
-
-    /** Whether podman is installed and holds {@code image}. */
-    static boolean hasImage(String image) {
-        try {
-            return podman(List.of("image", "exists", image)).waitFor() == 0;
-        } catch (IOException e) {
-            return false; // no podman
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     /** Starts the container {@code inputs} prepared; its output goes to {@code log}. */
@@ -143,22 +130,10 @@ final class PodmanContainer {
     }
 
     private static Process podman(List<String> args) throws IOException {
-        return podman(args, null);
+        return Podman.command(args).start();
     }
 
-    /** podman with runc and the cgroupfs manager, and no default ulimits: what works on this kind of machine. */
     private static Process podman(List<String> args, Path log) throws IOException {
-        if (!Files.exists(CONF)) {
-            Files.createDirectories(CONF.getParent());
-            Files.writeString(CONF, "[containers]\ndefault_ulimits = []\n");
-        }
-        List<String> command = new ArrayList<>(List.of("podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"));
-        command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().put("CONTAINERS_CONF", CONF.toString());
-        if (log != null) {
-            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        }
-        return builder.start();
+        return Podman.command(args).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 }
