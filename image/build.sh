@@ -78,7 +78,7 @@ cds=target/image-cds
 rm -rf "$cds" && mkdir -p "$cds" && chmod 0777 "$cds"
 class_path=$( (cd target/quarkus-app && ls app/*.jar && ls lib/main/*.jar | LC_ALL=C sort) | sed 's|^|/deployments/|' | paste -sd: -)
 jvm_options=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -XX:-UsePerfData)
-main=io.webmacs.migration.runner.WebmacsMigrate
+main=io.webmacs.migration.cli.WebmacsMigrate
 printf '%s\n' "${jvm_options[@]}" -XX:SharedArchiveFile=/deployments/webmacs-migrate.jsa -cp "$class_path" "$main" \
   > "$cds/webmacs-migrate.args"
 # Made with the same options; picocli's classes are Java 5 class files, which CDS leaves out with a warning each.

@@ -13,8 +13,8 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.reconciler.Labels;
-import io.webmacs.migration.reconciler.ObservedRun;
+import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.operator.MigrateContainer;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -85,7 +85,7 @@ public final class PodAdmission {
             }
             String name = migration.getMetadata().getName();
             if (migration.getSpec().runsInInitContainers()) {
-                if (hasInitContainer(pod, ObservedRun.CONTAINER)) {
+                if (hasInitContainer(pod, MigrateContainer.NAME)) {
                     warnings.add("DatabaseMigration " + name + " did not add its migrate init container: the pod already has one");
                     continue;
                 }

@@ -17,10 +17,11 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.dependent.MigrationJobDependent;
-import io.webmacs.migration.reconciler.ChangelogLoader;
-import io.webmacs.migration.reconciler.OperatorSettings;
-import io.webmacs.migration.reconciler.RunInput;
+import io.webmacs.migration.operator.ChangelogLoader;
+import io.webmacs.migration.operator.MigrateContainer;
+import io.webmacs.migration.operator.MigrationCache;
+import io.webmacs.migration.operator.OperatorSettings;
+import io.webmacs.migration.operator.RunInput;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -135,8 +136,8 @@ public class WebhookServer {
         ChangelogLoader.Loaded changelog = changelogs.load(migration.getSpec().getChangelog(), migrations.changelogOf(migration));
         RunInput input = RunInput.of(migration, changelog, settings.runner());
         String file = migration.getSpec().getChangelog() == null ? null : migration.getSpec().getChangelog().getFile();
-        return new PodAdmission.InitContainer(MigrationJobDependent.migrateContainer(migration, "upgrade", input.target(migration),
-                file, settings.runner()), MigrationJobDependent.volumes(migration), input.fingerprint());
+        return new PodAdmission.InitContainer(MigrateContainer.of(migration, "upgrade", input.target(migration),
+                file, settings.runner()), MigrateContainer.volumes(migration), input.fingerprint());
     }
 
     private WebhookCertificate issue() {

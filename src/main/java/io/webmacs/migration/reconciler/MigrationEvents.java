@@ -10,6 +10,7 @@ import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
+import io.webmacs.migration.operator.Labels;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.Optional;

@@ -10,7 +10,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
-import io.webmacs.migration.runner.MigrationResult;
+import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.operator.MigrateContainer;
+import io.webmacs.migration.result.MigrationResult;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +30,6 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, S
     /** Where a run is. */
     public enum State { RUNNING, SUCCEEDED, FAILED }
 
-    public static final String CONTAINER = "migrate";
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** A Job, with the pod that runs it (null until it exists). */
@@ -57,7 +58,7 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, S
                         .map(ContainerStatus::getLastState).map(ContainerState::getTerminated))
                 .orElse(null);
         State state = terminated == null ? State.RUNNING : terminated.getExitCode() == 0 ? State.SUCCEEDED : State.FAILED;
-        List<String> args = pod.getSpec().getInitContainers().stream().filter(c -> CONTAINER.equals(c.getName())).findFirst()
+        List<String> args = pod.getSpec().getInitContainers().stream().filter(c -> MigrateContainer.NAME.equals(c.getName())).findFirst()
                 .orElseThrow().getArgs();
         return new ObservedRun(pod, label(pod, Labels.FINGERPRINT), container.map(c -> c.getRestartCount() + 1).orElse(1),
                 command(args), state,
@@ -71,7 +72,7 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, S
     /** Whether {@code pod} carries a migrate init container the webhook injected. */
     public static boolean hasInjectedInitContainer(Pod pod) {
         return label(pod, Labels.FINGERPRINT) != null && pod.getSpec().getInitContainers() != null
-                && pod.getSpec().getInitContainers().stream().anyMatch(c -> CONTAINER.equals(c.getName()));
+                && pod.getSpec().getInitContainers().stream().anyMatch(c -> MigrateContainer.NAME.equals(c.getName()));
     }
 
     public String name() {
@@ -84,7 +85,7 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, S
 
     private static Optional<ContainerStatus> migrateStatus(Pod pod, Function<PodStatus, List<ContainerStatus>> statuses) {
         return Optional.ofNullable(pod).map(Pod::getStatus).map(statuses)
-                .flatMap(s -> s.stream().filter(c -> CONTAINER.equals(c.getName())).findFirst());
+                .flatMap(s -> s.stream().filter(c -> MigrateContainer.NAME.equals(c.getName())).findFirst());
     }
 
     /** Why the container cannot be created: a Secret or key its env names is missing. */

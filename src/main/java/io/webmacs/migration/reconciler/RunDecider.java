@@ -5,9 +5,11 @@ import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
-import io.webmacs.migration.runner.Changelog;
-import io.webmacs.migration.runner.MigrationException;
-import io.webmacs.migration.runner.MigrationResult;
+import io.webmacs.migration.dependent.JobRequest;
+import io.webmacs.migration.engine.Changelog;
+import io.webmacs.migration.operator.ChangelogLoader;
+import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.result.MigrationResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -32,9 +34,6 @@ public final class RunDecider {
             "UnknownRevision", Conditions.UNKNOWN_REVISION,
             "InvalidChangelog", Conditions.INVALID_CHANGELOG);
 
-    /** A Job to create: which attempt at the current fingerprint, and webmacs-migrate's command. */
-    public record JobRequest(String fingerprint, int attempt, String command, String target, String changelogFile) {
-    }
 
     /** The status to write, the Job to create (or null), and when to look again (or null). */
     public record Decision(DatabaseMigrationStatus status, JobRequest createJob, Duration requeueAfter) {

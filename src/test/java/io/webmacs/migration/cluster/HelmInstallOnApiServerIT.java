@@ -1,6 +1,6 @@
 package io.webmacs.migration.cluster;
 
-import static io.webmacs.migration.reconciler.MigrationAssert.assertThatMigration;
+import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,10 +9,10 @@ import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.reconciler.Fixtures;
-import io.webmacs.migration.runner.Catalog;
-import io.webmacs.migration.runner.EmbeddedPostgresServer;
-import io.webmacs.migration.runner.TestDatabase;
+import io.webmacs.migration.testsupport.Catalog;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
+import io.webmacs.migration.testsupport.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.webmacs.migration.cluster;
 
-import io.webmacs.migration.runner.WebmacsMigrate;
+import io.webmacs.migration.cli.WebmacsMigrate;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

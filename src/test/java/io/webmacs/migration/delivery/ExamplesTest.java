@@ -31,7 +31,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.webmacs.migration.api.CrdRules;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RolloutMode;
-import io.webmacs.migration.runner.DatabaseTarget;
+import io.webmacs.migration.engine.DatabaseTarget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;

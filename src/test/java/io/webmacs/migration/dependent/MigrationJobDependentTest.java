@@ -12,8 +12,8 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationSpec;
 import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.SecretValueSource;
-import io.webmacs.migration.reconciler.OperatorSettings;
-import io.webmacs.migration.reconciler.RunDecider.JobRequest;
+import io.webmacs.migration.dependent.JobRequest;
+import io.webmacs.migration.operator.OperatorSettings;
 import org.junit.jupiter.api.Test;
 
 class MigrationJobDependentTest {

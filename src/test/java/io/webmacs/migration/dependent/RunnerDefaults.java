@@ -1,6 +1,6 @@
 package io.webmacs.migration.dependent;
 
-import io.webmacs.migration.reconciler.OperatorSettings;
+import io.webmacs.migration.operator.OperatorSettings;
 import java.time.Duration;
 import java.util.List;
 

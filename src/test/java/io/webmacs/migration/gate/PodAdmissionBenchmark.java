@@ -4,8 +4,8 @@ import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.dependent.MigrationJobDependent;
 import io.webmacs.migration.dependent.RunnerDefaults;
+import io.webmacs.migration.operator.MigrateContainer;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -80,8 +80,8 @@ public class PodAdmissionBenchmark {
     }
 
     private PodAdmission.InitContainer initContainer(DatabaseMigration migration) {
-        return new PodAdmission.InitContainer(MigrationJobDependent.migrateContainer(migration, "upgrade", "005_oidc_sso", null,
-                RunnerDefaults.RUNNER), MigrationJobDependent.volumes(migration), "0123456789");
+        return new PodAdmission.InitContainer(MigrateContainer.of(migration, "upgrade", "005_oidc_sso", null,
+                RunnerDefaults.RUNNER), MigrateContainer.volumes(migration), "0123456789");
     }
 
     private static String fixture(String name) throws Exception {

@@ -18,8 +18,8 @@ import io.webmacs.migration.api.RolloutMode;
 import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.SecretValueSource;
 import io.webmacs.migration.api.WorkloadReference;
-import io.webmacs.migration.dependent.MigrationJobDependent;
 import io.webmacs.migration.dependent.RunnerDefaults;
+import io.webmacs.migration.operator.MigrateContainer;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -137,8 +137,8 @@ class PodAdmissionTest {
 
     private static AdmissionReview review(String fixture, DatabaseMigration migration) throws Exception {
         return PodAdmission.review(fixture(fixture), ns -> ns.equals("lab") ? List.of(migration) : List.of(),
-                m -> new PodAdmission.InitContainer(MigrationJobDependent.migrateContainer(m, "upgrade",
-                        m.getSpec().getTargetRevision(), null, RunnerDefaults.RUNNER), MigrationJobDependent.volumes(m), "0123456789"));
+                m -> new PodAdmission.InitContainer(MigrateContainer.of(m, "upgrade",
+                        m.getSpec().getTargetRevision(), null, RunnerDefaults.RUNNER), MigrateContainer.volumes(m), "0123456789"));
     }
 
     static AdmissionReview fixture(String name) throws Exception {

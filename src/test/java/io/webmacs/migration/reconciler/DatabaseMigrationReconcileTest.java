@@ -1,6 +1,6 @@
 package io.webmacs.migration.reconciler;
 
-import static io.webmacs.migration.reconciler.MigrationAssert.assertThatMigration;
+import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,15 +8,17 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.runner.Catalog;
-import io.webmacs.migration.runner.EmbeddedPostgresServer;
-import io.webmacs.migration.runner.TestDatabase;
-import io.webmacs.migration.runner.WebmacsMigrate;
-import io.quarkus.test.common.http.TestHTTPResource;
+import io.webmacs.migration.cli.WebmacsMigrate;
+import io.webmacs.migration.testsupport.Catalog;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
+import io.webmacs.migration.testsupport.JobExecutor;
+import io.webmacs.migration.testsupport.TestDatabase;
 import jakarta.inject.Inject;
 import java.io.OutputStream;
 import java.io.PrintStream;

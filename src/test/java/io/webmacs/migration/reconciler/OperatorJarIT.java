@@ -1,13 +1,13 @@
 package io.webmacs.migration.reconciler;
 
-import static io.webmacs.migration.reconciler.MigrationAssert.assertThatMigration;
+import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -15,14 +15,17 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.cluster.MigrateContainer;
-import io.webmacs.migration.cluster.Packaged;
 import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.WorkloadReference;
+import io.webmacs.migration.cluster.MigrateContainer;
+import io.webmacs.migration.cluster.Packaged;
 import io.webmacs.migration.gate.WebhookCertificate;
-import io.webmacs.migration.runner.Catalog;
-import io.webmacs.migration.runner.EmbeddedPostgresServer;
-import io.webmacs.migration.runner.TestDatabase;
+import io.webmacs.migration.testsupport.Catalog;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
+import io.webmacs.migration.testsupport.JobExecutor;
+import io.webmacs.migration.testsupport.TestDatabase;
+import io.webmacs.migration.testsupport.WebhookClient;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.webmacs.migration.reconciler;
 
-import static io.webmacs.migration.reconciler.MigrationAssert.assertThatMigration;
+import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -20,8 +20,11 @@ import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.WorkloadReference;
 import io.webmacs.migration.gate.Gates;
 import io.webmacs.migration.gate.WebhookServer;
-import io.webmacs.migration.runner.EmbeddedPostgresServer;
-import io.webmacs.migration.runner.TestDatabase;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
+import io.webmacs.migration.testsupport.JobExecutor;
+import io.webmacs.migration.testsupport.TestDatabase;
+import io.webmacs.migration.testsupport.WebhookClient;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -15,7 +15,11 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.RolloutMode;
 import io.webmacs.migration.api.RolloutSpec;
-import io.webmacs.migration.runner.Changelog;
+import io.webmacs.migration.dependent.JobRequest;
+import io.webmacs.migration.engine.Changelog;
+import io.webmacs.migration.operator.ChangelogLoader;
+import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.testsupport.Fixtures;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -44,7 +48,7 @@ class RunDeciderTest {
     void firstLookCreatesAttemptOne() {
         RunDecider.Decision decision = decide(migration("head", null), List.of(), NOW);
 
-        assertThat(decision.createJob()).isEqualTo(new RunDecider.JobRequest(FP, 1, "upgrade", "005_oidc_sso", null));
+        assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 1, "upgrade", "005_oidc_sso", null));
         assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.MIGRATING);
     }
 
@@ -109,7 +113,7 @@ class RunDeciderTest {
         assertThat(no.createJob()).isNull();
         assertThat(reason(no.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DOWNGRADE_NOT_ALLOWED);
         assertThat(no.status().getRevision()).isEqualTo("005_oidc_sso");
-        assertThat(yes.createJob()).isEqualTo(new RunDecider.JobRequest(FP, 2, "downgrade", "003_fk_ondelete", null));
+        assertThat(yes.createJob()).isEqualTo(new JobRequest(FP, 2, "downgrade", "003_fk_ondelete", null));
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.webmacs.migration.reconciler;
 
-import static io.webmacs.migration.reconciler.MigrationAssert.assertThatMigration;
+import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,7 +11,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.runner.EmbeddedPostgresServer;
+import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
+import io.webmacs.migration.testsupport.JobExecutor;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;

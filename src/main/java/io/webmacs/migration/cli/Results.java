@@ -1,0 +1,46 @@
+package io.webmacs.migration.cli;
+
+import io.webmacs.migration.engine.AppliedHistory;
+import io.webmacs.migration.engine.Changelog;
+import io.webmacs.migration.engine.MigrationEngine;
+import io.webmacs.migration.engine.WebmacsDatabase;
+import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.result.MigrationResult;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the JSON result of a command from what the engine did. */
+final class Results {
+
+    private Results() {
+    }
+
+    static MigrationResult of(String command, Changelog changelog, MigrationEngine.Outcome outcome, long durationMs) {
+        AppliedHistory history = outcome.history();
+        MigrationException failure = outcome.failure();
+        WebmacsDatabase.Detected adoptable = outcome.adoptable();
+        // A database upgrade would adopt is at the revision its tables show, although Liquibase has no record yet.
+        String revision = adoptable == null ? history.current() : adoptable.revision();
+        int pending = adoptable == null
+                ? history.pendingUpTo(changelog.head()).size()
+                : changelog.changeSetsBetween(changelog.position(adoptable.revision()), changelog.revisions().size()).size();
+        return new MigrationResult(command, revision, changelog.head(), outcome.applied(), outcome.rolledBack(), pending,
+                outcome.adopted(), adoptable == null ? null : adoptable.route(), durationMs,
+                command.equals("history") ? revisions(changelog, history) : null,
+                failure == null ? null : MigrationResult.Error.of(failure));
+    }
+
+    static MigrationResult failed(String command, MigrationException failure, long durationMs) {
+        return new MigrationResult(command, failure.revision(), null, List.of(), List.of(), 0, null, null, durationMs, null,
+                MigrationResult.Error.of(failure));
+    }
+
+    /** Every revision of the changelog, with when it was applied; pending ones have no time. */
+    private static List<MigrationResult.AppliedRevision> revisions(Changelog changelog, AppliedHistory history) {
+        Map<String, Instant> applied = history.appliedRevisions();
+        return changelog.revisions().stream()
+                .map(r -> new MigrationResult.AppliedRevision(r, applied.containsKey(r) ? applied.get(r).toString() : null))
+                .toList();
+    }
+}

@@ -1,0 +1,46 @@
+package io.webmacs.migration.cli;
+
+import io.webmacs.migration.result.MigrationResult;
+import java.util.List;
+
+/** The human-readable output of a successful command. */
+final class TextReport {
+
+    private TextReport() {
+    }
+
+    static String of(String command, MigrationResult result) {
+        String at = describe(result.revision(), result.head());
+        StringBuilder text = new StringBuilder();
+        if (result.adopted() != null) {
+            text.append("Adopted an existing WebMACS database (").append(result.adopted()).append(").\n");
+        }
+        switch (command) {
+            case "upgrade" -> text.append(result.applied().isEmpty()
+                    ? "Nothing to apply; at " + at + ".\n"
+                    : "Applied " + String.join(", ", result.applied()) + "; now at " + at + ".\n");
+            case "downgrade" -> text.append(result.rolledBack().isEmpty()
+                    ? "Nothing rolled back; at " + at + ".\n"
+                    : "Rolled back " + String.join(", ", result.rolledBack()) + "; now at " + at + ".\n");
+            case "stamp" -> text.append("Stamped ").append(at).append("; nothing was run.\n");
+            case "history" -> {
+                List<String> revisions = result.history().stream().map(MigrationResult.AppliedRevision::revision).toList();
+                int adoptableUpTo = result.adoptable() == null ? -1 : revisions.indexOf(result.revision());
+                for (int i = 0; i < revisions.size(); i++) {
+                    String appliedAt = result.history().get(i).appliedAt();
+                    String state = appliedAt != null ? "applied " + appliedAt
+                            : i <= adoptableUpTo ? "present; upgrade adopts it" : "pending";
+                    text.append(String.format("%-24s %s%n", describe(revisions.get(i), result.head()), state));
+                }
+            }
+            default -> text.append(at).append(result.adoptable() == null ? "" : " (existing " + result.adoptable()
+                    + " database, not adopted yet; upgrade adopts it)").append('\n');
+        }
+        return text.toString();
+    }
+
+    /** A revision as users read it: {@code 005_oidc_sso (head)}. */
+    static String describe(String revision, String head) {
+        return revision.equals(head) ? revision + " (head)" : revision;
+    }
+}

@@ -1,0 +1,91 @@
+package io.webmacs.migration.cli.wait;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.webmacs.migration.result.ErrorMessages;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one look at a DatabaseMigration says to someone waiting for it. A status or condition counts only for the
+ * generation it observed, so the previous generation's Ready=True right after an apply is not taken for Ready.
+ *
+ * @param generation metadata.generation, null when not found
+ * @param seen what was seen, on one line, for progress and timeout messages
+ */
+public record MigrationReadiness(State state, Long generation, String revision, String reason, String message, String seen) {
+
+    public enum State { READY, STALLED, IN_PROGRESS, NOT_FOUND }
+
+    static MigrationReadiness of(GenericKubernetesResource migration) {
+        if (migration == null) {
+            return new MigrationReadiness(State.NOT_FOUND, null, null, null, null, "not found");
+        }
+        Long generation = migration.getMetadata().getGeneration();
+        String revision = migration.get("status", "revision");
+        Long observed = number(migration.get("status", "observedGeneration"));
+        if (observed == null || !observed.equals(generation)) {
+            return inProgress(generation, revision, "generation " + generation + " not observed yet ("
+                    + (observed == null ? "no status" : "status is for generation " + observed) + ")");
+        }
+        Map<String, Object> ready = condition(migration, "Ready");
+        Map<String, Object> stalled = condition(migration, "Stalled");
+        Map<String, Object> reconciling = condition(migration, "Reconciling");
+        if (isTrueFor(ready, generation)) {
+            return reported(State.READY, generation, revision, "Ready", ready);
+        }
+        if (isTrueFor(stalled, generation)) {
+            return reported(State.STALLED, generation, revision, "Stalled", stalled);
+        }
+        if (isTrueFor(reconciling, generation)) {
+            return reported(State.IN_PROGRESS, generation, revision, "Reconciling", reconciling);
+        }
+        if (ready == null) {
+            return inProgress(generation, revision, "no Ready condition yet");
+        }
+        Long readyFor = number(ready.get("observedGeneration"));
+        if (readyFor != null && !readyFor.equals(generation)) {
+            return inProgress(generation, revision, "generation " + generation + " not observed yet (Ready is for generation "
+                    + readyFor + ")");
+        }
+        return reported(State.IN_PROGRESS, generation, revision, "not Ready", ready);
+    }
+
+    /** Ready or Stalled: waiting longer changes nothing. */
+    boolean finished() {
+        return state == State.READY || state == State.STALLED;
+    }
+
+    private static MigrationReadiness inProgress(Long generation, String revision, String seen) {
+        return new MigrationReadiness(State.IN_PROGRESS, generation, revision, null, null, seen);
+    }
+
+    /** A state as a condition reports it: {@code Stalled: ChangesetFailed: Job ... failed: ...}. */
+    private static MigrationReadiness reported(State state, Long generation, String revision, String label,
+            Map<String, Object> condition) {
+        String reason = (String) condition.get("reason");
+        String message = condition.get("message") == null ? null : ErrorMessages.oneLine((String) condition.get("message"));
+        String seen = label + ": " + reason + (message == null ? "" : ": " + message);
+        return new MigrationReadiness(state, generation, revision, reason, message, seen);
+    }
+
+    private static Map<String, Object> condition(GenericKubernetesResource migration, String type) {
+        List<Map<String, Object>> conditions = migration.get("status", "conditions");
+        if (conditions == null) {
+            return null;
+        }
+        return conditions.stream().filter(c -> type.equals(c.get("type"))).findFirst().orElse(null);
+    }
+
+    /** True, and for this generation when the condition says which generation it is for. */
+    private static boolean isTrueFor(Map<String, Object> condition, Long generation) {
+        if (condition == null || !"True".equals(condition.get("status"))) {
+            return false;
+        }
+        Long observed = number(condition.get("observedGeneration"));
+        return observed == null || observed.equals(generation);
+    }
+
+    private static Long number(Object value) {
+        return value instanceof Number n ? n.longValue() : null;
+    }
+}

@@ -1,0 +1,36 @@
+package io.webmacs.migration.cli.wait;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.result.MigrationResult;
+
+/**
+ * The outcome of {@code wait}, as printed with {@code --output json} and written to {@code --result-file}.
+ *
+ * @param revision status.revision: what the database is at
+ * @param generation metadata.generation, null when the resource was not found
+ * @param reason the reason of the condition that decided (Ready, Stalled or Reconciling), when one did
+ */
+@JsonPropertyOrder({"command", "name", "namespace", "ready", "revision", "generation", "reason", "message", "durationMs", "error"})
+public record WaitResult(
+        String command,
+        String name,
+        String namespace,
+        boolean ready,
+        String revision,
+        Long generation,
+        String reason,
+        String message,
+        long durationMs,
+        MigrationResult.Error error) {
+
+    public static WaitResult of(String name, String namespace, MigrationReadiness seen, MigrationException failure, long durationMs) {
+        return new WaitResult("wait", name, namespace, seen.state() == MigrationReadiness.State.READY, seen.revision(),
+                seen.generation(), seen.reason(), seen.message(), durationMs, failure == null ? null : MigrationResult.Error.of(failure));
+    }
+
+    /** Nothing was seen: the API could not be asked. */
+    public static WaitResult failed(String name, String namespace, MigrationException failure, long durationMs) {
+        return new WaitResult("wait", name, namespace, false, null, null, null, null, durationMs, MigrationResult.Error.of(failure));
+    }
+}

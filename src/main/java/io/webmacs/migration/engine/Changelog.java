@@ -1,0 +1,181 @@
+package io.webmacs.migration.engine;
+
+import io.webmacs.migration.result.ErrorMessages;
+import io.webmacs.migration.result.Failure;
+import io.webmacs.migration.result.MigrationException;
+import java.io.FileNotFoundException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import liquibase.Scope;
+import liquibase.change.Change;
+import liquibase.change.core.TagDatabaseChange;
+import liquibase.changelog.ChangeLogParameters;
+import liquibase.changelog.ChangeSet;
+import liquibase.changelog.DatabaseChangeLog;
+import liquibase.parser.ChangeLogParserFactory;
+import liquibase.resource.ClassLoaderResourceAccessor;
+import liquibase.resource.DirectoryResourceAccessor;
+import liquibase.resource.ResourceAccessor;
+
+/**
+ * A parsed changelog and its revisions. A revision is the run of changesets that ends in a {@code tagDatabase}
+ * changeset; the tag is the revision's name.
+ */
+public final class Changelog {
+
+    /** The built-in WebMACS changelog, on the classpath. */
+    public static final String BUILT_IN = "db/webmacs/changelog.xml";
+    /** Nothing applied. */
+    public static final String BASE = "base";
+    /** The newest revision. */
+    public static final String HEAD = "head";
+
+    private final String file;
+    private final ResourceAccessor resourceAccessor;
+    private final DatabaseChangeLog parsed;
+    private final Map<String, List<ChangeSet>> changeSetsByRevision;
+    private final List<String> revisions;
+
+    private Changelog(String file, ResourceAccessor resourceAccessor, DatabaseChangeLog parsed) {
+        this.file = file;
+        this.resourceAccessor = resourceAccessor;
+        this.parsed = parsed;
+        this.changeSetsByRevision = splitIntoRevisions(parsed.getChangeSets());
+        this.revisions = List.copyOf(changeSetsByRevision.keySet());
+    }
+
+    /** Loads the changelog at {@code path}, or the built-in one when {@code path} is null. */
+    public static Changelog load(Path path) {
+        if (path == null) {
+            return parse(BUILT_IN, new ClassLoaderResourceAccessor(Changelog.class.getClassLoader()));
+        }
+        Path absolute = path.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(absolute) || !Files.isReadable(absolute)) {
+            throw new MigrationException(Failure.INVALID_CHANGELOG,
+                    "Changelog " + path + " is not a readable file; pass --changelog with the path of a Liquibase changelog.");
+        }
+        try {
+            return parse(absolute.getFileName().toString(), new DirectoryResourceAccessor(absolute.getParent()));
+        } catch (FileNotFoundException e) {
+            throw new MigrationException(Failure.INVALID_CHANGELOG, "Changelog directory " + absolute.getParent() + " is not readable.", e);
+        }
+    }
+
+    private static Changelog parse(String file, ResourceAccessor accessor) {
+        try {
+            DatabaseChangeLog parsed = Scope.child(Map.of(Scope.Attr.resourceAccessor.name(), accessor),
+                    () -> ChangeLogParserFactory.getInstance().getParser(file, accessor)
+                            .parse(file, new ChangeLogParameters(), accessor));
+            return new Changelog(file, accessor, parsed);
+        } catch (MigrationException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new MigrationException(Failure.INVALID_CHANGELOG,
+                    "Changelog " + file + " does not parse: " + ErrorMessages.rootCause(e), e);
+        }
+    }
+
+    private static Map<String, List<ChangeSet>> splitIntoRevisions(List<ChangeSet> changeSets) {
+        Map<String, List<ChangeSet>> revisions = new LinkedHashMap<>();
+        List<ChangeSet> current = new ArrayList<>();
+        for (ChangeSet changeSet : changeSets) {
+            current.add(changeSet);
+            String tag = tagOf(changeSet);
+            if (tag != null) {
+                if (revisions.containsKey(tag) || BASE.equals(tag) || HEAD.equals(tag)) {
+                    throw new MigrationException(Failure.INVALID_CHANGELOG,
+                            "Changelog tags revision '" + tag + "' more than once or uses a reserved name (base, head).");
+                }
+                revisions.put(tag, List.copyOf(current));
+                current.clear();
+            }
+        }
+        if (revisions.isEmpty()) {
+            throw new MigrationException(Failure.INVALID_CHANGELOG,
+                    "Changelog has no tagDatabase changeset: every revision must end in one, named after the revision.");
+        }
+        if (!current.isEmpty()) {
+            throw new MigrationException(Failure.INVALID_CHANGELOG, "Changelog has " + current.size()
+                    + " changeset(s) after its last tag, starting with " + current.get(0).getId()
+                    + ": end every revision with a tagDatabase changeset.");
+        }
+        return revisions;
+    }
+
+    private static String tagOf(ChangeSet changeSet) {
+        for (Change change : changeSet.getChanges()) {
+            if (change instanceof TagDatabaseChange tag) {
+                return tag.getTag();
+            }
+        }
+        return null;
+    }
+
+    public String file() {
+        return file;
+    }
+
+    public ResourceAccessor resourceAccessor() {
+        return resourceAccessor;
+    }
+
+    public DatabaseChangeLog parsed() {
+        return parsed;
+    }
+
+    /** Revision names in order, oldest first. */
+    public List<String> revisions() {
+        return revisions;
+    }
+
+    public String head() {
+        return revisions.get(revisions.size() - 1);
+    }
+
+    /** The changesets of one revision, in order, the tag last. */
+    public List<ChangeSet> changeSets(String revision) {
+        return changeSetsByRevision.get(revision);
+    }
+
+    /** The changesets of the revisions above position {@code from} up to and including position {@code to}, in order. */
+    public List<ChangeSet> changeSetsBetween(int from, int to) {
+        List<ChangeSet> between = new ArrayList<>();
+        for (int position = from + 1; position <= to; position++) {
+            between.addAll(changeSets(revisionAt(position)));
+        }
+        return between;
+    }
+
+    /** A changelog of the revisions after {@code revision} only, with the same changeset identities. */
+    public DatabaseChangeLog after(String revision) {
+        DatabaseChangeLog later = new DatabaseChangeLog(parsed.getPhysicalFilePath());
+        changeSetsBetween(position(revision), revisions().size()).forEach(later::addChangeSet);
+        return later;
+    }
+
+    /** Position of a revision: 0 for base, 1 for the first tag, ... */
+    public int position(String revision) {
+        return BASE.equals(revision) ? 0 : revisions().indexOf(revision) + 1;
+    }
+
+    /** The revision at a position (0 is base). */
+    public String revisionAt(int position) {
+        return position == 0 ? BASE : revisions().get(position - 1);
+    }
+
+    /** Resolves {@code head}, {@code base} or a tag; anything else is an unknown revision. */
+    public String resolve(String name) {
+        if (HEAD.equals(name)) {
+            return head();
+        }
+        if (BASE.equals(name) || changeSetsByRevision.containsKey(name)) {
+            return name;
+        }
+        throw new MigrationException(Failure.UNKNOWN_REVISION, "Unknown revision '" + name + "'. Known: base, "
+                + String.join(", ", revisions()) + " (head).");
+    }
+}

@@ -1,0 +1,125 @@
+package io.webmacs.migration.engine;
+
+import io.webmacs.migration.result.ErrorMessages;
+import io.webmacs.migration.result.Failure;
+import io.webmacs.migration.result.MigrationException;
+import java.io.OutputStream;
+import java.sql.SQLException;
+import java.util.Map;
+import liquibase.Scope;
+import liquibase.changelog.ChangeSet;
+import liquibase.changelog.DatabaseChangeLog;
+import liquibase.changelog.visitor.AbstractChangeExecListener;
+import liquibase.command.CommandScope;
+import liquibase.database.Database;
+import liquibase.exception.ValidationFailedException;
+import liquibase.ui.LoggerUIService;
+
+/** Runs Liquibase commands for one changelog against one database, and turns their failures into {@link MigrationException}s. */
+final class LiquibaseCommands {
+
+    static {
+        // No network from here, and nothing on stdout but our own output.
+        System.setProperty("liquibase.analytics.enabled", "false");
+        System.setProperty("liquibase.showBanner", "false");
+        System.setProperty("liquibase.command.showSummaryOutput", "LOG");
+    }
+
+    /** Work that Liquibase's scope runs; may throw its checked exceptions. */
+    interface Work<T> {
+        T run() throws Exception;
+    }
+
+    private final Changelog changelog;
+    private final Database database;
+
+    LiquibaseCommands(Changelog changelog, Database database) {
+        this.changelog = changelog;
+        this.database = database;
+    }
+
+    /** Runs {@code command}; returns the failure instead of throwing it, so callers can report what did get applied. */
+    MigrationException run(String command, Map<String, Object> arguments) {
+        return run(command, arguments, null);
+    }
+
+    /** Like {@link #run(String, Map)}, writing the command's output (SQL) to {@code out}. */
+    MigrationException run(String command, Map<String, Object> arguments, OutputStream out) {
+        FailureListener listener = new FailureListener();
+        try {
+            inScope(() -> {
+                CommandScope scope = new CommandScope(command)
+                        .addArgumentValue("database", database)
+                        .addArgumentValue("changelogFile", changelog.file())
+                        .addArgumentValue("databaseChangelog", changelog.parsed())
+                        .addArgumentValue("changeExecListener", listener);
+                arguments.forEach(scope::addArgumentValue);
+                if (out != null) {
+                    scope.setOutput(out);
+                }
+                return scope.execute();
+            });
+            return null;
+        } catch (MigrationException e) {
+            return e;
+        } catch (RuntimeException e) {
+            return translate(e, listener.failed);
+        }
+    }
+
+    /** Runs {@code command} and throws if it fails. */
+    void runOrThrow(String command, Map<String, Object> arguments) {
+        MigrationException failure = run(command, arguments);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Liquibase reads its resource accessor and UI from the scope; its chatter goes to the log, not stdout. */
+    <T> T inScope(Work<T> work) {
+        try {
+            return Scope.child(Map.of(
+                    Scope.Attr.resourceAccessor.name(), changelog.resourceAccessor(),
+                    Scope.Attr.ui.name(), new LoggerUIService()), work::run);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private MigrationException translate(Exception e, ChangeSet failed) {
+        String cause = ErrorMessages.rootCause(e);
+        if (failed != null) {
+            String changeset = failed.toString(false);
+            return new MigrationException(Failure.CHANGESET_FAILED, "Changeset " + changeset + " failed and was rolled back: "
+                    + cause + ". Earlier changesets stay applied; fix the cause and run again.", changeset, e);
+        }
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof ValidationFailedException) {
+                return new MigrationException(Failure.INVALID_CHANGELOG, "Changelog " + changelog.file()
+                        + " does not validate against this database: " + cause, e);
+            }
+        }
+        SQLException sql = ErrorMessages.sqlException(e);
+        if (sql != null && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+            return new MigrationException(Failure.DATABASE_UNREACHABLE, "Lost the connection to PostgreSQL: " + cause, e);
+        }
+        return new MigrationException(Failure.CHANGESET_FAILED, "Liquibase failed: " + cause, e);
+    }
+
+    /** Remembers the changeset that failed, which Liquibase's exceptions only mention in prose. */
+    private static final class FailureListener extends AbstractChangeExecListener {
+        private ChangeSet failed;
+
+        @Override
+        public void runFailed(ChangeSet changeSet, DatabaseChangeLog changeLog, Database database, Exception exception) {
+            failed = changeSet;
+        }
+
+        @Override
+        public void rollbackFailed(ChangeSet changeSet, DatabaseChangeLog changeLog, Database database, Exception exception) {
+            failed = changeSet;
+        }
+    }
+}

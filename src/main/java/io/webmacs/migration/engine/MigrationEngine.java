@@ -1,0 +1,285 @@
+package io.webmacs.migration.engine;
+
+import io.webmacs.migration.result.ErrorMessages;
+import io.webmacs.migration.result.Failure;
+import io.webmacs.migration.result.MigrationException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import liquibase.changelog.ChangeLogHistoryService;
+import liquibase.changelog.ChangeLogHistoryServiceFactory;
+import liquibase.changelog.ChangeSet;
+import liquibase.database.Database;
+import liquibase.database.DatabaseFactory;
+import liquibase.database.jvm.JdbcConnection;
+import liquibase.exception.DatabaseException;
+import liquibase.lockservice.LockServiceFactory;
+
+/**
+ * The migration engine: Liquibase's commands over one JDBC session, under a session advisory lock, with WebMACS
+ * adoption and downgrade checks around them.
+ */
+public final class MigrationEngine implements AutoCloseable {
+
+    /**
+     * What a command did. {@code failure} is set when a changeset failed after earlier ones were applied;
+     * {@code adoptable} when a read-only command found a WebMACS database that upgrade would adopt.
+     */
+    public record Outcome(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
+            MigrationException failure, WebmacsDatabase.Detected adoptable) {
+
+        static Outcome changed(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
+                MigrationException failure) {
+            return new Outcome(history, applied, rolledBack, adopted, failure, null);
+        }
+    }
+
+    private final Changelog changelog;
+    private final Connection connection;
+    private final Database database;
+    private final Duration lockTimeout;
+    private final LiquibaseCommands liquibase;
+
+    private MigrationEngine(Changelog changelog, Connection connection, Database database, Duration lockTimeout) {
+        this.changelog = changelog;
+        this.connection = connection;
+        this.database = database;
+        this.lockTimeout = lockTimeout;
+        this.liquibase = new LiquibaseCommands(changelog, database);
+    }
+
+    /** Connects to {@code target}; fails with exit code 3 when the server cannot be reached or refuses the login. */
+    public static MigrationEngine connect(DatabaseTarget target, Changelog changelog, Duration lockTimeout) {
+        Properties properties = new Properties();
+        if (target.username() != null) {
+            properties.setProperty("user", target.username());
+        }
+        if (target.password() != null) {
+            properties.setProperty("password", target.password());
+        }
+        properties.setProperty("ApplicationName", "webmacs-migrate");
+        properties.setProperty("connectTimeout", "10");
+        Connection connection;
+        try {
+            connection = DriverManager.getConnection(target.jdbcUrl(), properties);
+        } catch (SQLException e) {
+            throw connectionFailure(target, e);
+        }
+        try {
+            Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
+            return new MigrationEngine(changelog, connection, database, lockTimeout);
+        } catch (Exception e) {
+            closeQuietly(connection);
+            throw new MigrationException(Failure.DATABASE_UNREACHABLE, "Could not open " + target.jdbcUrl() + ": "
+                    + ErrorMessages.rootCause(e), e);
+        }
+    }
+
+    private static MigrationException connectionFailure(DatabaseTarget target, SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String reason = ErrorMessages.oneLine(String.valueOf(e.getMessage()));
+        if (state.startsWith("28")) {
+            return new MigrationException(Failure.AUTHENTICATION_FAILED, "PostgreSQL at " + target.jdbcUrl()
+                    + " refused the login of user '" + target.username() + "': " + reason
+                    + ". Check the username and password (--username/--password or DATABASE_USERNAME/DATABASE_PASSWORD).", e);
+        }
+        return new MigrationException(Failure.DATABASE_UNREACHABLE, "Cannot reach PostgreSQL at " + target.jdbcUrl()
+                + ": " + reason + ". Check the host, port and database name, and that the server is up.", e);
+    }
+
+    /** Applies pending changesets up to {@code revision}, adopting an existing WebMACS database first. */
+    public Outcome upgrade(String revision) throws SQLException {
+        String target = changelog.resolve(revision);
+        lock();
+        AppliedHistory known = history();
+        Optional<WebmacsDatabase.Detected> adoptable = adoptable(known);
+        String current = adoptable.map(WebmacsDatabase.Detected::revision).orElse(known.current());
+        if (changelog.position(target) < changelog.position(current)) {
+            throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + current + ", above " + target
+                    + "; upgrade never rolls back. Use: downgrade " + target + ".").atRevision(current);
+        }
+        adoptable.ifPresent(this::adopt);
+        AppliedHistory before = history();
+        MigrationException failure = before.pendingUpTo(target).isEmpty()
+                ? null
+                : liquibase.run("updateToTag", Map.of("tag", target));
+        AppliedHistory after = history();
+        return Outcome.changed(after, before.newlyAppliedIn(after), List.of(),
+                adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure);
+    }
+
+    /** Rolls back to {@code revision} (a revision, {@code base}, or {@code -N}), after checking that it cannot fail half-way. */
+    public Outcome downgrade(String revision) throws SQLException {
+        Integer steps = revision.matches("-\\d{1,9}") ? Integer.valueOf(revision.substring(1)) : null;
+        String named = steps == null ? changelog.resolve(revision) : null;
+        lock();
+        AppliedHistory before = history();
+        int from = changelog.position(before.current());
+        String target = steps == null ? named : relative(from, steps);
+        int to = changelog.position(target);
+        if (to >= from) {
+            throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + before.current() + ", not above "
+                    + target + "; nothing to downgrade." + (to > from ? " Use: upgrade " + target + "." : ""))
+                    .atRevision(before.current());
+        }
+        List<String> rollingBack = new ArrayList<>();
+        for (int position = from; position > to; position--) {
+            rollingBack.add(changelog.revisionAt(position));
+        }
+        DowngradeGuard.check(connection, rollingBack);
+        MigrationException failure = liquibase.run("rollbackCount", Map.of("count", before.ranAbove(to).size()));
+        AppliedHistory after = history();
+        Set<String> stillApplied = after.appliedRevisions().keySet();
+        List<String> rolledBack = rollingBack.stream().filter(r -> !stillApplied.contains(r)).toList();
+        return Outcome.changed(after, List.of(), rolledBack, null, failure);
+    }
+
+    private String relative(int from, int steps) {
+        if (steps < 1 || steps > from) {
+            throw new MigrationException(Failure.UNKNOWN_REVISION, "Cannot go down " + steps + " revision(s) from "
+                    + changelog.revisionAt(from) + "; it is " + from + " above base.");
+        }
+        return changelog.revisionAt(from - steps);
+    }
+
+    /** Records {@code revision} as the applied one without running anything; alembic_version follows. */
+    public Outcome stamp(String revision) throws SQLException {
+        String target = changelog.resolve(revision);
+        lock();
+        AppliedHistory before = history();
+        int to = changelog.position(target);
+        if (to > 0 && !before.pendingUpTo(target).isEmpty()) {
+            liquibase.runOrThrow("changelogSyncToTag", Map.of("tag", target));
+        }
+        unrecordAbove(to, before);
+        new WebmacsDatabase(connection).recordAlembicVersion(target);
+        commit();
+        return Outcome.changed(history(), List.of(), List.of(), null, null);
+    }
+
+    private void unrecordAbove(int position, AppliedHistory history) throws SQLException {
+        ChangeLogHistoryService service = historyService();
+        for (ChangeSet changeSet : history.ranAbove(position)) {
+            liquibase.inScope(() -> {
+                service.removeFromHistory(changeSet);
+                return null;
+            });
+        }
+    }
+
+    /** Where the database is, for current and history; reads only. */
+    public Outcome status() throws SQLException {
+        AppliedHistory history = history();
+        return new Outcome(history, List.of(), List.of(), null, null, adoptable(history).orElse(null));
+    }
+
+    /** What the database's history says; never creates Liquibase's tables. */
+    public AppliedHistory history() {
+        ChangeLogHistoryService service = historyService();
+        service.reset();
+        return liquibase.inScope(() -> new AppliedHistory(changelog, service.getRanChangeSets()));
+    }
+
+    /** Writes the SQL that {@code upgrade revision} would run on this database. */
+    public void sql(String revision, OutputStream out) throws SQLException, IOException {
+        String target = changelog.resolve(revision);
+        Optional<WebmacsDatabase.Detected> adoptable = adoptable(history());
+        Map<String, Object> arguments = new HashMap<>(Map.of("tag", target));
+        if (adoptable.isPresent()) {
+            // Upgrade adopts first, so show only the revisions after the adopted one, not the whole chain.
+            WebmacsDatabase.Detected detected = adoptable.get();
+            out.write(("-- Existing WebMACS database (" + detected.route() + ") at " + detected.revision()
+                    + ": upgrade records it as applied, then runs the following.\n").getBytes(StandardCharsets.UTF_8));
+            arguments.put("databaseChangelog", changelog.after(detected.revision()));
+        }
+        throwIfFailed(liquibase.run("updateToTagSql", arguments, out));
+    }
+
+    /** Writes the SQL that brings an empty database to {@code revision}, without connecting anywhere. */
+    public static void offlineSql(Changelog changelog, String revision, OutputStream out) throws IOException, DatabaseException {
+        String target = changelog.resolve(revision);
+        Path history = Files.createTempFile("webmacs-migrate-offline", ".csv");
+        Files.delete(history);
+        try {
+            Database offline = DatabaseFactory.getInstance().openDatabase(
+                    "offline:postgresql?version=15&outputLiquibaseSql=all&changeLogFile=" + history,
+                    null, null, null, changelog.resourceAccessor());
+            throwIfFailed(new LiquibaseCommands(changelog, offline).run("updateToTagSql", Map.of("tag", target), out));
+        } finally {
+            Files.deleteIfExists(history);
+        }
+    }
+
+    private static void throwIfFailed(MigrationException failure) {
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** A WebMACS database that Liquibase has never seen, at a revision this changelog knows. */
+    private Optional<WebmacsDatabase.Detected> adoptable(AppliedHistory history) throws SQLException {
+        if (!history.isEmpty()) {
+            return Optional.empty();
+        }
+        return new WebmacsDatabase(connection).detect().filter(d -> changelog.revisions().contains(d.revision()));
+    }
+
+    /** Records what an existing WebMACS database already has as applied; runs nothing, changes no row. */
+    private void adopt(WebmacsDatabase.Detected detected) {
+        liquibase.runOrThrow("changelogSyncToTag", Map.of("tag", detected.revision()));
+        try {
+            new WebmacsDatabase(connection).recordAlembicVersion(detected.revision());
+            commit();
+        } catch (SQLException e) {
+            throw new MigrationException(Failure.CHANGESET_FAILED, "Could not record alembic_version while adopting: "
+                    + ErrorMessages.rootCause(e), e);
+        }
+    }
+
+    /** Takes the advisory lock; a Liquibase lock row left behind by a killed runner is stale once we hold it. */
+    private void lock() throws SQLException {
+        MigrationLock.acquire(connection, lockTimeout);
+        if (MigrationLock.liquibaseLockTableExists(connection)) {
+            liquibase.inScope(() -> {
+                LockServiceFactory.getInstance().getLockService(database).forceReleaseLock();
+                return null;
+            });
+        }
+    }
+
+    private ChangeLogHistoryService historyService() {
+        return ChangeLogHistoryServiceFactory.getInstance().getChangeLogService(database);
+    }
+
+    private void commit() throws SQLException {
+        if (!connection.getAutoCommit()) {
+            connection.commit();
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(connection);
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // closing after a failure; the server ends the session and its advisory lock either way
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.webmacs.migration.operator;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.webmacs.migration.api.ChangelogSpec;
+import io.webmacs.migration.engine.Changelog;
+import io.webmacs.migration.result.MigrationException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Parses the changelog a resource names, the built-in one or a ConfigMap's, with the runner's own parser, so the
+ * operator knows its revisions before a Job runs. Parsed changelogs are cached by content.
+ */
+@ApplicationScoped
+public class ChangelogLoader {
+
+    /** The changelog a resource uses, or why it cannot be used. */
+    public record Loaded(Changelog changelog, Map<String, String> files, String file, String problem) {
+        public boolean usable() {
+            return problem == null;
+        }
+    }
+
+    private static final int CACHED = 64;
+    private final Map<Map<String, String>, Changelog> cache = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Map<String, String>, Changelog> eldest) {
+            return size() > CACHED;
+        }
+    });
+    private volatile Changelog builtIn;
+
+    /** The changelog for {@code spec} ({@code null}: the built-in one), given the ConfigMap it names, if any was found. */
+    public Loaded load(ChangelogSpec spec, ConfigMap configMap) {
+        if (spec == null) {
+            return new Loaded(builtIn(), Map.of(), null, null);
+        }
+        String name = spec.getConfigMapRef().getName();
+        if (configMap == null) {
+            return problem("ConfigMap " + name + " (spec.changelog.configMapRef) does not exist in this namespace");
+        }
+        Map<String, String> files = configMap.getData() == null ? Map.of() : Map.copyOf(configMap.getData());
+        String file = spec.getFile() != null ? spec.getFile() : files.size() == 1 ? files.keySet().iterator().next() : null;
+        if (file == null) {
+            return problem("ConfigMap " + name + " has " + files.size() + " keys; set spec.changelog.file to the root changelog");
+        }
+        if (!files.containsKey(file)) {
+            return problem("ConfigMap " + name + " has no key " + file);
+        }
+        try {
+            return new Loaded(cache.computeIfAbsent(files, f -> parse(f, file)), files, file, null);
+        } catch (MigrationException e) {
+            return problem("ConfigMap " + name + ": " + e.getMessage());
+        }
+    }
+
+    private Changelog builtIn() {
+        if (builtIn == null) {
+            builtIn = Changelog.load(null);
+        }
+        return builtIn;
+    }
+
+    /** Writes the files where the runner's parser can read them, as the Job's volume will hold them. */
+    private static Changelog parse(Map<String, String> files, String file) {
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("changelog");
+            for (Map.Entry<String, String> entry : files.entrySet()) {
+                Files.writeString(dir.resolve(entry.getKey()), entry.getValue());
+            }
+            return Changelog.load(dir.resolve(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory; nothing depends on it
+        }
+    }
+
+    private static Loaded problem(String message) {
+        return new Loaded(null, Map.of(), null, message);
+    }
+}

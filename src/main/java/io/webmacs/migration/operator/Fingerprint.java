@@ -1,0 +1,42 @@
+package io.webmacs.migration.operator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.webmacs.migration.api.DatabaseMigrationSpec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The digest of everything that should cause a migration run: the spec, the changelog's content and the runner image. */
+public final class Fingerprint {
+
+    private static final ObjectMapper CANONICAL = JsonMapper.builder()
+            .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .build();
+    private static final int LENGTH = 10;
+
+    private Fingerprint() {
+    }
+
+    public static String of(DatabaseMigrationSpec spec, Map<String, String> changelogFiles, String runnerImage) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            ObjectNode runInputs = CANONICAL.valueToTree(spec);
+            runInputs.remove("rollout"); // which pods wait is no reason to migrate again
+            digest.update(CANONICAL.writeValueAsBytes(runInputs));
+            digest.update(CANONICAL.writeValueAsBytes(new TreeMap<>(changelogFiles)));
+            digest.update(runnerImage.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest.digest()).substring(0, LENGTH);
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

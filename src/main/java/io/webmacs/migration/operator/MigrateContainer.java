@@ -1,0 +1,100 @@
+package io.webmacs.migration.operator;
+
+import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DatabaseSpec;
+import io.webmacs.migration.api.RunnerSpec;
+import io.webmacs.migration.api.SecretValueSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The {@code migrate} container, the same in a migration Job and as the init container the webhook injects. */
+public final class MigrateContainer {
+
+    /** The container's name, by which the operator finds its result in a Job's pod or a gated pod. */
+    public static final String NAME = "migrate";
+    static final String CHANGELOG_DIR = "/changelog";
+    /** Prefixed, so they do not collide with the volumes of a pod the container is injected into. */
+    static final String CHANGELOG_VOLUME = "webmacs-migrate-changelog";
+    static final String TMP_VOLUME = "webmacs-migrate-tmp";
+
+    private MigrateContainer() {
+    }
+
+    /**
+     * The {@code migrate} container: webmacs-migrate with {@code command target} as its arguments and the database
+     * settings as environment; the Job's only container, or an init container of a gated pod.
+     */
+    public static Container of(DatabaseMigration resource, String command, String target, String changelogFile,
+            OperatorSettings.Runner defaults) {
+        RunnerSpec runner = runner(resource);
+        List<String> args = new ArrayList<>(List.of(command, target, "--result-file", "/dev/termination-log"));
+        List<VolumeMount> mounts = new ArrayList<>(List.of(mount(TMP_VOLUME, "/tmp", false)));
+        if (resource.getSpec().getChangelog() != null) {
+            args.addAll(List.of("--changelog", CHANGELOG_DIR + "/" + changelogFile));
+            mounts.add(mount(CHANGELOG_VOLUME, CHANGELOG_DIR, true));
+        }
+        return new ContainerBuilder()
+                .withName(NAME)
+                .withImage(Optional.ofNullable(runner.getImage()).orElse(defaults.image()))
+                .withCommand(defaults.command())
+                .withArgs(args)
+                .withEnv(environment(resource.getSpec().getDatabase()))
+                .withResources(runner.getResources())
+                .withTerminationMessagePath("/dev/termination-log")
+                .withTerminationMessagePolicy("File")
+                .withVolumeMounts(mounts)
+                .withSecurityContext(new SecurityContextBuilder().withAllowPrivilegeEscalation(false)
+                        .withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
+                        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                        .withCapabilities(new Capabilities(null, List.of("ALL"))).build())
+                .build();
+    }
+
+    /** The volumes the {@code migrate} container mounts. */
+    public static List<Volume> volumes(DatabaseMigration resource) {
+        List<Volume> volumes = new ArrayList<>(List.of(new VolumeBuilder().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().build()));
+        if (resource.getSpec().getChangelog() != null) {
+            volumes.add(new VolumeBuilder().withName(CHANGELOG_VOLUME).withNewConfigMap()
+                    .withName(resource.getSpec().getChangelog().getConfigMapRef().getName()).endConfigMap().build());
+        }
+        return volumes;
+    }
+
+    private static RunnerSpec runner(DatabaseMigration resource) {
+        return Optional.ofNullable(resource.getSpec().getRunner()).orElseGet(RunnerSpec::new);
+    }
+
+    /** The database settings as the runner's environment variables; Secrets only by reference. */
+    private static List<EnvVar> environment(DatabaseSpec database) {
+        List<EnvVar> env = new ArrayList<>();
+        env.add(database.getUrl() != null
+                ? new EnvVarBuilder().withName("DATABASE_URL").withValue(database.getUrl()).build()
+                : fromSecret("DATABASE_URL", database.getUrlFrom()));
+        if (database.getUsernameFrom() != null) {
+            env.add(fromSecret("DATABASE_USERNAME", database.getUsernameFrom()));
+        }
+        if (database.getPasswordFrom() != null) {
+            env.add(fromSecret("DATABASE_PASSWORD", database.getPasswordFrom()));
+        }
+        return env;
+    }
+
+    private static EnvVar fromSecret(String name, SecretValueSource source) {
+        return new EnvVarBuilder().withName(name).withNewValueFrom().withSecretKeyRef(source.getSecretKeyRef()).endValueFrom().build();
+    }
+
+    private static VolumeMount mount(String name, String path, boolean readOnly) {
+        return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(readOnly).build();
+    }
+}

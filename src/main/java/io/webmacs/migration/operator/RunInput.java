@@ -1,0 +1,30 @@
+package io.webmacs.migration.operator;
+
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.result.MigrationException;
+import java.util.Optional;
+
+/**
+ * What a migration run of a resource is made of: its changelog, the runner image and their fingerprint. The reconciler
+ * and the webhook (InitContainer mode) derive it the same way, so a pod's init container and the status agree on it.
+ */
+public record RunInput(ChangelogLoader.Loaded changelog, String image, String fingerprint) {
+
+    public static RunInput of(DatabaseMigration resource, ChangelogLoader.Loaded changelog, OperatorSettings.Runner defaults) {
+        String image = Optional.ofNullable(resource.getSpec().getRunner()).map(r -> r.getImage()).orElse(defaults.image());
+        return new RunInput(changelog, image, Fingerprint.of(resource.getSpec(), changelog.files(), image));
+    }
+
+    /** The target revision with {@code head} resolved; as written in the spec when the changelog cannot tell. */
+    public String target(DatabaseMigration resource) {
+        String target = resource.getSpec().getTargetRevision();
+        if (!changelog.usable()) {
+            return target;
+        }
+        try {
+            return changelog.changelog().resolve(target);
+        } catch (MigrationException e) {
+            return target;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.webmacs.migration.result;
+
+/** Turns the deep exception chains of Liquibase and JDBC into the one line a user reads. */
+public final class ErrorMessages {
+
+    private ErrorMessages() {
+    }
+
+    /** The innermost message, on one line. */
+    public static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return oneLine(message);
+    }
+
+    public static String oneLine(String message) {
+        return message.replaceAll("\\s+", " ").trim();
+    }
+
+    /** The first {@link java.sql.SQLException} in the chain, if any. */
+    public static java.sql.SQLException sqlException(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql) {
+                return sql;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,50 @@
+package io.webmacs.migration.result;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+
+/**
+ * The outcome of one command, as printed with {@code --output json} and written to {@code --result-file}.
+ *
+ * @param revision the revision the database is at after the command
+ * @param applied revisions this command applied (upgrade, adoption not included)
+ * @param rolledBack revisions this command rolled back (downgrade only)
+ * @param pending changesets still to run to reach head
+ * @param adopted the kind of existing WebMACS database this command adopted, or null
+ * @param adoptable the kind of existing WebMACS database that upgrade would adopt (current and history only)
+ * @param history applied revisions with when they ran (history only)
+ */
+@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "adopted", "adoptable", "durationMs", "history", "error"})
+public record MigrationResult(
+        String command,
+        String revision,
+        String head,
+        List<String> applied,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> rolledBack,
+        int pending,
+        String adopted,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String adoptable,
+        long durationMs,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<AppliedRevision> history,
+        Error error) {
+
+    /** One applied revision in {@code history}. */
+    public record AppliedRevision(String revision, String appliedAt) {
+    }
+
+    /** What went wrong; {@code changeset} names the failing changeset when one failed. */
+    public record Error(String code, String message, @JsonInclude(JsonInclude.Include.NON_NULL) String changeset) {
+
+        /** Keeps the whole result well under the 4 KiB a Kubernetes termination message holds. */
+        private static final int MAX_MESSAGE = 1500;
+
+        public static Error of(MigrationException failure) {
+            String message = failure.getMessage();
+            if (message.length() > MAX_MESSAGE) {
+                message = message.substring(0, MAX_MESSAGE) + "...";
+            }
+            return new Error(failure.failure().code(), message, failure.changeset());
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.webmacs.migration;
+
+import static com.tngtech.archunit.base.DescribedPredicate.and;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The packages and their one-way arrows (see ../shared/STYLE.md): cli -> engine -> result; reconciler -> dependent ->
+ * operator; gate -> operator; api and result import nothing of ours.
+ */
+@AnalyzeClasses(packages = "io.webmacs.migration", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+    @ArchTest
+    static final ArchRule noPackageCycles = slices().matching("io.webmacs.migration.(**)").should().beFreeOfCycles();
+
+    @ArchTest
+    static final ArchRule arrowsPointOneWay = layeredArchitecture().consideringOnlyDependenciesInLayers()
+            .layer("api").definedBy("io.webmacs.migration.api..")
+            .layer("result").definedBy("io.webmacs.migration.result..")
+            .layer("engine").definedBy("io.webmacs.migration.engine..")
+            .layer("cli").definedBy("io.webmacs.migration.cli..")
+            .layer("operator").definedBy("io.webmacs.migration.operator..")
+            .layer("dependent").definedBy("io.webmacs.migration.dependent..")
+            .layer("gate").definedBy("io.webmacs.migration.gate..")
+            .layer("reconciler").definedBy("io.webmacs.migration.reconciler..")
+            .whereLayer("reconciler").mayNotBeAccessedByAnyLayer()
+            .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+            .whereLayer("gate").mayOnlyBeAccessedByLayers("reconciler")
+            .whereLayer("dependent").mayOnlyBeAccessedByLayers("reconciler")
+            .whereLayer("operator").mayOnlyBeAccessedByLayers("dependent", "gate", "reconciler")
+            .whereLayer("engine").mayOnlyBeAccessedByLayers("cli", "operator", "gate", "reconciler")
+            .whereLayer("api").mayOnlyBeAccessedByLayers("operator", "dependent", "gate", "reconciler");
+
+    @ArchTest
+    static final ArchRule engineHasNoKubernetesNoCliAndNoQuarkus = noClasses().that().resideInAPackage("io.webmacs.migration.engine..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "picocli..", "io.quarkus..", "jakarta..");
+
+    @ArchTest
+    static final ArchRule resultImportsNothingOfOurs = importsNothingOfOurs("result");
+
+    @ArchTest
+    static final ArchRule apiImportsNothingOfOurs = importsNothingOfOurs("api");
+
+    /** The CLI jar holds engine, result and cli: only the wait verb talks to Kubernetes, and nothing boots Quarkus. */
+    @ArchTest
+    static final ArchRule onlyTheWaitVerbTalksToKubernetes = noClasses().that().resideInAnyPackage("io.webmacs.migration.cli",
+                    "io.webmacs.migration.engine..", "io.webmacs.migration.result..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "io.quarkus..");
+
+    private static ArchRule importsNothingOfOurs(String packageName) {
+        String own = "io.webmacs.migration." + packageName + "..";
+        return noClasses().that().resideInAPackage(own)
+                .should().dependOnClassesThat(and(resideInAPackage("io.webmacs.migration.."), resideOutsideOfPackage(own)));
+    }
+}

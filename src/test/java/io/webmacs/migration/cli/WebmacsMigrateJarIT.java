@@ -1,0 +1,170 @@
+package io.webmacs.migration.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.webmacs.migration.testsupport.ApiServer;
+import io.webmacs.migration.testsupport.Catalog;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.TestDatabase;
+import io.webmacs.migration.testsupport.WebmacsFixtures;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The packaged CLI, run as users run it: {@code java -jar target/webmacs-migrate.jar}, in its own JVM. */
+class WebmacsMigrateJarIT {
+
+    private static final Path JAR = Path.of("target", "webmacs-migrate.jar");
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    @Test
+    void upgradeStepDownToBaseAndUpAgainMatchTheReferenceAtEveryStep() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        List<String> connection = List.of("--url", db.jdbcUrl(), "--username", TestDatabase.USER, "--password", TestDatabase.PASSWORD);
+
+        assertThat(run(Map.of(), "upgrade", connection).exitCode()).isZero();
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+        assertThat(run(Map.of(), "current", connection).out()).isEqualTo("005_oidc_sso (head)\n");
+
+        for (String expected : List.of("down-to-004", "down-to-003", "down-to-002", "down-to-001", "down-to-base")) {
+            assertThat(run(Map.of(), "downgrade", connection, "-1").exitCode()).isZero();
+            assertThat(Catalog.of(db)).as(expected).containsExactlyElementsOf(Catalog.reference(expected));
+        }
+        assertThat(run(Map.of(), "downgrade", connection, "-1").exitCode()).isZero();
+        assertThat(Catalog.of(db)).isEmpty();
+
+        assertThat(run(Map.of(), "upgrade", connection).exitCode()).isZero();
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+    }
+
+    @Test
+    void webmacsDatabaseUrlFromTheEnvironmentWorksAndItsPasswordStaysHidden() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        WebmacsFixtures.routeA(db, "003_fk_ondelete");
+        WebmacsFixtures.insertRows(db, "003_fk_ondelete");
+        Map<String, Long> rows = WebmacsFixtures.rowCounts(db);
+
+        Result result = run(Map.of("DATABASE_URL", db.sqlAlchemyUrl()), "upgrade", List.of(), "--output", "json");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("\"adopted\":\"route-a\"", "\"revision\":\"005_oidc_sso\"").doesNotContain(TestDatabase.PASSWORD);
+        assertThat(WebmacsFixtures.rowCounts(db)).containsAllEntriesOf(rows);
+    }
+
+    @Test
+    void offlineSqlNeedsNoDatabase() throws Exception {
+        Result result = run(Map.of(), "sql", List.of());
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).contains("CREATE TABLE users (");
+        assertThat(result.out().strip()).endsWith(";");
+        assertThat(result.err()).isEmpty();
+    }
+
+    @Test
+    void waitWatchesTheApiServerUntilTheMigrationIsReady() throws Exception {
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init();
+        try (KubernetesClient client = server.createClient()) {
+            ApiServer api = new ApiServer(client);
+            api.installCrd();
+            api.create("lab", "webmacs");
+            api.reconciling("lab", "webmacs", 1, "Migrating", "Job webmacs-8d41e07c52-1 is running");
+            Path dir = Files.createTempDirectory("wait");
+            Path out = dir.resolve("out");
+            Path err = dir.resolve("err");
+            Process waiting = javaJar(Map.of("KUBECONFIG", api.kubeconfig(dir, "lab").toString()), "wait", List.of("webmacs"))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            awaitFileContains(err, "Reconciling: Migrating");
+
+            api.ready("lab", "webmacs", 1, "005_oidc_sso");
+
+            assertThat(waiting.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(waiting.exitValue()).as(Files.readString(err)).isZero();
+            assertThat(Files.readString(out)).isEqualTo("webmacs is Ready at 005_oidc_sso (generation 1)\n");
+            assertThat(Files.readString(err)).as("progress only, no logging from the libraries").isEqualTo("""
+                    webmacs: Reconciling: Migrating: Job webmacs-8d41e07c52-1 is running
+                    webmacs: Ready: UpToDate: At 005_oidc_sso
+                    """);
+        } finally {
+            server.destroy();
+        }
+    }
+
+    @Test
+    void runnerKilledMidMigrationDoesNotBlockTheNextOne() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Path changelog = Files.writeString(Files.createTempDirectory("changelog").resolve("slow.yaml"), """
+                databaseChangeLog:
+                  - changeSet: {id: slow, author: t, changes: [{sql: {sql: "CREATE TABLE slow_thing (id int); SELECT pg_sleep(2)"}}]}
+                  - changeSet: {id: v1, author: t, changes: [{tagDatabase: {tag: v1}}]}
+                """);
+        List<String> options = List.of("--url", db.jdbcUrl(), "--username", TestDatabase.USER, "--changelog", changelog.toString());
+        Process killed = javaJar(Map.of(), "upgrade", options).start();
+        awaitQueryRunning(db, "pg_sleep");
+
+        killed.destroyForcibly().waitFor();
+        Result next = run(Map.of(), "upgrade", options, "--lock-timeout", "60", "--output", "json");
+
+        assertThat(next.exitCode()).as(next.err()).isZero();
+        assertThat(next.out()).contains("\"applied\":[\"v1\"]");
+        assertThat(db.rows("SELECT to_regclass('slow_thing')")).containsExactly("slow_thing");
+        assertThat(db.rows("SELECT locked FROM databasechangeloglock")).containsExactly("f");
+    }
+
+    private static void awaitQueryRunning(TestDatabase db, String text) throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            if (!db.rows("SELECT pid FROM pg_stat_activity WHERE query LIKE '%" + text + "%' AND pid <> pg_backend_pid()").isEmpty()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no query with " + text + " started");
+    }
+
+    private static void awaitFileContains(Path file, String text) throws IOException, InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            if (Files.readString(file).contains(text)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(file + " never showed " + text + ": " + Files.readString(file));
+    }
+
+    private static ProcessBuilder javaJar(Map<String, String> env, String command, List<String> options, String... args) {
+        List<String> commandLine = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString(), command));
+        commandLine.addAll(options);
+        commandLine.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(commandLine);
+        builder.environment().remove("DATABASE_URL");
+        builder.environment().putAll(env);
+        return builder;
+    }
+
+    private static Result run(Map<String, String> env, String command, List<String> options, String... args)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = javaJar(env, command, options, args);
+        Path out = Files.createTempFile("webmacs-migrate", ".out");
+        Path err = Files.createTempFile("webmacs-migrate", ".err");
+        Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        int exitCode = process.waitFor();
+        return new Result(exitCode, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+}

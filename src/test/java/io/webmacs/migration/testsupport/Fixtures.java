@@ -1,0 +1,93 @@
+package io.webmacs.migration.testsupport;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.webmacs.migration.api.ChangelogSpec;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DatabaseMigrationSpec;
+import io.webmacs.migration.api.DatabaseSpec;
+import io.webmacs.migration.api.SecretValueSource;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The objects the operator tests create: namespaces, Secrets in WebMACS's own form, DatabaseMigrations. */
+public final class Fixtures {
+
+    /** A changelog of an application's own whose second revision fails: v1 applies, broken fails, v2 is never reached. */
+    public static final String FAILING_CHANGELOG = """
+            databaseChangeLog:
+              - changeSet: {id: create-things, author: app, changes: [{createTable: {tableName: things, columns: [{column: {name: id, type: int}}]}}]}
+              - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
+              - changeSet: {id: broken, author: app, changes: [{sql: {sql: ALTER TABLE no_such_table ADD COLUMN x int}}]}
+              - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
+            """;
+
+    private static final AtomicInteger namespaces = new AtomicInteger();
+
+    private Fixtures() {
+    }
+
+    /** Registers the committed CRD with the mock API server, so the status subresource behaves as in a cluster. */
+    public static void installCrd(KubernetesClient client) {
+        try (InputStream in = new FileInputStream("crds/databasemigrations.migrations.webmacs.io-v1.yml")) {
+            CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+            client.resource(crd).createOr(existing -> existing.update());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String newNamespace(KubernetesClient client) {
+        String name = "ns-" + namespaces.incrementAndGet();
+        client.resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+        return name;
+    }
+
+    /** A Secret holding WebMACS's DATABASE_URL, password included, exactly as WebMACS's own deployment has it. */
+    public static Secret databaseSecret(KubernetesClient client, String namespace, String name, TestDatabase db) {
+        return client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withStringData(Map.of("DATABASE_URL", db.sqlAlchemyUrl())).build()).create();
+    }
+
+    /** A DatabaseMigration whose URL comes from the Secret {@code secret}. */
+    public static DatabaseMigration migration(String namespace, String name, String secret, String targetRevision) {
+        DatabaseSpec database = new DatabaseSpec();
+        database.setUrlFrom(new SecretValueSource(new SecretKeySelector("DATABASE_URL", secret, false)));
+        DatabaseMigrationSpec spec = new DatabaseMigrationSpec();
+        spec.setDatabase(database);
+        spec.setTargetRevision(targetRevision);
+        DatabaseMigration migration = new DatabaseMigration();
+        migration.getMetadata().setName(name);
+        migration.getMetadata().setNamespace(namespace);
+        migration.setSpec(spec);
+        return migration;
+    }
+
+    public static ConfigMap changelogConfigMap(KubernetesClient client, String namespace, String name, String file, String content) {
+        return client.resource(new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withData(Map.of(file, content)).build()).create();
+    }
+
+    public static ChangelogSpec changelogFrom(String configMap) {
+        ChangelogSpec changelog = new ChangelogSpec();
+        changelog.setConfigMapRef(new LocalObjectReference(configMap));
+        return changelog;
+    }
+
+    public static List<Job> jobs(KubernetesClient client, String namespace) {
+        return client.batch().v1().jobs().inNamespace(namespace).list().getItems();
+    }
+}

@@ -1,0 +1,89 @@
+package io.webmacs.migration.testsupport;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.webmacs.migration.api.Conditions;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DatabaseMigrationStatus;
+import java.util.Optional;
+import org.assertj.core.api.AbstractAssert;
+
+/** Assertions on what a user sees of a DatabaseMigration: its conditions, revision and last run. */
+public final class MigrationAssert extends AbstractAssert<MigrationAssert, DatabaseMigration> {
+
+    private MigrationAssert(DatabaseMigration actual) {
+        super(actual, MigrationAssert.class);
+    }
+
+    public static MigrationAssert assertThatMigration(DatabaseMigration migration) {
+        return new MigrationAssert(migration);
+    }
+
+    public MigrationAssert isReady() {
+        return has(Conditions.READY, "True", Conditions.UP_TO_DATE).has(Conditions.RECONCILING, "False", null)
+                .has(Conditions.STALLED, "False", null).isCurrent();
+    }
+
+    public MigrationAssert isStalled(String reason) {
+        return has(Conditions.STALLED, "True", reason).has(Conditions.READY, "False", reason)
+                .has(Conditions.RECONCILING, "False", null).isCurrent();
+    }
+
+    public MigrationAssert isReconciling(String reason) {
+        return has(Conditions.RECONCILING, "True", reason).has(Conditions.READY, "False", reason).isCurrent();
+    }
+
+    public MigrationAssert hasRevision(String revision) {
+        isNotNull();
+        if (!revision.equals(status().getRevision())) {
+            failWithMessage("expected revision %s but was %s (status %s)", revision, status().getRevision(), describe());
+        }
+        return this;
+    }
+
+    public MigrationAssert hasMessageContaining(String text) {
+        String message = condition(Conditions.READY).map(Condition::getMessage).orElse("");
+        if (!message.contains(text)) {
+            failWithMessage("expected the Ready message to contain <%s> but was <%s>", text, message);
+        }
+        return this;
+    }
+
+    /** The status describes the current generation. */
+    public MigrationAssert isCurrent() {
+        Long generation = actual.getMetadata().getGeneration();
+        if (generation != null && !generation.equals(status().getObservedGeneration())) {
+            failWithMessage("expected observedGeneration %s but was %s", generation, status().getObservedGeneration());
+        }
+        return this;
+    }
+
+    private MigrationAssert has(String type, String value, String reason) {
+        isNotNull();
+        Optional<Condition> condition = condition(type);
+        if (condition.isEmpty() || !value.equals(condition.get().getStatus())
+                || (reason != null && !reason.equals(condition.get().getReason()))) {
+            failWithMessage("expected %s=%s%s but the status is %s", type, value, reason == null ? "" : " (" + reason + ")", describe());
+        }
+        return this;
+    }
+
+    private Optional<Condition> condition(String type) {
+        return status() == null ? Optional.empty()
+                : status().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    }
+
+    private DatabaseMigrationStatus status() {
+        return actual.getStatus();
+    }
+
+    private String describe() {
+        DatabaseMigrationStatus status = status();
+        if (status == null) {
+            return "absent";
+        }
+        StringBuilder text = new StringBuilder("revision=" + status.getRevision() + " target=" + status.getTargetRevision());
+        status.getConditions().forEach(c -> text.append(" ").append(c.getType()).append('=').append(c.getStatus())
+                .append('(').append(c.getReason()).append(": ").append(c.getMessage()).append(')'));
+        return text.toString();
+    }
+}

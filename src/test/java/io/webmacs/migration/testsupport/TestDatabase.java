@@ -1,0 +1,63 @@
+package io.webmacs.migration.testsupport;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A database on the embedded test server, with the few queries tests need. */
+public record TestDatabase(int port, String name) {
+
+    public static final String USER = "postgres";
+    public static final String PASSWORD = "s3cr3t-Pa55";
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + name;
+    }
+
+    /** The URL exactly as WebMACS writes it in DATABASE_URL. */
+    public String sqlAlchemyUrl() {
+        return "postgresql+asyncpg://" + USER + ":" + PASSWORD + "@127.0.0.1:" + port + "/" + name;
+    }
+
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(), USER, PASSWORD);
+    }
+
+    public void execute(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
+    /** Each row as its columns joined by '|', nulls as empty strings. */
+    public List<String> rows(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            List<String> rows = new ArrayList<>();
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= columns; i++) {
+                    if (i > 1) {
+                        row.append('|');
+                    }
+                    String value = rs.getString(i);
+                    row.append(value == null ? "" : value);
+                }
+                rows.add(row.toString());
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
+    public long count(String table) {
+        return Long.parseLong(rows("SELECT count(*) FROM " + table).get(0));
+    }
+}
