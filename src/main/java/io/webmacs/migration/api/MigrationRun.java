@@ -25,7 +25,7 @@ public class MigrationRun {
     private String command;
 
     @JsonPropertyDescription("Running, Succeeded or Failed.")
-    private String result;
+    private RunResult result;
 
     @JsonPropertyDescription("Revisions this run applied.")
     private List<String> applied;
@@ -88,11 +88,11 @@ public class MigrationRun {
         this.command = command;
     }
 
-    public String getResult() {
+    public RunResult getResult() {
         return result;
     }
 
-    public void setResult(String result) {
+    public void setResult(RunResult result) {
         this.result = result;
     }
 

@@ -6,6 +6,7 @@ import io.webmacs.migration.engine.MigrationEngine;
 import io.webmacs.migration.engine.WebmacsDatabase;
 import io.webmacs.migration.result.MigrationException;
 import io.webmacs.migration.result.MigrationResult;
+import io.webmacs.migration.result.Verb;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,7 @@ final class Results {
     private Results() {
     }
 
-    static MigrationResult of(String command, Changelog changelog, MigrationEngine.Outcome outcome, long durationMs) {
+    static MigrationResult of(Verb verb, Changelog changelog, MigrationEngine.Outcome outcome, long durationMs) {
         AppliedHistory history = outcome.history();
         MigrationException failure = outcome.failure();
         WebmacsDatabase.Detected adoptable = outcome.adoptable();
@@ -25,9 +26,9 @@ final class Results {
         int pending = adoptable == null
                 ? history.pendingUpTo(changelog.head()).size()
                 : changelog.changeSetsBetween(changelog.position(adoptable.revision()), changelog.revisions().size()).size();
-        return new MigrationResult(command, revision, changelog.head(), outcome.applied(), outcome.rolledBack(), pending,
+        return new MigrationResult(verb.word(), revision, changelog.head(), outcome.applied(), outcome.rolledBack(), pending,
                 outcome.adopted(), adoptable == null ? null : adoptable.route(), durationMs,
-                command.equals("history") ? revisions(changelog, history) : null,
+                verb == Verb.HISTORY ? revisions(changelog, history) : null,
                 failure == null ? null : MigrationResult.Error.of(failure));
     }
 

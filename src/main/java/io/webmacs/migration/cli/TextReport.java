@@ -1,6 +1,7 @@
 package io.webmacs.migration.cli;
 
 import io.webmacs.migration.result.MigrationResult;
+import io.webmacs.migration.result.Verb;
 import java.util.List;
 
 /** The human-readable output of a successful command. */
@@ -9,21 +10,21 @@ final class TextReport {
     private TextReport() {
     }
 
-    static String of(String command, MigrationResult result) {
+    static String of(Verb verb, MigrationResult result) {
         String at = describe(result.revision(), result.head());
         StringBuilder text = new StringBuilder();
         if (result.adopted() != null) {
             text.append("Adopted an existing WebMACS database (").append(result.adopted()).append(").\n");
         }
-        switch (command) {
-            case "upgrade" -> text.append(result.applied().isEmpty()
+        switch (verb) {
+            case UPGRADE -> text.append(result.applied().isEmpty()
                     ? "Nothing to apply; at " + at + ".\n"
                     : "Applied " + String.join(", ", result.applied()) + "; now at " + at + ".\n");
-            case "downgrade" -> text.append(result.rolledBack().isEmpty()
+            case DOWNGRADE -> text.append(result.rolledBack().isEmpty()
                     ? "Nothing rolled back; at " + at + ".\n"
                     : "Rolled back " + String.join(", ", result.rolledBack()) + "; now at " + at + ".\n");
-            case "stamp" -> text.append("Stamped ").append(at).append("; nothing was run.\n");
-            case "history" -> {
+            case STAMP -> text.append("Stamped ").append(at).append("; nothing was run.\n");
+            case HISTORY -> {
                 List<String> revisions = result.history().stream().map(MigrationResult.AppliedRevision::revision).toList();
                 int adoptableUpTo = result.adoptable() == null ? -1 : revisions.indexOf(result.revision());
                 for (int i = 0; i < revisions.size(); i++) {

@@ -10,6 +10,7 @@ import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
 import io.webmacs.migration.result.MigrationResult;
+import io.webmacs.migration.result.Verb;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -111,34 +112,34 @@ public final class WebmacsMigrate {
     @Command(name = "upgrade", description = "Apply pending changesets up to REVISION (default head), adopting an"
             + " existing WebMACS database first.")
     int upgrade(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision) {
-        return withEngine("upgrade", engine -> engine.upgrade(revision));
+        return withEngine(Verb.UPGRADE, engine -> engine.upgrade(revision));
     }
 
     @Command(name = "downgrade", description = "Roll back to REVISION (or base), or N revisions with -N. Refuses,"
             + " changing nothing, when a step would fail half-way.")
     int downgrade(@Parameters(paramLabel = "REVISION|-N") String revision) {
-        return withEngine("downgrade", engine -> engine.downgrade(revision));
+        return withEngine(Verb.DOWNGRADE, engine -> engine.downgrade(revision));
     }
 
     @Command(name = "current", description = "Print the revision the database is at.")
     int current() {
-        return withEngine("current", MigrationEngine::status);
+        return withEngine(Verb.CURRENT, MigrationEngine::status);
     }
 
     @Command(name = "history", description = "List applied revisions with when they ran, then pending ones.")
     int history() {
-        return withEngine("history", MigrationEngine::status);
+        return withEngine(Verb.HISTORY, MigrationEngine::status);
     }
 
     @Command(name = "stamp", description = "Record REVISION as applied without running anything.")
     int stamp(@Parameters(paramLabel = "REVISION") String revision) {
-        return withEngine("stamp", engine -> engine.stamp(revision));
+        return withEngine(Verb.STAMP, engine -> engine.stamp(revision));
     }
 
     @Command(name = "sql", description = "Print the SQL an upgrade to REVISION (default head) would run; with no"
             + " database given, for an empty database, offline.")
     int sql(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision) {
-        return guarded("sql", () -> {
+        return guarded(Verb.SQL, () -> {
             Changelog changelog = Changelog.load(changelogPath);
             ByteArrayOutputStream sql = new ByteArrayOutputStream();
             String url = firstSet(this.url, environment.get("DATABASE_URL"));
@@ -174,7 +175,7 @@ public final class WebmacsMigrate {
                     description = "Default: $KUBECONFIG (one file), ~/.kube/config, or the pod's service account.")
             Path kubeconfig) {
         long started = System.nanoTime();
-        return guarded("wait", () -> {
+        return guarded(Verb.WAIT, () -> {
             WaitForReady.Outcome outcome = WaitForReady.await(name, namespace, timeout, kubeconfig, environment, err::println);
             return finish(outcome.result(), outcome.text(), outcome.failure());
         }, e -> WaitResult.failed(name, namespace, e, millisSince(started)));
@@ -188,26 +189,26 @@ public final class WebmacsMigrate {
         int run() throws Exception;
     }
 
-    private int withEngine(String command, EngineCommand work) {
+    private int withEngine(Verb verb, EngineCommand work) {
         long started = System.nanoTime();
-        return guarded(command, () -> {
+        return guarded(verb, () -> {
             DatabaseTarget target = target(firstSet(url, environment.get("DATABASE_URL")));
             Changelog changelog = Changelog.load(changelogPath);
             try (MigrationEngine engine = MigrationEngine.connect(target, changelog, lockTimeout())) {
                 MigrationEngine.Outcome outcome = work.run(engine);
-                MigrationResult result = Results.of(command, changelog, outcome, millisSince(started));
-                return finish(result, TextReport.of(command, result), outcome.failure());
+                MigrationResult result = Results.of(verb, changelog, outcome, millisSince(started));
+                return finish(result, TextReport.of(verb, result), outcome.failure());
             }
         });
     }
 
-    private int guarded(String command, CommandBody body) {
+    private int guarded(Verb verb, CommandBody body) {
         long started = System.nanoTime();
-        return guarded(command, body, e -> Results.failed(command, e, millisSince(started)));
+        return guarded(verb, body, e -> Results.failed(verb.word(), e, millisSince(started)));
     }
 
     /** Runs a command body; any failure becomes one error line, a JSON result and its exit code. */
-    private int guarded(String command, CommandBody body, Function<MigrationException, Object> failedResult) {
+    private int guarded(Verb verb, CommandBody body, Function<MigrationException, Object> failedResult) {
         LIQUIBASE_LOG.setLevel(verbose ? Level.INFO : Level.SEVERE);
         try {
             return body.run();

@@ -1,5 +1,7 @@
 package io.webmacs.migration.dependent;
 
-/** A Job to create: which attempt at the current fingerprint, and webmacs-migrate's command. */
-public record JobRequest(String fingerprint, int attempt, String command, String target, String changelogFile) {
+import io.webmacs.migration.result.Verb;
+
+/** A Job to create: which attempt at the current fingerprint, and webmacs-migrate's verb and target revision. */
+public record JobRequest(String fingerprint, int attempt, Verb verb, String target, String changelogFile) {
 }

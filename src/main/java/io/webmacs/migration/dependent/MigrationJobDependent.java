@@ -60,7 +60,8 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
                 Labels.MANAGED_BY, Labels.OPERATOR,
                 Labels.MIGRATION, resource.getMetadata().getName(),
                 Labels.FINGERPRINT, request.fingerprint(),
-                Labels.ATTEMPT, Integer.toString(request.attempt()));
+                Labels.ATTEMPT, Integer.toString(request.attempt()),
+                Labels.VERB, request.verb().word());
         return new JobBuilder()
                 .withNewMetadata().withName(name).withNamespace(resource.getMetadata().getNamespace()).withLabels(labels).endMetadata()
                 .withNewSpec()
@@ -78,7 +79,7 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
                 .withNodeSelector(runner.getNodeSelector())
                 .withTolerations(runner.getTolerations())
                 .withAffinity(runner.getAffinity())
-                .withContainers(MigrateContainer.of(resource, request.command(), request.target(), request.changelogFile(), defaults))
+                .withContainers(MigrateContainer.of(resource, request.verb(), request.target(), request.changelogFile(), defaults))
                 .withVolumes(MigrateContainer.volumes(resource))
                 .endSpec()
                 .endTemplate()

@@ -22,6 +22,7 @@ import io.webmacs.migration.operator.MigrateContainer;
 import io.webmacs.migration.operator.MigrationCache;
 import io.webmacs.migration.operator.OperatorSettings;
 import io.webmacs.migration.operator.RunInput;
+import io.webmacs.migration.result.Verb;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -136,7 +137,7 @@ public class WebhookServer {
         ChangelogLoader.Loaded changelog = changelogs.load(migration.getSpec().getChangelog(), migrations.changelogOf(migration));
         RunInput input = RunInput.of(migration, changelog, settings.runner());
         String file = migration.getSpec().getChangelog() == null ? null : migration.getSpec().getChangelog().getFile();
-        return new PodAdmission.InitContainer(MigrateContainer.of(migration, "upgrade", input.target(migration),
+        return new PodAdmission.InitContainer(MigrateContainer.of(migration, Verb.UPGRADE, input.target(migration),
                 file, settings.runner()), MigrateContainer.volumes(migration), input.fingerprint());
     }
 

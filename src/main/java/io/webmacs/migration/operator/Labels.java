@@ -11,6 +11,8 @@ public final class Labels {
     public static final String FINGERPRINT = "migrations.webmacs.io/fingerprint";
     /** Which attempt at its fingerprint a Job is. */
     public static final String ATTEMPT = "migrations.webmacs.io/attempt";
+    /** The webmacs-migrate verb a Job runs. */
+    public static final String VERB = "migrations.webmacs.io/verb";
     /** The Job a pod runs for. */
     public static final String JOB = "migrations.webmacs.io/job";
 

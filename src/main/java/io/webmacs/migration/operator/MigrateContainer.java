@@ -14,6 +14,7 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.api.SecretValueSource;
+import io.webmacs.migration.result.Verb;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,13 +33,13 @@ public final class MigrateContainer {
     }
 
     /**
-     * The {@code migrate} container: webmacs-migrate with {@code command target} as its arguments and the database
+     * The {@code migrate} container: webmacs-migrate with {@code verb target} as its arguments and the database
      * settings as environment; the Job's only container, or an init container of a gated pod.
      */
-    public static Container of(DatabaseMigration resource, String command, String target, String changelogFile,
+    public static Container of(DatabaseMigration resource, Verb verb, String target, String changelogFile,
             OperatorSettings.Runner defaults) {
         RunnerSpec runner = runner(resource);
-        List<String> args = new ArrayList<>(List.of(command, target, "--result-file", "/dev/termination-log"));
+        List<String> args = new ArrayList<>(List.of(verb.word(), target, "--result-file", "/dev/termination-log"));
         List<VolumeMount> mounts = new ArrayList<>(List.of(mount(TMP_VOLUME, "/tmp", false)));
         if (resource.getSpec().getChangelog() != null) {
             args.addAll(List.of("--changelog", CHANGELOG_DIR + "/" + changelogFile));

@@ -17,6 +17,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.dependent.MigrationJobDependent;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.gate.Gates;
@@ -138,7 +139,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
 
     /** Keeps the last failed Job for its logs; earlier failed ones go when a new run starts. */
     private static void removeOlderFailedJobs(List<ObservedRun> runs, Context<DatabaseMigration> context) {
-        runs.stream().filter(r -> r.state() == ObservedRun.State.FAILED)
+        runs.stream().filter(r -> r.state() == RunResult.FAILED)
                 .sorted(Comparator.comparing((ObservedRun r) -> r.source().getMetadata().getCreationTimestamp()).reversed())
                 .skip(1)
                 .forEach(r -> context.getClient().resource(r.source()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
@@ -147,7 +148,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     /** A successful Job expires after the configured time; until then its pod's logs stay readable. */
     private void expireSucceededJobs(List<ObservedRun> runs, Context<DatabaseMigration> context) {
         int ttl = (int) settings.runner().successfulJobTtl().toSeconds();
-        runs.stream().filter(r -> r.state() == ObservedRun.State.SUCCEEDED && ((Job) r.source()).getSpec().getTtlSecondsAfterFinished() == null)
+        runs.stream().filter(r -> r.state() == RunResult.SUCCEEDED && ((Job) r.source()).getSpec().getTtlSecondsAfterFinished() == null)
                 .forEach(r -> context.getClient().batch().v1().jobs().inNamespace(r.source().getMetadata().getNamespace())
                         .withName(r.name()).edit(job -> {
                             job.getSpec().setTtlSecondsAfterFinished(ttl);

@@ -10,6 +10,7 @@ import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
+import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.operator.Labels;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -33,7 +34,7 @@ public class MigrationEvents {
         if (transition.started()) {
             event(resource, "Normal", "RunStarted", run.describe() + " runs " + run.getCommand());
         }
-        if (transition.finished() && "Succeeded".equals(run.getResult())) {
+        if (transition.finished() && run.getResult() == RunResult.SUCCEEDED) {
             event(resource, "Normal", "Migrated", "Database at " + after.getRevision() + "; "
                     + (run.getApplied() == null || run.getApplied().isEmpty() ? "nothing applied" : "applied " + String.join(", ", run.getApplied())));
         } else if (transition.finished()) {

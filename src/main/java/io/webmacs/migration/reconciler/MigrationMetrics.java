@@ -31,7 +31,7 @@ public class MigrationMetrics {
             return;
         }
         MigrationRun run = transition.run();
-        Tags tags = Tags.of("namespace", resource.getMetadata().getNamespace(), "result", run.getResult());
+        Tags tags = Tags.of("namespace", resource.getMetadata().getNamespace(), "result", run.getResult().value());
         registry.counter("webmacs_migration_runs", tags).increment();
         if (run.getDurationMs() != null) {
             registry.timer("webmacs_migration_run_duration", tags).record(Duration.ofMillis(run.getDurationMs()));

@@ -10,9 +10,12 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.operator.MigrateContainer;
+import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationResult;
+import io.webmacs.migration.result.Verb;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +27,8 @@ import java.util.function.Function;
  * WebMACS pod (InitContainer mode); its state, and what the container reported in its termination message (the
  * runner's JSON result) or why it could not start.
  */
-public record ObservedRun(HasMetadata source, String fingerprint, int attempt, String command, State state, Integer exitCode,
-        MigrationResult result, String waitingProblem, Instant finishedAt, boolean resultPending) {
-
-    /** Where a run is. */
-    public enum State { RUNNING, SUCCEEDED, FAILED }
+public record ObservedRun(HasMetadata source, String fingerprint, int attempt, Verb verb, String command, RunResult state,
+        Integer exitCode, MigrationResult result, String waitingProblem, Instant finishedAt, boolean resultPending) {
 
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -36,9 +36,12 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, S
     public static ObservedRun ofJob(Job job, Pod pod) {
         Optional<ContainerStatus> container = migrateStatus(pod, PodStatus::getContainerStatuses);
         ContainerStateTerminated terminated = container.map(ContainerStatus::getState).map(ContainerState::getTerminated).orElse(null);
+        List<String> args = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
         return new ObservedRun(job, label(job, Labels.FINGERPRINT),
                 Integer.parseInt(Optional.ofNullable(label(job, Labels.ATTEMPT)).orElse("1")),
-                command(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()), state(job),
+                Verb.of(label(job, Labels.VERB)).orElseThrow(() -> new IllegalStateException("Job " + job.getMetadata().getName()
+                        + " has no " + Labels.VERB + " label")),
+                command(args), state(job),
                 terminated == null ? null : terminated.getExitCode(),
                 terminated == null ? null : parse(terminated.getMessage()),
                 configError(container),
@@ -57,11 +60,12 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, S
                 .or(() -> container.filter(c -> c.getState().getRunning() == null)
                         .map(ContainerStatus::getLastState).map(ContainerState::getTerminated))
                 .orElse(null);
-        State state = terminated == null ? State.RUNNING : terminated.getExitCode() == 0 ? State.SUCCEEDED : State.FAILED;
+        RunResult state = terminated == null ? RunResult.RUNNING : terminated.getExitCode() == 0 ? RunResult.SUCCEEDED : RunResult.FAILED;
         List<String> args = pod.getSpec().getInitContainers().stream().filter(c -> MigrateContainer.NAME.equals(c.getName())).findFirst()
                 .orElseThrow().getArgs();
+        // The webhook injects upgrades only.
         return new ObservedRun(pod, label(pod, Labels.FINGERPRINT), container.map(c -> c.getRestartCount() + 1).orElse(1),
-                command(args), state,
+                Verb.UPGRADE, command(args), state,
                 terminated == null ? null : terminated.getExitCode(),
                 terminated == null ? null : parse(terminated.getMessage()),
                 configError(container),
@@ -81,6 +85,11 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, S
 
     public boolean isJob() {
         return source instanceof Job;
+    }
+
+    /** The failure the run reported in its result, if it reported one this operator knows. */
+    public Optional<Failure> failure() {
+        return Optional.ofNullable(result).map(MigrationResult::error).map(MigrationResult.Error::code).flatMap(Failure::ofCode);
     }
 
     private static Optional<ContainerStatus> migrateStatus(Pod pod, Function<PodStatus, List<ContainerStatus>> statuses) {
@@ -104,17 +113,17 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, S
         return args.size() >= 2 ? args.get(0) + " " + args.get(1) : String.join(" ", args);
     }
 
-    private static State state(Job job) {
+    private static RunResult state(Job job) {
         if (job.getStatus() == null) {
-            return State.RUNNING;
+            return RunResult.RUNNING;
         }
         if (hasCondition(job, "Complete") || positive(job.getStatus().getSucceeded())) {
-            return State.SUCCEEDED;
+            return RunResult.SUCCEEDED;
         }
         if (hasCondition(job, "Failed") || positive(job.getStatus().getFailed())) {
-            return State.FAILED;
+            return RunResult.FAILED;
         }
-        return State.RUNNING;
+        return RunResult.RUNNING;
     }
 
     private static boolean hasCondition(Job job, String type) {

@@ -5,18 +5,20 @@ import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
+import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.operator.ChangelogLoader;
+import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
 import io.webmacs.migration.result.MigrationResult;
+import io.webmacs.migration.result.Verb;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -27,13 +29,6 @@ import java.util.Optional;
 public final class RunDecider {
 
     static final int HISTORY_LIMIT = 10;
-    /** Exit codes of webmacs-migrate that a later attempt can fix: database unreachable, lock busy. */
-    private static final List<Integer> TRANSIENT_EXIT_CODES = List.of(3, 4);
-    private static final Map<String, String> STALLED_REASONS = Map.of(
-            "ChangesetFailed", Conditions.CHANGESET_FAILED,
-            "UnknownRevision", Conditions.UNKNOWN_REVISION,
-            "InvalidChangelog", Conditions.INVALID_CHANGELOG);
-
 
     /** The status to write, the Job to create (or null), and when to look again (or null). */
     public record Decision(DatabaseMigrationStatus status, JobRequest createJob, Duration requeueAfter) {
@@ -72,7 +67,7 @@ public final class RunDecider {
             return firstRun(c, changelog, fingerprint, target);
         }
         ObservedRun run = latest.get();
-        if (run.state() != ObservedRun.State.RUNNING && run.resultPending()) {
+        if (run.state() != RunResult.RUNNING && run.resultPending()) {
             return c.unchanged();
         }
         MigrationRun observed = c.record(run, fingerprint);
@@ -90,9 +85,9 @@ public final class RunDecider {
 
     private static Decision firstRun(Context c, ChangelogLoader.Loaded changelog, String fingerprint, String target) {
         MigrationRun last = c.previous.getLastRun();
-        if (last != null && fingerprint.equals(last.getFingerprint()) && !"Running".equals(last.getResult())) {
+        if (last != null && fingerprint.equals(last.getFingerprint()) && last.getResult() != RunResult.RUNNING) {
             // The run for this input finished and its Job has since expired: nothing new to do.
-            return "Succeeded".equals(last.getResult()) && target.equals(c.status.getRevision())
+            return last.getResult() == RunResult.SUCCEEDED && target.equals(c.status.getRevision())
                     ? c.ready("At " + target + "; " + applied(last))
                     : c.unchanged();
         }
@@ -106,21 +101,21 @@ public final class RunDecider {
             return c.reconciling(Conditions.WAITING_FOR_PODS, "The upgrade to " + target
                     + " runs in the migrate init container of the next new pod of spec.rollout", null, null);
         }
-        JobRequest request = new JobRequest(fingerprint, 1, down ? "downgrade" : "upgrade", target, changelog.file());
-        return c.reconciling(Conditions.MIGRATING, "Starting " + request.command() + " to " + target, request, null);
+        JobRequest request = new JobRequest(fingerprint, 1, down ? Verb.DOWNGRADE : Verb.UPGRADE, target, changelog.file());
+        return c.reconciling(Conditions.MIGRATING, "Starting " + request.verb().word() + " to " + target, request, null);
     }
 
     private static Decision failed(Context c, ObservedRun run, MigrationRun observed, String changelogFile, String target,
             RetryPolicy retry) {
         String fingerprint = observed.getFingerprint();
         String why = observed.describe() + " failed: " + Optional.ofNullable(observed.getMessage()).orElse("no result was reported");
-        boolean passing = run.result() == null || TRANSIENT_EXIT_CODES.contains(run.exitCode());
-        String code = run.result() == null || run.result().error() == null ? null : run.result().error().code();
-        if ("WrongDirection".equals(code)) {
+        Optional<Failure> failure = run.failure();
+        if (failure.equals(Optional.of(Failure.WRONG_DIRECTION))) {
             return c.initContainers ? c.downgradeRefused(c.status.getRevision(), target) : wrongDirection(c, run, fingerprint, target, changelogFile);
         }
-        if (!passing) {
-            return c.stalled(STALLED_REASONS.getOrDefault(code, Conditions.INVALID_INPUT), why, null);
+        // A run that died without a result (killed, evicted, out of memory) is worth another attempt.
+        if (!failure.map(Failure::isTransient).orElse(run.result() == null)) {
+            return c.stalled(stalledReason(failure), why, null);
         }
         if (c.initContainers) {
             return c.reconciling(Conditions.RETRYING, why + "; the kubelet starts it again", null, null);
@@ -133,7 +128,7 @@ public final class RunDecider {
         String next = "; attempt " + (run.attempt() + 1) + " of " + (retry.limit() + 1);
         if (!c.now.isBefore(due)) {
             return c.reconciling(Conditions.RETRYING, why + next + " starting",
-                    new JobRequest(fingerprint, run.attempt() + 1, observed.getCommand().split(" ")[0], target, changelogFile), null);
+                    new JobRequest(fingerprint, run.attempt() + 1, run.verb(), target, changelogFile), null);
         }
         return c.reconciling(Conditions.RETRYING, why + next + " at " + due, null, Duration.between(c.now, due));
     }
@@ -143,12 +138,22 @@ public final class RunDecider {
      * above the target, say). Going the other way is a new attempt; down only with allowDowngrade.
      */
     private static Decision wrongDirection(Context c, ObservedRun run, String fingerprint, String target, String changelogFile) {
-        String command = c.status.getLastRun().getCommand().startsWith("upgrade") ? "downgrade" : "upgrade";
-        if (command.equals("downgrade") && !c.resource.getSpec().isAllowDowngrade()) {
+        Verb verb = run.verb() == Verb.UPGRADE ? Verb.DOWNGRADE : Verb.UPGRADE;
+        if (verb == Verb.DOWNGRADE && !c.resource.getSpec().isAllowDowngrade()) {
             return c.downgradeRefused(c.status.getRevision(), target);
         }
-        return c.reconciling(Conditions.MIGRATING, "The database is at " + c.status.getRevision() + "; starting " + command
-                + " to " + target, new JobRequest(fingerprint, run.attempt() + 1, command, target, changelogFile), null);
+        return c.reconciling(Conditions.MIGRATING, "The database is at " + c.status.getRevision() + "; starting " + verb.word()
+                + " to " + target, new JobRequest(fingerprint, run.attempt() + 1, verb, target, changelogFile), null);
+    }
+
+    /** The Stalled reason for a run that failed for good. */
+    private static String stalledReason(Optional<Failure> failure) {
+        return switch (failure.orElse(Failure.USAGE)) {
+            case CHANGESET_FAILED -> Conditions.CHANGESET_FAILED;
+            case UNKNOWN_REVISION -> Conditions.UNKNOWN_REVISION;
+            case INVALID_CHANGELOG -> Conditions.INVALID_CHANGELOG;
+            default -> Conditions.INVALID_INPUT;
+        };
     }
 
     /**
@@ -157,8 +162,8 @@ public final class RunDecider {
      */
     private static Optional<ObservedRun> decisive(List<ObservedRun> runs) {
         Comparator<ObservedRun> byFinish = Comparator.comparing(ObservedRun::finishedAt, Comparator.nullsLast(Comparator.naturalOrder()));
-        return runs.stream().filter(r -> r.state() == ObservedRun.State.SUCCEEDED).max(byFinish)
-                .or(() -> runs.stream().filter(r -> r.state() == ObservedRun.State.RUNNING).findFirst())
+        return runs.stream().filter(r -> r.state() == RunResult.SUCCEEDED).max(byFinish)
+                .or(() -> runs.stream().filter(r -> r.state() == RunResult.RUNNING).findFirst())
                 .or(() -> runs.stream().max(byFinish));
     }
 
@@ -209,11 +214,7 @@ public final class RunDecider {
             observed.setFingerprint(fingerprint);
             observed.setAttempt(run.attempt());
             observed.setCommand(run.command());
-            observed.setResult(switch (run.state()) {
-                case RUNNING -> "Running";
-                case SUCCEEDED -> "Succeeded";
-                case FAILED -> "Failed";
-            });
+            observed.setResult(run.state());
             if (run.finishedAt() != null) {
                 observed.setFinishedAt(run.finishedAt().toString());
             }
@@ -229,12 +230,12 @@ public final class RunDecider {
                     observed.setFailedChangeset(result.error().changeset());
                     observed.setMessage(result.error().message());
                 }
-            } else if (run.state() == ObservedRun.State.FAILED) {
+            } else if (run.state() == RunResult.FAILED) {
                 observed.setMessage("the migrate container ended without a result (exit code " + run.exitCode()
                         + "; killed, out of memory or past its deadline)");
             }
             status.setLastRun(observed);
-            if (run.state() != ObservedRun.State.RUNNING
+            if (run.state() != RunResult.RUNNING
                     && status.getHistory().stream().noneMatch(h -> sameRun(h, observed))) {
                 status.getHistory().add(0, observed);
                 if (status.getHistory().size() > HISTORY_LIMIT) {

@@ -2,6 +2,7 @@ package io.webmacs.migration.reconciler;
 
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
+import io.webmacs.migration.api.RunResult;
 import java.util.Objects;
 
 /** What changed about the last run between two statuses; events and metrics each report a change once. */
@@ -23,7 +24,7 @@ final class RunTransition {
 
     /** A result (Succeeded or Failed) the status did not show before. */
     boolean finished() {
-        return now != null && !"Running".equals(now.getResult())
+        return now != null && now.getResult() != RunResult.RUNNING
                 && (started() || !Objects.equals(was.getResult(), now.getResult()));
     }
 

@@ -1,30 +1,44 @@
 package io.webmacs.migration.result;
 
-/** Why a command failed: the stable error code in the JSON result and the process exit code. */
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Why a command failed: the stable error code in the JSON result, the process exit code, and whether running the same
+ * command again later can succeed without anyone changing anything (the operator retries those with backoff).
+ */
 public enum Failure {
-    USAGE("UsageError", 2),
-    MALFORMED_URL("MalformedUrl", 2),
-    INVALID_CHANGELOG("InvalidChangelog", 2),
-    UNKNOWN_REVISION("UnknownRevision", 2),
-    WRONG_DIRECTION("WrongDirection", 2),
-    DOWNGRADE_UNSAFE("DowngradeUnsafe", 2),
-    UNRECOGNISED_SCHEMA("UnrecognisedSchema", 2),
-    DATABASE_UNREACHABLE("DatabaseUnreachable", 3),
-    AUTHENTICATION_FAILED("AuthenticationFailed", 3),
-    LOCK_TIMEOUT("LockTimeout", 4),
-    CHANGESET_FAILED("ChangesetFailed", 1),
-    INVALID_KUBECONFIG("InvalidKubeconfig", 3),
-    KUBERNETES_UNREACHABLE("KubernetesUnreachable", 3),
-    KUBERNETES_FORBIDDEN("KubernetesForbidden", 3),
-    WAIT_TIMEOUT("WaitTimeout", 4),
-    MIGRATION_STALLED("MigrationStalled", 1);
+    USAGE("UsageError", 2, false),
+    MALFORMED_URL("MalformedUrl", 2, false),
+    INVALID_CHANGELOG("InvalidChangelog", 2, false),
+    UNKNOWN_REVISION("UnknownRevision", 2, false),
+    WRONG_DIRECTION("WrongDirection", 2, false),
+    DOWNGRADE_UNSAFE("DowngradeUnsafe", 2, false),
+    UNRECOGNISED_SCHEMA("UnrecognisedSchema", 2, false),
+    // A database still starting, or a Secret's password not yet in place.
+    DATABASE_UNREACHABLE("DatabaseUnreachable", 3, true),
+    AUTHENTICATION_FAILED("AuthenticationFailed", 3, true),
+    LOCK_TIMEOUT("LockTimeout", 4, true),
+    CHANGESET_FAILED("ChangesetFailed", 1, false),
+    INVALID_KUBECONFIG("InvalidKubeconfig", 3, false),
+    KUBERNETES_UNREACHABLE("KubernetesUnreachable", 3, true),
+    KUBERNETES_FORBIDDEN("KubernetesForbidden", 3, false),
+    WAIT_TIMEOUT("WaitTimeout", 4, true),
+    MIGRATION_STALLED("MigrationStalled", 1, false);
 
     private final String code;
     private final int exitCode;
+    private final boolean isTransient;
 
-    Failure(String code, int exitCode) {
+    Failure(String code, int exitCode, boolean isTransient) {
         this.code = code;
         this.exitCode = exitCode;
+        this.isTransient = isTransient;
+    }
+
+    /** The failure with this error code, as a JSON result names it. */
+    public static Optional<Failure> ofCode(String code) {
+        return Arrays.stream(values()).filter(f -> f.code.equals(code)).findFirst();
     }
 
     public String code() {
@@ -33,5 +47,9 @@ public enum Failure {
 
     public int exitCode() {
         return exitCode;
+    }
+
+    public boolean isTransient() {
+        return isTransient;
     }
 }

@@ -14,6 +14,7 @@ import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.SecretValueSource;
 import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.operator.OperatorSettings;
+import io.webmacs.migration.result.Verb;
 import org.junit.jupiter.api.Test;
 
 class MigrationJobDependentTest {
@@ -22,7 +23,7 @@ class MigrationJobDependentTest {
 
     @Test
     void jobFollowsTheContractAndMeetsTheRestrictedPodSecurityStandard() {
-        Job job = MigrationJobDependent.job(migration(), new JobRequest("0123456789", 2, "upgrade", "005_oidc_sso", "main.xml"), DEFAULTS);
+        Job job = MigrationJobDependent.job(migration(), new JobRequest("0123456789", 2, Verb.UPGRADE, "005_oidc_sso", "main.xml"), DEFAULTS);
 
         assertThat(job.getMetadata().getName()).isEqualTo("webmacs-0123456789-2");
         assertThat(job.getSpec().getBackoffLimit()).isZero();
@@ -53,7 +54,7 @@ class MigrationJobDependentTest {
 
     @Test
     void credentialsComeOnlyFromSecretsAsEnvironmentVariables() {
-        Job job = MigrationJobDependent.job(migration(), new JobRequest("0123456789", 1, "upgrade", "head", "main.xml"), DEFAULTS);
+        Job job = MigrationJobDependent.job(migration(), new JobRequest("0123456789", 1, Verb.UPGRADE, "head", "main.xml"), DEFAULTS);
 
         Container migrate = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(migrate.getEnv()).extracting(e -> e.getName()).containsExactly("DATABASE_URL", "DATABASE_PASSWORD");

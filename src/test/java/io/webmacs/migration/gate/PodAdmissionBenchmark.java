@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.dependent.RunnerDefaults;
 import io.webmacs.migration.operator.MigrateContainer;
+import io.webmacs.migration.result.Verb;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ public class PodAdmissionBenchmark {
     }
 
     private PodAdmission.InitContainer initContainer(DatabaseMigration migration) {
-        return new PodAdmission.InitContainer(MigrateContainer.of(migration, "upgrade", "005_oidc_sso", null,
+        return new PodAdmission.InitContainer(MigrateContainer.of(migration, Verb.UPGRADE, "005_oidc_sso", null,
                 RunnerDefaults.RUNNER), MigrateContainer.volumes(migration), "0123456789");
     }
 

@@ -20,6 +20,7 @@ import io.webmacs.migration.api.SecretValueSource;
 import io.webmacs.migration.api.WorkloadReference;
 import io.webmacs.migration.dependent.RunnerDefaults;
 import io.webmacs.migration.operator.MigrateContainer;
+import io.webmacs.migration.result.Verb;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -137,7 +138,7 @@ class PodAdmissionTest {
 
     private static AdmissionReview review(String fixture, DatabaseMigration migration) throws Exception {
         return PodAdmission.review(fixture(fixture), ns -> ns.equals("lab") ? List.of(migration) : List.of(),
-                m -> new PodAdmission.InitContainer(MigrateContainer.of(m, "upgrade",
+                m -> new PodAdmission.InitContainer(MigrateContainer.of(m, Verb.UPGRADE,
                         m.getSpec().getTargetRevision(), null, RunnerDefaults.RUNNER), MigrateContainer.volumes(m), "0123456789"));
     }
 

@@ -13,6 +13,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.cli.WebmacsMigrate;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
@@ -180,7 +181,7 @@ class DatabaseMigrationReconcileTest {
         db.execute("CREATE DATABASE " + notYetCreated.name());
         DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         assertThat(ready.getStatus().getLastRun().getAttempt()).isGreaterThan(1);
-        assertThat(ready.getStatus().getHistory()).extracting(r -> r.getResult()).contains("Failed", "Succeeded");
+        assertThat(ready.getStatus().getHistory()).extracting(r -> r.getResult()).contains(RunResult.FAILED, RunResult.SUCCEEDED);
         assertThat(Fixtures.jobs(client, ns).stream().filter(j -> j.getStatus().getFailed() != null)).hasSizeLessThanOrEqualTo(1);
     }
 

@@ -19,6 +19,7 @@ import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.operator.ChangelogLoader;
 import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.result.Verb;
 import io.webmacs.migration.testsupport.Fixtures;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,7 +49,7 @@ class RunDeciderTest {
     void firstLookCreatesAttemptOne() {
         RunDecider.Decision decision = decide(migration("head", null), List.of(), NOW);
 
-        assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 1, "upgrade", "005_oidc_sso", null));
+        assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 1, Verb.UPGRADE, "005_oidc_sso", null));
         assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.MIGRATING);
     }
 
@@ -95,7 +96,7 @@ class RunDeciderTest {
 
         assertThat(no.createJob()).isNull();
         assertThat(reason(no.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DOWNGRADE_NOT_ALLOWED);
-        assertThat(yes.createJob().command()).isEqualTo("downgrade");
+        assertThat(yes.createJob().verb()).isEqualTo(Verb.DOWNGRADE);
     }
 
     @Test
@@ -113,7 +114,7 @@ class RunDeciderTest {
         assertThat(no.createJob()).isNull();
         assertThat(reason(no.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DOWNGRADE_NOT_ALLOWED);
         assertThat(no.status().getRevision()).isEqualTo("005_oidc_sso");
-        assertThat(yes.createJob()).isEqualTo(new JobRequest(FP, 2, "downgrade", "003_fk_ondelete", null));
+        assertThat(yes.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.DOWNGRADE, "003_fk_ondelete", null));
     }
 
     @Test
@@ -235,7 +236,7 @@ class RunDeciderTest {
 
     private static ObservedRun run(int attempt, int exitCode, String result) {
         Job job = new JobBuilder().withNewMetadata().withName("webmacs-" + FP + "-" + attempt)
-                .withLabels(Map.of(Labels.FINGERPRINT, FP, Labels.ATTEMPT, Integer.toString(attempt))).endMetadata()
+                .withLabels(Map.of(Labels.FINGERPRINT, FP, Labels.ATTEMPT, Integer.toString(attempt), Labels.VERB, "upgrade")).endMetadata()
                 .withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("migrate")
                 .withArgs("upgrade", "005_oidc_sso").endContainer().endSpec().endTemplate().endSpec()
                 .withNewStatus().withCompletionTime(exitCode == 0 ? NOW.toString() : null)

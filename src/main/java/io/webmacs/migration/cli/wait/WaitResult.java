@@ -3,6 +3,7 @@ package io.webmacs.migration.cli.wait;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.webmacs.migration.result.MigrationException;
 import io.webmacs.migration.result.MigrationResult;
+import io.webmacs.migration.result.Verb;
 
 /**
  * The outcome of {@code wait}, as printed with {@code --output json} and written to {@code --result-file}.
@@ -25,12 +26,12 @@ public record WaitResult(
         MigrationResult.Error error) {
 
     public static WaitResult of(String name, String namespace, MigrationReadiness seen, MigrationException failure, long durationMs) {
-        return new WaitResult("wait", name, namespace, seen.state() == MigrationReadiness.State.READY, seen.revision(),
+        return new WaitResult(Verb.WAIT.word(), name, namespace, seen.state() == MigrationReadiness.State.READY, seen.revision(),
                 seen.generation(), seen.reason(), seen.message(), durationMs, failure == null ? null : MigrationResult.Error.of(failure));
     }
 
     /** Nothing was seen: the API could not be asked. */
     public static WaitResult failed(String name, String namespace, MigrationException failure, long durationMs) {
-        return new WaitResult("wait", name, namespace, false, null, null, null, null, durationMs, MigrationResult.Error.of(failure));
+        return new WaitResult(Verb.WAIT.word(), name, namespace, false, null, null, null, null, durationMs, MigrationResult.Error.of(failure));
     }
 }
