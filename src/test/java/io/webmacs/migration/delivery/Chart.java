@@ -1,6 +1,8 @@
 package io.webmacs.migration.delivery;
 
+import com.marcnuri.helm.DryRun;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -28,6 +30,15 @@ final class Chart {
         TemplateCommand template = new Helm(DIRECTORY).template().withName(RELEASE).withNamespace(NAMESPACE);
         values.forEach(template::set);
         return template.call();
+    }
+
+    /** What `helm install` prints after installing with {@code values}: the chart's NOTES.txt, rendered (client-only dry run). */
+    static String installNotes(Map<String, Object> values) {
+        InstallCommand install = new Helm(DIRECTORY).install().withName(RELEASE).withNamespace(NAMESPACE).dryRun()
+                .withDryRunOption(DryRun.CLIENT).clientOnly();
+        values.forEach(install::set);
+        String output = install.call().getOutput();
+        return output.substring(output.indexOf("NOTES:"));
     }
 
     /** The manifests as fabric8 model objects. */

@@ -145,6 +145,19 @@ class ChartTest {
     }
 
     @Test
+    void installNotesSayWhatWasInstalledAndHowToCheckIt() {
+        String all = Chart.installNotes(Map.of());
+        String listed = Chart.installNotes(Map.of("watch.scope", "namespaces", "watch.namespaces[0]", "lab",
+                "watch.namespaces[1]", "plant", "webhook.enabled", false));
+
+        assertThat(all).contains("installed in the namespace " + Chart.NAMESPACE, "It watches all namespaces.",
+                "admission webhook is on (failurePolicy Ignore)",
+                "kubectl -n " + Chart.NAMESPACE + " rollout status deployment/" + Chart.RELEASE,
+                "kubectl wait --for=condition=Ready databasemigration/NAME", "#readme");
+        assertThat(listed).contains("It watches the namespaces lab, plant.").doesNotContain("admission webhook");
+    }
+
+    @Test
     void optionalObjectsFollowTheirSwitches() {
         List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("metrics.serviceMonitor.enabled", true,
                 "metrics.service.enabled", false, "crds.install", false, "leaderElection.enabled", false, "webhook.enabled", false)));

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The README's table of chart values names every value in values.yaml, and the schema knows every one. */
+/** The chart README's table of values names every value in values.yaml, and the schema knows every one. */
 class ChartValuesDocumentedTest {
 
     /** Values whose keys are the user's own (resource quantities, labels, Kubernetes objects), not chart settings. */
@@ -23,14 +23,14 @@ class ChartValuesDocumentedTest {
     @Test
     void everyValueIsInTheReadmeAndTheSchema() throws Exception {
         JsonNode values = new YAMLMapper().readTree(Chart.DIRECTORY.resolve("values.yaml").toFile());
-        String readme = Files.readString(Path.of("README.md"));
+        String readme = Files.readString(Chart.DIRECTORY.resolve("README.md"));
         String schema = Files.readString(Chart.DIRECTORY.resolve("values.schema.json"));
 
         List<String> paths = new ArrayList<>();
         collect(values, "", paths);
 
         assertThat(paths).hasSizeGreaterThan(20).allSatisfy(path -> {
-            assertThat(readme).as("README documents %s", path).contains("`" + path + "`");
+            assertThat(readme).as("the chart's README documents %s", path).contains("`" + path + "`");
             assertThat(schema).as("values.schema.json knows %s", path)
                     .contains("\"" + path.substring(path.lastIndexOf('.') + 1) + "\"");
         });
