@@ -1,6 +1,5 @@
 package io.webmacs.migration.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.webmacs.migration.cli.wait.WaitForReady;
 import io.webmacs.migration.cli.wait.WaitResult;
 import io.webmacs.migration.engine.Changelog;
@@ -12,11 +11,9 @@ import io.webmacs.migration.result.MigrationException;
 import io.webmacs.migration.result.MigrationResult;
 import io.webmacs.migration.result.Verb;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -24,8 +21,6 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,7 +55,7 @@ public final class WebmacsMigrate {
     Path changelogPath;
 
     @Option(names = "--output", scope = ScopeType.INHERIT, defaultValue = "text", description = "text or json. Default: ${DEFAULT-VALUE}.")
-    Output output;
+    ResultWriter.Format output;
 
     @Option(names = "--result-file", scope = ScopeType.INHERIT, paramLabel = "PATH",
             description = "Also write the JSON result here (e.g. /dev/termination-log).")
@@ -73,11 +68,10 @@ public final class WebmacsMigrate {
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Log what Liquibase does to stderr.")
     boolean verbose;
 
-    enum Output { text, json }
-
     private final Map<String, String> environment;
     private final PrintStream out;
     private final PrintStream err;
+    private ConnectionSettings connection;
 
     WebmacsMigrate(Map<String, String> environment, PrintStream out, PrintStream err) {
         this.environment = environment;
@@ -100,7 +94,7 @@ public final class WebmacsMigrate {
                     String command = commandName(e.getCommandLine());
                     MigrationException usage = new MigrationException(Failure.USAGE, ErrorMessages.oneLine(e.getMessage())
                             + ". See: webmacs-migrate " + command + " --help");
-                    return cli.report(Results.failed(command, usage, 0), usage);
+                    return cli.writer().report(Results.failed(command, usage, 0), usage);
                 });
         return commandLine.execute(args);
     }
@@ -142,11 +136,10 @@ public final class WebmacsMigrate {
         return guarded(Verb.SQL, () -> {
             Changelog changelog = Changelog.load(changelogPath);
             ByteArrayOutputStream sql = new ByteArrayOutputStream();
-            String url = firstSet(this.url, environment.get("DATABASE_URL"));
-            if (url == null) {
+            if (connection().url() == null) {
                 MigrationEngine.offlineSql(changelog, revision, sql);
             } else {
-                try (MigrationEngine engine = MigrationEngine.connect(target(url), changelog, lockTimeout())) {
+                try (MigrationEngine engine = MigrationEngine.connect(connection().target(), changelog, lockTimeout())) {
                     engine.sql(revision, sql);
                 }
             }
@@ -177,7 +170,7 @@ public final class WebmacsMigrate {
         long started = System.nanoTime();
         return guarded(Verb.WAIT, () -> {
             WaitForReady.Outcome outcome = WaitForReady.await(name, namespace, timeout, kubeconfig, environment, err::println);
-            return finish(outcome.result(), outcome.text(), outcome.failure());
+            return writer().finish(outcome.result(), outcome.text(), outcome.failure());
         }, e -> WaitResult.failed(name, namespace, e, millisSince(started)));
     }
 
@@ -192,12 +185,12 @@ public final class WebmacsMigrate {
     private int withEngine(Verb verb, EngineCommand work) {
         long started = System.nanoTime();
         return guarded(verb, () -> {
-            DatabaseTarget target = target(firstSet(url, environment.get("DATABASE_URL")));
+            DatabaseTarget target = connection().target();
             Changelog changelog = Changelog.load(changelogPath);
             try (MigrationEngine engine = MigrationEngine.connect(target, changelog, lockTimeout())) {
                 MigrationEngine.Outcome outcome = work.run(engine);
                 MigrationResult result = Results.of(verb, changelog, outcome, millisSince(started));
-                return finish(result, TextReport.of(verb, result), outcome.failure());
+                return writer().finish(result, TextReport.of(verb, result), outcome.failure());
             }
         });
     }
@@ -213,86 +206,24 @@ public final class WebmacsMigrate {
         try {
             return body.run();
         } catch (MigrationException e) {
-            return report(failedResult.apply(e), e);
+            return writer().report(failedResult.apply(e), e);
         } catch (Exception e) {
             MigrationException unexpected = new MigrationException(Failure.CHANGESET_FAILED,
                     "Unexpected failure: " + ErrorMessages.rootCause(e), e);
-            return report(failedResult.apply(unexpected), unexpected);
+            return writer().report(failedResult.apply(unexpected), unexpected);
         }
     }
 
-    private DatabaseTarget target(String url) {
-        if (url == null || url.isBlank()) {
-            throw new MigrationException(Failure.USAGE, "No database given: pass --url or set DATABASE_URL.");
+    /** The database settings, resolved once picocli has set the options. */
+    private ConnectionSettings connection() {
+        if (connection == null) {
+            connection = ConnectionSettings.resolve(url, username, password, environment);
         }
-        return DatabaseTarget.parse(url, firstSet(username, environment.get("DATABASE_USERNAME")),
-                firstSet(password, environment.get("DATABASE_PASSWORD")));
+        return connection;
     }
 
-    /** Prints the result as text or JSON, writes it to --result-file, and returns the exit code. */
-    private int finish(Object result, String text, MigrationException failure) throws IOException {
-        String json = json(result);
-        writeResultFile(json);
-        if (output == Output.json) {
-            out.println(json);
-        } else if (text != null) {
-            out.print(redact(text));
-        }
-        if (failure != null) {
-            err.println("error: " + redact(failure.getMessage()));
-        }
-        out.flush();
-        return failure == null ? 0 : failure.failure().exitCode();
-    }
-
-    /** Prints the one-line error, writes the error result, and returns the exit code. */
-    private int report(Object result, MigrationException e) {
-        try {
-            String json = json(result);
-            writeResultFile(json);
-            if (output == Output.json) {
-                out.println(json);
-            }
-        } catch (IOException io) {
-            err.println("warning: could not write the result: " + io.getMessage());
-        }
-        err.println("error: " + redact(e.getMessage()));
-        return e.failure().exitCode();
-    }
-
-    private String json(Object result) throws IOException {
-        return redact(new ObjectMapper().writeValueAsString(result));
-    }
-
-    private void writeResultFile(String json) {
-        if (resultFile == null) {
-            return;
-        }
-        try {
-            Files.writeString(resultFile, json, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            err.println("warning: could not write --result-file " + resultFile + ": " + e.getMessage());
-        }
-    }
-
-    /** A password never leaves the process, whatever a driver or Liquibase put in a message. */
-    private String redact(String text) {
-        String secret = firstSet(password, environment.get("DATABASE_PASSWORD"));
-        String redacted = text;
-        if (secret != null && secret.length() > 0) {
-            redacted = redacted.replace(secret, "****");
-        }
-        String urlPassword = urlPassword();
-        return urlPassword == null ? redacted : redacted.replace(urlPassword, "****");
-    }
-
-    private String urlPassword() {
-        try {
-            String url = firstSet(this.url, environment.get("DATABASE_URL"));
-            return url == null ? null : DatabaseTarget.parse(url, null, null).password();
-        } catch (MigrationException e) {
-            return null;
-        }
+    private ResultWriter writer() {
+        return new ResultWriter(output, resultFile, connection().secrets(), out, err);
     }
 
     private Duration lockTimeout() {
@@ -301,35 +232,6 @@ public final class WebmacsMigrate {
 
     private static long millisSince(long started) {
         return Duration.ofNanos(System.nanoTime() - started).toMillis();
-    }
-
-    private static String firstSet(String value, String fallback) {
-        return value != null && !value.isBlank() ? value : (fallback == null || fallback.isBlank() ? null : fallback);
-    }
-
-    /** {@code --timeout}: {@code 300s}, {@code 5m}, {@code 1h30m}, or a number of seconds. */
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        private static final Pattern PART = Pattern.compile("(\\d+)([hms])");
-
-        @Override
-        public Duration convert(String value) {
-            if (value.matches("\\d+")) {
-                return Duration.ofSeconds(Long.parseLong(value));
-            }
-            if (!value.matches("(\\d+[hms])+")) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration like 300s, 5m or 1h30m");
-            }
-            Duration duration = Duration.ZERO;
-            for (Matcher part = PART.matcher(value); part.find(); ) {
-                long amount = Long.parseLong(part.group(1));
-                duration = duration.plus(switch (part.group(2)) {
-                    case "h" -> Duration.ofHours(amount);
-                    case "m" -> Duration.ofMinutes(amount);
-                    default -> Duration.ofSeconds(amount);
-                });
-            }
-            return duration;
-        }
     }
 
     /** {@code --version}: this tool's and Liquibase's versions. */

@@ -1,0 +1,90 @@
+package io.webmacs.migration.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.webmacs.migration.result.MigrationException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where a command's result goes: stdout as text or JSON, the --result-file (a pod's termination message), and one error
+ * line on stderr. A password never leaves the process, whatever a driver or Liquibase put in a message.
+ */
+final class ResultWriter {
+
+    /** {@code --output}. */
+    enum Format { text, json }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Format format;
+    private final Path resultFile;
+    private final List<String> secrets;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    ResultWriter(Format format, Path resultFile, List<String> secrets, PrintStream out, PrintStream err) {
+        this.format = format;
+        this.resultFile = resultFile;
+        this.secrets = secrets.stream().filter(s -> !s.isEmpty()).toList();
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Prints the result as text or JSON, writes it to --result-file, and returns the exit code. */
+    int finish(Object result, String text, MigrationException failure) throws IOException {
+        String json = json(result);
+        writeResultFile(json);
+        if (format == Format.json) {
+            out.println(json);
+        } else if (text != null) {
+            out.print(redact(text));
+        }
+        if (failure != null) {
+            err.println("error: " + redact(failure.getMessage()));
+        }
+        out.flush();
+        return failure == null ? 0 : failure.failure().exitCode();
+    }
+
+    /** Prints the one-line error, writes the error result, and returns the exit code. */
+    int report(Object result, MigrationException e) {
+        try {
+            String json = json(result);
+            writeResultFile(json);
+            if (format == Format.json) {
+                out.println(json);
+            }
+        } catch (IOException io) {
+            err.println("warning: could not write the result: " + io.getMessage());
+        }
+        err.println("error: " + redact(e.getMessage()));
+        return e.failure().exitCode();
+    }
+
+    private String json(Object result) throws IOException {
+        return redact(JSON.writeValueAsString(result));
+    }
+
+    private void writeResultFile(String json) {
+        if (resultFile == null) {
+            return;
+        }
+        try {
+            Files.writeString(resultFile, json, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err.println("warning: could not write --result-file " + resultFile + ": " + e.getMessage());
+        }
+    }
+
+    private String redact(String text) {
+        String redacted = text;
+        for (String secret : secrets) {
+            redacted = redacted.replace(secret, "****");
+        }
+        return redacted;
+    }
+}
