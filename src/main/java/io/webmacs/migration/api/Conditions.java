@@ -32,8 +32,6 @@ public final class Conditions {
     public static final String INVALID_INPUT = "InvalidInput";
     /** Stalled: runs kept failing for a passing reason until the retry limit. */
     public static final String RETRIES_EXHAUSTED = "RetriesExhausted";
-    /** Ready=False while nothing has been reported yet. */
-    public static final String PENDING = "Pending";
 
     private Conditions() {
     }
