@@ -1,16 +1,12 @@
 package io.webmacs.migration.gate;
 
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -26,14 +22,10 @@ import io.webmacs.migration.result.Verb;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 
 /**
- * Serves the pod admission webhook ({@code POST /admission/pods}) over HTTPS with a certificate the operator issues
- * itself, renews before it expires, and whose CA it adds to its MutatingWebhookConfiguration's caBundle; or with a
- * certificate cert-manager issues into a mounted Secret, reloaded when it is renewed.
+ * Serves the pod admission webhook ({@code POST /admission/pods}) over HTTPS, with the certificate {@link WebhookTls}
+ * keeps, and answers each AdmissionReview from the cached DatabaseMigrations.
  */
 @ApplicationScoped
 public class WebhookServer {
@@ -41,16 +33,13 @@ public class WebhookServer {
     static final String PATH = "/admission/pods";
     /** How often the certificate's age and the caBundle are checked (a chart upgrade or a GitOps sync may reset it). */
     private static final Duration CHECK = Duration.ofMinutes(1);
-    private static final int CONFLICT_RETRIES = 5;
 
     private final Vertx vertx;
     private final KubernetesClient client;
     private final MigrationCache migrations;
     private final OperatorSettings settings;
     private final ChangelogLoader changelogs;
-    /** The self-issued certificate; or, with a certificate directory, the mounted one. */
-    private volatile WebhookCertificate certificate;
-    private MountedCertificate mounted;
+    private WebhookTls tls;
     private HttpServer server;
 
     public WebhookServer(Vertx vertx, KubernetesClient client, MigrationCache migrations, OperatorSettings settings,
@@ -67,28 +56,12 @@ public class WebhookServer {
         if (!webhook.enabled()) {
             return;
         }
-        PemKeyCertOptions keyCert;
-        if (webhook.certificateDir().isPresent()) {
-            mounted = new MountedCertificate(webhook.certificateDir().get());
-            keyCert = keyCert(mounted.certificatePem(), mounted.privateKeyPem());
-        } else {
-            certificate = issue();
-            keyCert = keyCert(certificate.certificatePem(), certificate.privateKeyPem());
-        }
-        server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert)).requestHandler(this::handle);
+        tls = new WebhookTls(client, webhook);
+        server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(tls.start())).requestHandler(this::handle);
         server.listen(webhook.port()).toCompletionStage().toCompletableFuture().join();
-        Log.infof("Pod admission webhook listening on https://0.0.0.0:%d%s, with %s", server.actualPort(), PATH,
-                mounted == null ? "a certificate it issued itself" : "the certificate in " + webhook.certificateDir().get());
-        if (mounted == null) {
-            publishCa();
-        }
+        Log.infof("Pod admission webhook listening on https://0.0.0.0:%d%s, with %s", server.actualPort(), PATH, tls.source());
         vertx.setPeriodic(CHECK.toMillis(), id -> vertx.executeBlocking(() -> {
-            if (mounted != null) {
-                reloadIfChanged();
-            } else {
-                renewIfDue();
-                publishCa();
-            }
+            tls.check().ifPresent(this::serve);
             return null;
         }));
     }
@@ -104,9 +77,9 @@ public class WebhookServer {
         return server.actualPort();
     }
 
-    /** The CA the current serving certificate chains to (PEM). */
+    /** The CA the current self-issued serving certificate chains to (PEM). */
     public String caPem() {
-        return certificate.caPem();
+        return tls.caPem();
     }
 
     private void handle(HttpServerRequest request) {
@@ -141,90 +114,8 @@ public class WebhookServer {
                 file, settings.runner()), MigrateContainer.volumes(migration), input.fingerprint());
     }
 
-    private WebhookCertificate issue() {
-        String service = settings.webhook().serviceName();
-        String namespace = Optional.ofNullable(client.getNamespace()).orElse("default");
-        List<String> names = List.of(service, service + "." + namespace, service + "." + namespace + ".svc",
-                service + "." + namespace + ".svc.cluster.local", "localhost");
-        String replica = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("webmacs-migration-operator");
-        return WebhookCertificate.issue(replica, names, Instant.now(), settings.webhook().certificateValidity());
-    }
-
-    private void renewIfDue() {
-        if (certificate.dueForRenewal(Instant.now(), settings.webhook().certificateValidity())) {
-            WebhookCertificate renewed = issue();
-            certificate = renewed;
-            publishCa(); // the new CA is trusted before the server presents the certificate it signed
-            serve(keyCert(renewed.certificatePem(), renewed.privateKeyPem()));
-        }
-    }
-
-    /** cert-manager renewed the certificate: serve the new one from the next handshake on. */
-    private void reloadIfChanged() {
-        try {
-            if (mounted.reload()) {
-                serve(keyCert(mounted.certificatePem(), mounted.privateKeyPem()));
-                Log.info("Serving the renewed webhook certificate");
-            }
-        } catch (RuntimeException e) {
-            // Caught mid-swap by the kubelet, say; the old certificate stays until the next check.
-            Log.warnf("Could not load the renewed webhook certificate: %s", e.getMessage());
-        }
-    }
-
     private void serve(PemKeyCertOptions keyCert) {
         server.updateSSLOptions(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert).getSslOptions())
                 .toCompletionStage().toCompletableFuture().join();
-    }
-
-    /** Adds this replica's CA to every webhook of the configuration; optimistic locking keeps other replicas' CAs. */
-    private void publishCa() {
-        Optional<String> name = settings.webhook().configurationName().filter(n -> !n.isBlank());
-        if (name.isEmpty()) {
-            return;
-        }
-        try {
-            for (int attempt = 1; attempt <= CONFLICT_RETRIES; attempt++) {
-                if (addOwnCa(name.get())) {
-                    return;
-                }
-            }
-            Log.warnf("Could not add this replica's CA to %s after %d attempts", name.get(), CONFLICT_RETRIES);
-        } catch (KubernetesClientException e) {
-            // The webhook keeps serving; the API server cannot reach it until the bundle is fixed.
-            Log.errorf("Could not update the caBundle of %s: %s", name.get(), e.getMessage());
-        }
-    }
-
-    /** One optimistic attempt; false when another replica changed the configuration in between. */
-    private boolean addOwnCa(String name) {
-        MutatingWebhookConfiguration configuration = client.admissionRegistration().v1().mutatingWebhookConfigurations()
-                .withName(name).get();
-        if (configuration == null) {
-            Log.warnf("MutatingWebhookConfiguration %s not found; the API server cannot call the webhook yet", name);
-            return true;
-        }
-        boolean changed = false;
-        for (MutatingWebhook webhook : configuration.getWebhooks()) {
-            String bundle = CaBundle.withCa(webhook.getClientConfig().getCaBundle(), certificate.caPem(), Instant.now());
-            changed |= !bundle.equals(webhook.getClientConfig().getCaBundle());
-            webhook.getClientConfig().setCaBundle(bundle);
-        }
-        if (!changed) {
-            return true;
-        }
-        try {
-            client.resource(configuration).update();
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    private static PemKeyCertOptions keyCert(String certificatePem, String privateKeyPem) {
-        return new PemKeyCertOptions().addCertValue(Buffer.buffer(certificatePem)).addKeyValue(Buffer.buffer(privateKeyPem));
     }
 }
