@@ -9,13 +9,12 @@ import io.javaoperatorsdk.operator.processing.dependent.Creator;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.api.RunnerSpec;
+import io.webmacs.migration.operator.EffectiveRunner;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.operator.MigrateContainer;
 import io.webmacs.migration.operator.OperatorSettings;
 import jakarta.inject.Inject;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The migration Job: one per run, created once and never updated (Jobs are immutable), garbage-collected with its
@@ -55,7 +54,7 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
     /** The Job for one run of {@code resource}. */
     public static Job job(DatabaseMigration resource, JobRequest request, OperatorSettings.Runner defaults) {
         String name = jobName(resource.getMetadata().getName(), request.fingerprint(), request.attempt());
-        RunnerSpec runner = runner(resource);
+        EffectiveRunner runner = EffectiveRunner.of(resource, defaults);
         Map<String, String> labels = Map.of(
                 Labels.MANAGED_BY, Labels.OPERATOR,
                 Labels.MIGRATION, resource.getMetadata().getName(),
@@ -66,29 +65,25 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
                 .withNewMetadata().withName(name).withNamespace(resource.getMetadata().getNamespace()).withLabels(labels).endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(0)
-                .withActiveDeadlineSeconds(Optional.ofNullable(runner.getActiveDeadlineSeconds()).orElse(defaults.activeDeadlineSeconds()))
+                .withActiveDeadlineSeconds(runner.activeDeadlineSeconds())
                 .withNewTemplate()
                 .withNewMetadata().withLabels(Map.of(Labels.MANAGED_BY, Labels.OPERATOR,
                         Labels.MIGRATION, resource.getMetadata().getName(), Labels.JOB, name)).endMetadata()
                 .withNewSpec()
                 .withRestartPolicy("Never")
-                .withServiceAccountName(runner.getServiceAccountName())
+                .withServiceAccountName(runner.spec().getServiceAccountName())
                 .withAutomountServiceAccountToken(false)
                 .withSecurityContext(new PodSecurityContextBuilder().withRunAsNonRoot(true)
                         .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().build())
-                .withNodeSelector(runner.getNodeSelector())
-                .withTolerations(runner.getTolerations())
-                .withAffinity(runner.getAffinity())
+                .withNodeSelector(runner.spec().getNodeSelector())
+                .withTolerations(runner.spec().getTolerations())
+                .withAffinity(runner.spec().getAffinity())
                 .withContainers(MigrateContainer.of(resource, request.verb(), request.target(), request.changelogFile(), defaults))
                 .withVolumes(MigrateContainer.volumes(resource))
                 .endSpec()
                 .endTemplate()
                 .endSpec()
                 .build();
-    }
-
-    private static RunnerSpec runner(DatabaseMigration resource) {
-        return Optional.ofNullable(resource.getSpec().getRunner()).orElseGet(RunnerSpec::new);
     }
 
     /** Deterministic, so that a restarted operator finds the Job it created instead of making a second one. */

@@ -2,6 +2,7 @@ package io.webmacs.migration.gate;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
@@ -11,13 +12,31 @@ public final class Gates {
 
     /** Label the webhook puts on the pods it holds (scheduling gate or migrate init container), naming their DatabaseMigration. */
     public static final String GATED_BY = "migrations.webmacs.io/gated-by";
-    static final String PREFIX = "migrations.webmacs.io/";
+    private static final String PREFIX = "migrations.webmacs.io/";
 
     private Gates() {
     }
 
     public static String gateName(DatabaseMigration migration) {
-        return PREFIX + migration.getMetadata().getName();
+        return gateName(migration.getMetadata().getName());
+    }
+
+    /** The scheduling gate of the DatabaseMigration named {@code migration}. */
+    static String gateName(String migration) {
+        return PREFIX + migration;
+    }
+
+    /** Removes {@code gate} from {@code pod}'s scheduling gates, so that the scheduler may place it. */
+    public static void lift(KubernetesClient client, Pod pod, String gate) {
+        client.pods().resource(pod).edit(p -> {
+            p.getSpec().getSchedulingGates().removeIf(g -> gate.equals(g.getName()));
+            return p;
+        });
+    }
+
+    public static boolean hasGate(Pod pod, String gate) {
+        return pod.getSpec() != null && pod.getSpec().getSchedulingGates() != null
+                && pod.getSpec().getSchedulingGates().stream().anyMatch(g -> gate.equals(g.getName()));
     }
 
     /** Ready, and for the generation the spec is at now: only then may new pods run. */
@@ -28,9 +47,8 @@ public final class Gates {
                 && status.condition(Conditions.READY).filter(c -> "True".equals(c.getStatus()) && current(c, generation)).isPresent();
     }
 
-    public static boolean isGatedBy(Pod pod, DatabaseMigration migration) {
-        return pod.getSpec() != null && pod.getSpec().getSchedulingGates() != null
-                && pod.getSpec().getSchedulingGates().stream().anyMatch(g -> gateName(migration).equals(g.getName()));
+    static boolean isGatedBy(Pod pod, DatabaseMigration migration) {
+        return hasGate(pod, gateName(migration));
     }
 
     private static boolean current(Condition condition, Long generation) {

@@ -57,14 +57,11 @@ public class OrphanedGates {
                 String owner = pod.getMetadata().getLabels().get(Gates.GATED_BY);
                 boolean exists = migrations.inNamespace(pod.getMetadata().getNamespace()).stream()
                         .anyMatch(m -> m.getMetadata().getName().equals(owner));
-                String gate = Gates.PREFIX + owner;
-                if (!exists && pod.getSpec().getSchedulingGates().stream().anyMatch(g -> gate.equals(g.getName()))) {
+                String gate = Gates.gateName(owner);
+                if (!exists && Gates.hasGate(pod, gate)) {
                     Log.infof("Lifting gate %s of pod %s/%s: its DatabaseMigration is gone", gate,
                             pod.getMetadata().getNamespace(), pod.getMetadata().getName());
-                    client.pods().resource(pod).edit(p -> {
-                        p.getSpec().getSchedulingGates().removeIf(g -> gate.equals(g.getName()));
-                        return p;
-                    });
+                    Gates.lift(client, pod, gate);
                 }
             }
         } catch (KubernetesClientException e) {

@@ -12,12 +12,10 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseSpec;
-import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.api.SecretValueSource;
 import io.webmacs.migration.result.Verb;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /** The {@code migrate} container, the same in a migration Job and as the init container the webhook injects. */
 public final class MigrateContainer {
@@ -38,7 +36,7 @@ public final class MigrateContainer {
      */
     public static Container of(DatabaseMigration resource, Verb verb, String target, String changelogFile,
             OperatorSettings.Runner defaults) {
-        RunnerSpec runner = runner(resource);
+        EffectiveRunner runner = EffectiveRunner.of(resource, defaults);
         List<String> args = new ArrayList<>(List.of(verb.word(), target, "--result-file", "/dev/termination-log"));
         List<VolumeMount> mounts = new ArrayList<>(List.of(mount(TMP_VOLUME, "/tmp", false)));
         if (resource.getSpec().getChangelog() != null) {
@@ -47,11 +45,11 @@ public final class MigrateContainer {
         }
         return new ContainerBuilder()
                 .withName(NAME)
-                .withImage(Optional.ofNullable(runner.getImage()).orElse(defaults.image()))
-                .withCommand(defaults.command())
+                .withImage(runner.image())
+                .withCommand(runner.command())
                 .withArgs(args)
                 .withEnv(environment(resource.getSpec().getDatabase()))
-                .withResources(runner.getResources())
+                .withResources(runner.spec().getResources())
                 .withTerminationMessagePath("/dev/termination-log")
                 .withTerminationMessagePolicy("File")
                 .withVolumeMounts(mounts)
@@ -70,10 +68,6 @@ public final class MigrateContainer {
                     .withName(resource.getSpec().getChangelog().getConfigMapRef().getName()).endConfigMap().build());
         }
         return volumes;
-    }
-
-    private static RunnerSpec runner(DatabaseMigration resource) {
-        return Optional.ofNullable(resource.getSpec().getRunner()).orElseGet(RunnerSpec::new);
     }
 
     /** The database settings as the runner's environment variables; Secrets only by reference. */

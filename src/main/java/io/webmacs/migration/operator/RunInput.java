@@ -2,7 +2,6 @@ package io.webmacs.migration.operator;
 
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.result.MigrationException;
-import java.util.Optional;
 
 /**
  * What a migration run of a resource is made of: its changelog, the runner image and their fingerprint. The reconciler
@@ -11,7 +10,7 @@ import java.util.Optional;
 public record RunInput(ChangelogLoader.Loaded changelog, String image, String fingerprint) {
 
     public static RunInput of(DatabaseMigration resource, ChangelogLoader.Loaded changelog, OperatorSettings.Runner defaults) {
-        String image = Optional.ofNullable(resource.getSpec().getRunner()).map(r -> r.getImage()).orElse(defaults.image());
+        String image = EffectiveRunner.of(resource, defaults).image();
         return new RunInput(changelog, image, Fingerprint.of(resource.getSpec(), changelog.files(), image));
     }
 

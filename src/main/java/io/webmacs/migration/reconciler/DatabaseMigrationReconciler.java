@@ -22,6 +22,7 @@ import io.webmacs.migration.dependent.MigrationJobDependent;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.gate.Gates;
 import io.webmacs.migration.operator.ChangelogLoader;
+import io.webmacs.migration.operator.EffectiveRunner;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.operator.MigrationCache;
 import io.webmacs.migration.operator.OperatorSettings;
@@ -30,7 +31,6 @@ import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -102,8 +102,8 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
 
     private RunDecider.RetryPolicy retryPolicy(DatabaseMigration resource) {
         OperatorSettings.Runner defaults = settings.runner();
-        int limit = Optional.ofNullable(resource.getSpec().getRunner()).map(r -> r.getRetryLimit()).orElse(defaults.retryLimit());
-        return new RunDecider.RetryPolicy(limit, defaults.retryBackoff(), defaults.maxRetryBackoff());
+        return new RunDecider.RetryPolicy(EffectiveRunner.of(resource, defaults).retryLimit(), defaults.retryBackoff(),
+                defaults.maxRetryBackoff());
     }
 
     /** Every Job of this resource, with the pod that ran it. */
@@ -126,11 +126,8 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     /** The schema is ready: pods the webhook held for this resource may be scheduled now. */
     private static void liftGates(DatabaseMigration resource, Context<DatabaseMigration> context) {
         String gate = Gates.gateName(resource);
-        pods(GATED_PODS, resource, context).stream().filter(pod -> Gates.isGatedBy(pod, resource))
-                .forEach(pod -> context.getClient().pods().resource(pod).edit(p -> {
-                    p.getSpec().getSchedulingGates().removeIf(g -> gate.equals(g.getName()));
-                    return p;
-                }));
+        pods(GATED_PODS, resource, context).stream().filter(pod -> Gates.hasGate(pod, gate))
+                .forEach(pod -> Gates.lift(context.getClient(), pod, gate));
     }
 
     private static Set<Pod> pods(String eventSource, DatabaseMigration resource, Context<DatabaseMigration> context) {
