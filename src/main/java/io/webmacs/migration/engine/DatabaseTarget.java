@@ -1,13 +1,18 @@
 package io.webmacs.migration.engine;
 
+import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.regex.Pattern;
 
 /**
@@ -133,6 +138,36 @@ public record DatabaseTarget(String jdbcUrl, String username, String password) {
     }
 
     /** Never shows the password. */
+    /** Opens a JDBC connection; fails with exit code 3 when the server cannot be reached or refuses the login. */
+    Connection open() {
+        Properties properties = new Properties();
+        if (username != null) {
+            properties.setProperty("user", username);
+        }
+        if (password != null) {
+            properties.setProperty("password", password);
+        }
+        properties.setProperty("ApplicationName", "webmacs-migrate");
+        properties.setProperty("connectTimeout", "10");
+        try {
+            return DriverManager.getConnection(jdbcUrl, properties);
+        } catch (SQLException e) {
+            throw connectionFailure(e);
+        }
+    }
+
+    private MigrationException connectionFailure(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String reason = ErrorMessages.oneLine(String.valueOf(e.getMessage()));
+        if (state.startsWith("28")) {
+            return new MigrationException(Failure.AUTHENTICATION_FAILED, "PostgreSQL at " + jdbcUrl
+                    + " refused the login of user '" + username + "': " + reason
+                    + ". Check the username and password (--username/--password or DATABASE_USERNAME/DATABASE_PASSWORD).", e);
+        }
+        return new MigrationException(Failure.DATABASE_UNREACHABLE, "Cannot reach PostgreSQL at " + jdbcUrl
+                + ": " + reason + ". Check the host, port and database name, and that the server is up.", e);
+    }
+
     @Override
     public String toString() {
         return "DatabaseTarget[" + jdbcUrl + ", user=" + username + ", password=" + (password == null ? "none" : "****") + "]";

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import liquibase.changelog.ChangeLogHistoryService;
 import liquibase.changelog.ChangeLogHistoryServiceFactory;
@@ -30,7 +28,8 @@ import liquibase.lockservice.LockServiceFactory;
 
 /**
  * The migration engine: Liquibase's commands over one JDBC session, under a session advisory lock, with WebMACS
- * adoption and downgrade checks around them.
+ * adoption and downgrade checks around them. One piece (about 250 lines): every verb takes the lock, reads the history
+ * and commits in the same order on the same session, and that protocol is easier to check in one place.
  */
 public final class MigrationEngine implements AutoCloseable {
 
@@ -63,21 +62,7 @@ public final class MigrationEngine implements AutoCloseable {
 
     /** Connects to {@code target}; fails with exit code 3 when the server cannot be reached or refuses the login. */
     public static MigrationEngine connect(DatabaseTarget target, Changelog changelog, Duration lockTimeout) {
-        Properties properties = new Properties();
-        if (target.username() != null) {
-            properties.setProperty("user", target.username());
-        }
-        if (target.password() != null) {
-            properties.setProperty("password", target.password());
-        }
-        properties.setProperty("ApplicationName", "webmacs-migrate");
-        properties.setProperty("connectTimeout", "10");
-        Connection connection;
-        try {
-            connection = DriverManager.getConnection(target.jdbcUrl(), properties);
-        } catch (SQLException e) {
-            throw connectionFailure(target, e);
-        }
+        Connection connection = target.open();
         try {
             Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
             return new MigrationEngine(changelog, connection, database, lockTimeout);
@@ -86,18 +71,6 @@ public final class MigrationEngine implements AutoCloseable {
             throw new MigrationException(Failure.DATABASE_UNREACHABLE, "Could not open " + target.jdbcUrl() + ": "
                     + ErrorMessages.rootCause(e), e);
         }
-    }
-
-    private static MigrationException connectionFailure(DatabaseTarget target, SQLException e) {
-        String state = e.getSQLState() == null ? "" : e.getSQLState();
-        String reason = ErrorMessages.oneLine(String.valueOf(e.getMessage()));
-        if (state.startsWith("28")) {
-            return new MigrationException(Failure.AUTHENTICATION_FAILED, "PostgreSQL at " + target.jdbcUrl()
-                    + " refused the login of user '" + target.username() + "': " + reason
-                    + ". Check the username and password (--username/--password or DATABASE_USERNAME/DATABASE_PASSWORD).", e);
-        }
-        return new MigrationException(Failure.DATABASE_UNREACHABLE, "Cannot reach PostgreSQL at " + target.jdbcUrl()
-                + ": " + reason + ". Check the host, port and database name, and that the server is up.", e);
     }
 
     /** Applies pending changesets up to {@code revision}, adopting an existing WebMACS database first. */
