@@ -131,10 +131,10 @@ public record ContainerInputs(Pod pod, Container container, Map<String, String> 
             return switch (source.getFieldRef().getFieldPath()) {
                 case "metadata.namespace" -> namespace;
                 case "metadata.name" -> podName;
-                default -> throw new IllegalStateException("the node agent cannot resolve field " + source.getFieldRef().getFieldPath());
+                default -> throw new IllegalStateException("the fake kubelet cannot resolve field " + source.getFieldRef().getFieldPath());
             };
         }
-        throw new IllegalStateException("the node agent cannot resolve env " + var.getName());
+        throw new IllegalStateException("the fake kubelet cannot resolve env " + var.getName());
     }
 
     /** A reference the kubelet cannot resolve: the container is not created, and its waiting message says why. */

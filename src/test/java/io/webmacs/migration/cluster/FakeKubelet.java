@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
  * the containers of the pods bound to it, and writes their status through the API server, so the real Job, ReplicaSet
  * and garbage-collector controllers act on it. A container runs as what its image would run:
  * <ul>
- * <li>the migrate container (command ending in the CLI's main class): a real container of its image with podman
+ * <li>the migrate container (the operator's image given a command): a real container of its image with podman
  * ({@link PodmanContainer}) when podman holds the shipped image, else {@code target/webmacs-migrate.jar}; either way
  * with its args, env and volumes, its termination message read from the file it wrote;</li>
  * <li>the operator's image with no command (its entrypoint): the same choice, with in-cluster credentials of the pod's
@@ -59,7 +59,7 @@ import java.util.regex.Pattern;
  * Init containers run first, in order, restarted after a failure unless the pod's restartPolicy is Never. Deleting a
  * pod stops its containers and then removes it, as the kubelet confirms a graceful deletion.
  */
-public final class NodeAgent implements AutoCloseable {
+public final class FakeKubelet implements AutoCloseable {
 
     public static final String NODE = "node-1";
     static final String OPERATOR_IMAGE = "ghcr.io/webmacs/webmacs-migration-operator";
@@ -85,7 +85,7 @@ public final class NodeAgent implements AutoCloseable {
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private SharedIndexInformer<Pod> informer;
 
-    private NodeAgent(ControlPlane cluster, MigrateContainer migrate) {
+    private FakeKubelet(ControlPlane cluster, MigrateContainer migrate) {
         this.cluster = cluster;
         this.migrate = migrate;
         this.client = cluster.client();
@@ -103,34 +103,34 @@ public final class NodeAgent implements AutoCloseable {
     public static MigrateContainer shippedImageOrJar() {
         boolean image = Podman.hasImage(SHIPPED_IMAGE);
         if (PRINTED.compareAndSet(false, true)) {
-            System.out.println(image ? "Node agent: migrate containers run in podman from " + SHIPPED_IMAGE
-                    : "Node agent: migrate containers run as target/webmacs-migrate.jar, as podman holds no " + SHIPPED_IMAGE
+            System.out.println(image ? "Fake kubelet: migrate containers run in podman from " + SHIPPED_IMAGE
+                    : "Fake kubelet: migrate containers run as target/webmacs-migrate.jar, as podman holds no " + SHIPPED_IMAGE
                             + " (build it with image/build.sh)");
         }
         return image ? MigrateContainer.PODMAN : MigrateContainer.PACKAGED;
     }
 
     /** Registers the Node and starts serving pods, running migrate containers with {@code migrate}. */
-    public static NodeAgent start(ControlPlane cluster, MigrateContainer migrate) {
-        NodeAgent agent = new NodeAgent(cluster, migrate);
-        agent.registerNode();
-        agent.informer = agent.client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
+    public static FakeKubelet start(ControlPlane cluster, MigrateContainer migrate) {
+        FakeKubelet kubelet = new FakeKubelet(cluster, migrate);
+        kubelet.registerNode();
+        kubelet.informer = kubelet.client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
-                agent.observe(pod);
+                kubelet.observe(pod);
             }
 
             @Override
             public void onUpdate(Pod before, Pod pod) {
-                agent.observe(pod);
+                kubelet.observe(pod);
             }
 
             @Override
             public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-                Optional.ofNullable(agent.runs.remove(pod.getMetadata().getUid())).ifPresent(PodRun::stop);
+                Optional.ofNullable(kubelet.runs.remove(pod.getMetadata().getUid())).ifPresent(PodRun::stop);
             }
         });
-        return agent;
+        return kubelet;
     }
 
     /** The host port that container port {@code name} of the running pod {@code namespace/pod} was moved to. */
@@ -261,7 +261,7 @@ public final class NodeAgent implements AutoCloseable {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 if (!stopped) {
-                    System.err.println("node agent failed on pod " + namespace + "/" + name + ": " + e);
+                    System.err.println("fake kubelet failed on pod " + namespace + "/" + name + ": " + e);
                     e.printStackTrace();
                 }
             }
@@ -491,7 +491,7 @@ public final class NodeAgent implements AutoCloseable {
             }
         }
 
-        /** A container's status; a running one is ready at once, unless it is one the agent runs and probes (the operator's). */
+        /** A container's status; a running one is ready at once, unless it is one this kubelet runs and probes (the operator's). */
         private ContainerStatus status(Container container, int restarts, ContainerState state, ContainerState last) {
             boolean probed = container.getReadinessProbe() != null && hostPorts.containsKey("http");
             return status(container, restarts, state, last,

@@ -79,7 +79,7 @@ class HelmInstallOnApiServerIT {
         awaitMigration("webmacs-demo", "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-demo")).singleElement().satisfies(pod -> {
             assertThat(pod.getSpec().getSchedulingGates()).isEmpty();
-            assertThat(pod.getSpec().getNodeName()).isEqualTo(NodeAgent.NODE);
+            assertThat(pod.getSpec().getNodeName()).isEqualTo(FakeKubelet.NODE);
             assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
         }));
         assertThat(Catalog.of(notYetCreated)).containsExactlyElementsOf(Catalog.reference("005"));
@@ -121,13 +121,13 @@ class HelmInstallOnApiServerIT {
         operator.succeeds("create", "namespace", ns);
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Fixtures.databaseSecret(client, ns, "webmacs-db", db);
-        operator.agent().hold(ns);
+        operator.kubelet().hold(ns);
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
         await().atMost(Duration.ofMinutes(1)).until(() -> Fixtures.jobs(client, ns).size() == 1);
         String leader = operator.leaderPod();
 
-        operator.agent().crash(OperatorCluster.NAMESPACE, leader);
-        operator.agent().release(ns);
+        operator.kubelet().crash(OperatorCluster.NAMESPACE, leader);
+        operator.kubelet().release(ns);
 
         awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         assertThat(operator.leaderPod()).as("the other replica took over").isNotEqualTo(leader);

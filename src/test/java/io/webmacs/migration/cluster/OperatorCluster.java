@@ -22,7 +22,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * A real control plane with the node agent, and the operator installed on it as the README says; the operator runs as
+ * A real control plane with the fake kubelet, and the operator installed on it as the README says; the operator runs as
  * the pod of its own Deployment, with its own ServiceAccount's token, so the chart's RBAC authorizes each of its calls.
  */
 public final class OperatorCluster implements AutoCloseable {
@@ -33,19 +33,19 @@ public final class OperatorCluster implements AutoCloseable {
     public static final String SERVICE_ACCOUNT = "system:serviceaccount:" + NAMESPACE + ":" + NAME;
 
     private final ControlPlane cluster;
-    private final NodeAgent agent;
+    private final FakeKubelet kubelet;
 
     private OperatorCluster(ControlPlane cluster, MigrateContainer migrate) {
         this.cluster = cluster;
-        this.agent = NodeAgent.start(cluster, migrate);
+        this.kubelet = FakeKubelet.start(cluster, migrate);
     }
 
     /** {@code kubectl create namespace webmacs-migration-operator} and {@code kubectl apply -f crds/ -f deploy/operator.yaml}. */
     public static OperatorCluster installedWithKubectl(String name) {
-        return installedWithKubectl(name, NodeAgent.shippedImageOrJar());
+        return installedWithKubectl(name, FakeKubelet.shippedImageOrJar());
     }
 
-    /** Installed with kubectl; the node agent runs migrate containers with {@code migrate}. */
+    /** Installed with kubectl; the fake kubelet runs migrate containers with {@code migrate}. */
     public static OperatorCluster installedWithKubectl(String name, MigrateContainer migrate) {
         OperatorCluster operator = new OperatorCluster(ControlPlane.start(name), migrate);
         operator.succeeds("create", "namespace", NAMESPACE);
@@ -56,7 +56,7 @@ public final class OperatorCluster implements AutoCloseable {
 
     /** {@code helm install webmacs-migration-operator helm/webmacs-migration-operator -n ... --create-namespace} with {@code values}. */
     public static OperatorCluster installedWithHelm(String name, Map<String, Object> values) {
-        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name), NodeAgent.shippedImageOrJar());
+        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name), FakeKubelet.shippedImageOrJar());
         InstallCommand install = new Helm(CHART).install().withName(NAME).withNamespace(NAMESPACE).createNamespace()
                 .withKubeConfig(operator.cluster.adminKubeconfig());
         values.forEach(install::set);
@@ -73,8 +73,8 @@ public final class OperatorCluster implements AutoCloseable {
         return cluster.client();
     }
 
-    public NodeAgent agent() {
-        return agent;
+    public FakeKubelet kubelet() {
+        return kubelet;
     }
 
     /** Runs kubectl and insists that it succeeds. */
@@ -110,7 +110,7 @@ public final class OperatorCluster implements AutoCloseable {
      */
     public void routeWebhookToOperator() {
         Pod pod = operatorPods().get(0);
-        int port = agent.hostPort(NAMESPACE, pod.getMetadata().getName(), "webhook");
+        int port = kubelet.hostPort(NAMESPACE, pod.getMetadata().getName(), "webhook");
         client().admissionRegistration().v1().mutatingWebhookConfigurations().withName(NAME).edit(configuration -> {
             for (MutatingWebhook webhook : configuration.getWebhooks()) {
                 String caBundle = webhook.getClientConfig().getCaBundle();
@@ -166,7 +166,7 @@ public final class OperatorCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        agent.close();
+        kubelet.close();
         cluster.close();
     }
 }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The operator installed with {@code kubectl apply -f crds/ -f deploy/operator.yaml} on a real API server, running
  * with its ServiceAccount's token: migrations in namespaces that enforce the restricted Pod Security Standard, Jobs
- * turned into pods by the real Job controller and run by the node agent, garbage collection, and watches that survive
+ * turned into pods by the real Job controller and run by the fake kubelet, garbage collection, and watches that survive
  * an API server restart.
  */
 @RealCluster

@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
 /**
  * The operator at scale on a real API server, run by {@code bench/cluster-scale.sh}: DatabaseMigrations over several
  * namespaces, each with a database of its own, and the operator installed with {@code kubectl apply}, running as the
- * pod of its Deployment (its own JVM, its ServiceAccount's token). Jobs are run by the node agent with webmacs-migrate
- * in the agent's JVM, four at a time, so the figures are the operator's own: apply to Job created and Job finished to
+ * pod of its Deployment (its own JVM, its ServiceAccount's token). Jobs are run by the fake kubelet with webmacs-migrate
+ * in the fake kubelet's JVM, four at a time, so the figures are the operator's own: apply to Job created and Job finished to
  * Ready (median and p99, both seen by one watcher), the operator's RSS and heap after a full GC, and the status writes
  * it makes while nothing changes. Arguments: namespaces, resources per namespace, idle minutes (default 20 50 5).
  */
@@ -100,7 +100,7 @@ public final class ScaleBenchmark {
             int writesBefore = statusWrites.get();
             TimeUnit.MINUTES.sleep(idleMinutes);
             int idleWrites = statusWrites.get() - writesBefore;
-            long pid = operator.agent().pid(OperatorCluster.NAMESPACE, operator.operatorPods().get(0).getMetadata().getName());
+            long pid = operator.kubelet().pid(OperatorCluster.NAMESPACE, operator.operatorPods().get(0).getMetadata().getName());
             String report = report(total, namespaces, allReady, idleMinutes, idleWrites, pid);
             System.out.print(report);
             Files.writeString(Path.of("target", "cluster-scale.txt"), report);
