@@ -24,4 +24,6 @@ public class DatabaseMigration extends CustomResource<DatabaseMigrationSpec, Dat
 
     public static final String GROUP = "migrations.webmacs.io";
     public static final String VERSION = "v1alpha1";
+    public static final String KIND = "DatabaseMigration";
+    public static final String PLURAL = "databasemigrations";
 }

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
+import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
@@ -48,14 +49,17 @@ final class KubernetesApi {
         return config.getNamespace() == null || config.getNamespace().isBlank() ? "default" : config.getNamespace();
     }
 
+    /** As RBAC rules and kubectl name it; api/'s compile-time constants, copied by javac (the CLI jar has no api class). */
+    private static final String RESOURCE = DatabaseMigration.PLURAL + "." + DatabaseMigration.GROUP;
+
     static MigrationException failure(KubernetesClientException e, Config config, String namespace) {
         String api = "The Kubernetes API at " + config.getMasterUrl();
         return switch (e.getCode()) {
             case 401, 403 -> new MigrationException(Failure.KUBERNETES_FORBIDDEN, api + " refused to list and watch"
-                    + " databasemigrations in namespace " + namespace + " (HTTP " + e.getCode() + "): the account needs get,"
-                    + " list and watch on databasemigrations.migrations.webmacs.io there.", e);
+                    + " " + DatabaseMigration.PLURAL + " in namespace " + namespace + " (HTTP " + e.getCode() + "): the account"
+                    + " needs get, list and watch on " + RESOURCE + " there.", e);
             case 404 -> new MigrationException(Failure.KUBERNETES_UNREACHABLE, api + " does not serve"
-                    + " databasemigrations.migrations.webmacs.io/v1alpha1: install the operator's CRD.", e);
+                    + " " + RESOURCE + "/" + DatabaseMigration.VERSION + ": install the operator's CRD.", e);
             default -> new MigrationException(Failure.KUBERNETES_UNREACHABLE, "Cannot reach the Kubernetes API at "
                     + config.getMasterUrl() + ": " + ErrorMessages.rootCause(e) + ". Pass --kubeconfig or set KUBECONFIG.", e);
         };

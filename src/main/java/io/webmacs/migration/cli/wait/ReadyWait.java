@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.webmacs.migration.api.DatabaseMigration;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -18,10 +19,13 @@ import java.util.function.Consumer;
  */
 final class ReadyWait {
 
-    /** Spelled out, so that the client needs no API discovery, nor permission for it. */
+    /**
+     * Spelled out, so that the client needs no API discovery, nor permission for it. The names are api/'s compile-time
+     * constants: javac copies their values here, so the CLI jar carries no class of api/.
+     */
     static final ResourceDefinitionContext DATABASE_MIGRATIONS = new ResourceDefinitionContext.Builder()
-            .withGroup("migrations.webmacs.io").withVersion("v1alpha1").withKind("DatabaseMigration")
-            .withPlural("databasemigrations").withNamespaced(true).build();
+            .withGroup(DatabaseMigration.GROUP).withVersion(DatabaseMigration.VERSION).withKind(DatabaseMigration.KIND)
+            .withPlural(DatabaseMigration.PLURAL).withNamespaced(true).build();
 
     private final KubernetesClient client;
     private final String namespace;
