@@ -18,6 +18,7 @@ import java.util.Objects;
  * observed, and ends as one decision's status, with conditions whose transition times only move when they flip.
  */
 final class StatusDraft {
+
     final DatabaseMigration resource;
     final Instant now;
     final DatabaseMigrationStatus previous;
