@@ -2,6 +2,7 @@ package io.webmacs.migration.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -27,6 +28,12 @@ public class RunnerSpec {
     @JsonPropertyDescription("How many times a run that failed for a passing reason (database unreachable, lock busy) is retried.")
     @Min(0)
     private Integer retryLimit;
+
+    @JsonPropertyDescription("The longest a changeset may wait for a table lock, and so the longest the application's queries"
+            + " on that table queue behind it, e.g. 2s or 1m; then the changeset is rolled back and tried again."
+            + " 0 turns the guard off. Default: 2s.")
+    @Pattern("^([0-9]+|([0-9]+[hms])+)$")
+    private String ddlLockTimeout;
 
     @JsonPropertyDescription("Node labels the migration pod must run on.")
     private Map<String, String> nodeSelector;
@@ -67,6 +74,14 @@ public class RunnerSpec {
 
     public void setActiveDeadlineSeconds(Long activeDeadlineSeconds) {
         this.activeDeadlineSeconds = activeDeadlineSeconds;
+    }
+
+    public String getDdlLockTimeout() {
+        return ddlLockTimeout;
+    }
+
+    public void setDdlLockTimeout(String ddlLockTimeout) {
+        this.ddlLockTimeout = ddlLockTimeout;
     }
 
     public Integer getRetryLimit() {

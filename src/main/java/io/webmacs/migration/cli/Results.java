@@ -28,13 +28,13 @@ final class Results {
                 : changelog.changeSetsBetween(changelog.position(adoptable.revision()), changelog.revisions().size()).size();
         return new MigrationResult(verb.word(), revision, changelog.head(), outcome.applied(), outcome.rolledBack(), pending,
                 outcome.adopted(), adoptable == null ? null : adoptable.route(), durationMs,
-                verb == Verb.HISTORY ? revisions(changelog, history) : null,
+                verb == Verb.HISTORY ? revisions(changelog, history) : null, outcome.blockedBy(),
                 failure == null ? null : MigrationResult.Error.of(failure));
     }
 
     static MigrationResult failed(String command, MigrationException failure, long durationMs) {
         return new MigrationResult(command, failure.revision(), null, List.of(), List.of(), 0, null, null, durationMs, null,
-                MigrationResult.Error.of(failure));
+                List.of(), MigrationResult.Error.of(failure));
     }
 
     /** Every revision of the changelog, with when it was applied; pending ones have no time. */

@@ -4,6 +4,7 @@ import io.webmacs.migration.cli.wait.WaitForReady;
 import io.webmacs.migration.cli.wait.WaitResult;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.engine.DatabaseTarget;
+import io.webmacs.migration.engine.DdlLockGuard;
 import io.webmacs.migration.engine.MigrationEngine;
 import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
@@ -33,7 +34,8 @@ import picocli.CommandLine.ScopeType;
         scope = ScopeType.INHERIT, sortOptions = false, usageHelpAutoWidth = true,
         description = "Migrates a WebMACS PostgreSQL database with Liquibase, and waits for a DatabaseMigration. Exit codes:"
                 + " 0 done, 1 a changeset failed, 2 bad input, 3 database unreachable or login refused, 4 migration lock not"
-                + " obtained in time; for wait, see: webmacs-migrate wait --help.")
+                + " obtained in time, 5 a table lock not obtained within --ddl-lock-budget; for wait, see: webmacs-migrate"
+                + " wait --help.")
 public final class WebmacsMigrate {
 
     /** Keeps Liquibase's loggers configured: java.util.logging holds them weakly. */
@@ -65,7 +67,24 @@ public final class WebmacsMigrate {
             description = "How long to wait for another run on the same database. Default: ${DEFAULT-VALUE}.")
     long lockTimeoutSeconds;
 
-    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Log what Liquibase does to stderr.")
+    @Option(names = "--ddl-lock-timeout", scope = ScopeType.INHERIT, defaultValue = "2s", paramLabel = "DURATION",
+            converter = DurationConverter.class, description = "The longest a changeset may wait for a table lock, and so"
+                    + " the longest the application's queries on that table queue behind it; then it is rolled back and"
+                    + " tried again. 0 turns the guard off. Default: ${DEFAULT-VALUE}.")
+    Duration ddlLockTimeout;
+
+    @Option(names = "--ddl-lock-budget", scope = ScopeType.INHERIT, defaultValue = "3m", paramLabel = "DURATION",
+            converter = DurationConverter.class, description = "How long to keep trying a changeset whose table lock is"
+                    + " taken; then exit 5 (LockNotAvailable). Default: ${DEFAULT-VALUE}.")
+    Duration ddlLockBudget;
+
+    @Option(names = "--cancel-blockers-after", scope = ScopeType.INHERIT, paramLabel = "DURATION",
+            converter = DurationConverter.class, description = "Terminate sessions that sit idle in a transaction and"
+                    + " have blocked a changeset this long (never active ones). Default: never.")
+    Duration cancelBlockersAfter;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Log what Liquibase does to stderr, and show the"
+            + " query text of sessions that block a changeset.")
     boolean verbose;
 
     private final Map<String, String> environment;
@@ -139,7 +158,7 @@ public final class WebmacsMigrate {
             if (connection().url() == null) {
                 MigrationEngine.offlineSql(changelog, revision, sql);
             } else {
-                try (MigrationEngine engine = MigrationEngine.connect(connection().target(), changelog, lockTimeout())) {
+                try (MigrationEngine engine = MigrationEngine.connect(connection().target(), changelog, lockTimeout(), ddlLocks(), err::println)) {
                     engine.sql(revision, sql);
                 }
             }
@@ -187,7 +206,7 @@ public final class WebmacsMigrate {
         return guarded(verb, () -> {
             DatabaseTarget target = connection().target();
             Changelog changelog = Changelog.load(changelogPath);
-            try (MigrationEngine engine = MigrationEngine.connect(target, changelog, lockTimeout())) {
+            try (MigrationEngine engine = MigrationEngine.connect(target, changelog, lockTimeout(), ddlLocks(), err::println)) {
                 MigrationEngine.Outcome outcome = work.run(engine);
                 MigrationResult result = Results.of(verb, changelog, outcome, millisSince(started));
                 return writer().finish(result, TextReport.of(verb, result), outcome.failure());
@@ -202,7 +221,8 @@ public final class WebmacsMigrate {
 
     /** Runs a command body; any failure becomes one error line, a JSON result and its exit code. */
     private int guarded(Verb verb, CommandBody body, Function<MigrationException, Object> failedResult) {
-        LIQUIBASE_LOG.setLevel(verbose ? Level.INFO : Level.SEVERE);
+        // Off unless --verbose: a failure ends in one error line, and the DDL lock guard says what it waits for.
+        LIQUIBASE_LOG.setLevel(verbose ? Level.INFO : Level.OFF);
         try {
             return body.run();
         } catch (MigrationException e) {
@@ -224,6 +244,10 @@ public final class WebmacsMigrate {
 
     private ResultWriter writer() {
         return new ResultWriter(output, resultFile, connection().secrets(), out, err);
+    }
+
+    private DdlLockGuard.Settings ddlLocks() {
+        return new DdlLockGuard.Settings(ddlLockTimeout, ddlLockBudget, cancelBlockersAfter, verbose);
     }
 
     private Duration lockTimeout() {

@@ -1,5 +1,6 @@
 package io.webmacs.migration.engine;
 
+import io.webmacs.migration.result.Blocker;
 import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import liquibase.changelog.ChangeLogHistoryService;
 import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.ChangeSet;
@@ -38,11 +40,11 @@ public final class MigrationEngine implements AutoCloseable {
      * {@code adoptable} when a read-only command found a WebMACS database that upgrade would adopt.
      */
     public record Outcome(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
-            MigrationException failure, WebmacsDatabase.Detected adoptable) {
+            MigrationException failure, WebmacsDatabase.Detected adoptable, List<Blocker> blockedBy) {
 
         static Outcome changed(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
-                MigrationException failure) {
-            return new Outcome(history, applied, rolledBack, adopted, failure, null);
+                MigrationException failure, List<Blocker> blockedBy) {
+            return new Outcome(history, applied, rolledBack, adopted, failure, null, blockedBy);
         }
     }
 
@@ -51,21 +53,30 @@ public final class MigrationEngine implements AutoCloseable {
     private final Database database;
     private final Duration lockTimeout;
     private final LiquibaseCommands liquibase;
+    private final DdlLockGuard guard;
 
-    private MigrationEngine(Changelog changelog, Connection connection, Database database, Duration lockTimeout) {
+    private MigrationEngine(Changelog changelog, Connection connection, Database database, Duration lockTimeout,
+            DdlLockGuard guard) {
         this.changelog = changelog;
         this.connection = connection;
         this.database = database;
         this.lockTimeout = lockTimeout;
         this.liquibase = new LiquibaseCommands(changelog, database);
+        this.guard = guard;
     }
 
-    /** Connects to {@code target}; fails with exit code 3 when the server cannot be reached or refuses the login. */
-    public static MigrationEngine connect(DatabaseTarget target, Changelog changelog, Duration lockTimeout) {
+    /**
+     * Connects to {@code target}; fails with exit code 3 when the server cannot be reached or refuses the login.
+     * {@code lockTimeout} bounds the wait for another runner's migration lock; {@code ddlLocks} guards the changesets'
+     * table locks, and {@code progress} hears what the guard waits for.
+     */
+    public static MigrationEngine connect(DatabaseTarget target, Changelog changelog, Duration lockTimeout,
+            DdlLockGuard.Settings ddlLocks, Consumer<String> progress) {
         Connection connection = target.open();
         try {
             Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
-            return new MigrationEngine(changelog, connection, database, lockTimeout);
+            return new MigrationEngine(changelog, connection, database, lockTimeout,
+                    new DdlLockGuard(target, connection, ddlLocks, progress));
         } catch (Exception e) {
             closeQuietly(connection);
             throw new MigrationException(Failure.DATABASE_UNREACHABLE, "Could not open " + target.jdbcUrl() + ": "
@@ -88,10 +99,10 @@ public final class MigrationEngine implements AutoCloseable {
         AppliedHistory before = history();
         MigrationException failure = before.pendingUpTo(target).isEmpty()
                 ? null
-                : liquibase.run("updateToTag", Map.of("tag", target));
+                : guard.run(() -> liquibase.run("updateToTag", Map.of("tag", target)));
         AppliedHistory after = history();
         return Outcome.changed(after, before.newlyAppliedIn(after), List.of(),
-                adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure);
+                adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure, guard.blockers());
     }
 
     /** Rolls back to {@code revision} (a revision, {@code base}, or {@code -N}), after checking that it cannot fail half-way. */
@@ -113,11 +124,12 @@ public final class MigrationEngine implements AutoCloseable {
             rollingBack.add(changelog.revisionAt(position));
         }
         DowngradeGuard.check(connection, rollingBack);
-        MigrationException failure = liquibase.run("rollbackCount", Map.of("count", before.ranAbove(to).size()));
+        // Counted again on each try: a retry after a lock timeout starts where the last try stopped.
+        MigrationException failure = guard.run(() -> liquibase.run("rollbackCount", Map.of("count", history().ranAbove(to).size())));
         AppliedHistory after = history();
         Set<String> stillApplied = after.appliedRevisions().keySet();
         List<String> rolledBack = rollingBack.stream().filter(r -> !stillApplied.contains(r)).toList();
-        return Outcome.changed(after, List.of(), rolledBack, null, failure);
+        return Outcome.changed(after, List.of(), rolledBack, null, failure, guard.blockers());
     }
 
     private String relative(int from, int steps) {
@@ -140,7 +152,7 @@ public final class MigrationEngine implements AutoCloseable {
         unrecordAbove(to, before);
         new WebmacsDatabase(connection).recordAlembicVersion(target);
         commit();
-        return Outcome.changed(history(), List.of(), List.of(), null, null);
+        return Outcome.changed(history(), List.of(), List.of(), null, null, List.of());
     }
 
     private void unrecordAbove(int position, AppliedHistory history) throws SQLException {
@@ -156,7 +168,7 @@ public final class MigrationEngine implements AutoCloseable {
     /** Where the database is, for current and history; reads only. */
     public Outcome status() throws SQLException {
         AppliedHistory history = history();
-        return new Outcome(history, List.of(), List.of(), null, null, adoptable(history).orElse(null));
+        return new Outcome(history, List.of(), List.of(), null, null, adoptable(history).orElse(null), List.of());
     }
 
     /** What the database's history says; never creates Liquibase's tables. */

@@ -43,6 +43,9 @@ public final class MigrateContainer {
             args.addAll(List.of("--changelog", CHANGELOG_DIR + "/" + changelogFile));
             mounts.add(mount(CHANGELOG_VOLUME, CHANGELOG_DIR, true));
         }
+        if (runner.spec().getDdlLockTimeout() != null) {
+            args.addAll(List.of("--ddl-lock-timeout", runner.spec().getDdlLockTimeout()));
+        }
         return new ContainerBuilder()
                 .withName(NAME)
                 .withImage(runner.image())

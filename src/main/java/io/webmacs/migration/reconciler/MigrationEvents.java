@@ -15,11 +15,15 @@ import io.webmacs.migration.operator.Labels;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /** Kubernetes Events on a DatabaseMigration when a run starts, succeeds, fails or is retried. */
 @ApplicationScoped
 public class MigrationEvents {
+
+    /** Reconciling reasons that announce another attempt, each worth one Event when it begins. */
+    private static final Set<String> RETRY_REASONS = Set.of(Conditions.RETRYING, Conditions.WAITING_FOR_LOCK);
 
     private final KubernetesClient client;
 
@@ -43,8 +47,8 @@ public class MigrationEvents {
         Optional<Condition> ready = after.condition(Conditions.READY);
         String reason = ready.map(Condition::getReason).orElse(null);
         String message = ready.map(Condition::getMessage).orElse("");
-        if (Conditions.RETRYING.equals(reason) && !Conditions.RETRYING.equals(readyReason(before))) {
-            event(resource, "Normal", Conditions.RETRYING, message);
+        if (RETRY_REASONS.contains(reason) && !reason.equals(readyReason(before))) {
+            event(resource, "Normal", reason, message);
         }
         if (isStalled(after) && !isStalled(before)) {
             event(resource, "Warning", reason, message);

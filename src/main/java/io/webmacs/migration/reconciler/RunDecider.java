@@ -113,8 +113,9 @@ public final class RunDecider {
         if (!failure.map(Failure::isTransient).orElse(run.result() == null)) {
             return draft.stalled(stalledReason(failure), why);
         }
+        String retrying = failure.equals(Optional.of(Failure.LOCK_NOT_AVAILABLE)) ? Conditions.WAITING_FOR_LOCK : Conditions.RETRYING;
         if (draft.initContainers) {
-            return draft.reconciling(Conditions.RETRYING, why + "; the kubelet starts it again", null, null);
+            return draft.reconciling(retrying, why + "; the kubelet starts it again", null, null);
         }
         if (run.attempt() > retry.limit()) {
             return draft.stalled(Conditions.RETRIES_EXHAUSTED, why + " (after " + run.attempt() + " attempts)");
@@ -123,10 +124,10 @@ public final class RunDecider {
         Instant due = finished.plus(retry.after(run.attempt(), fingerprint));
         String next = "; attempt " + (run.attempt() + 1) + " of " + (retry.limit() + 1);
         if (!draft.now.isBefore(due)) {
-            return draft.reconciling(Conditions.RETRYING, why + next + " starting",
+            return draft.reconciling(retrying, why + next + " starting",
                     new JobRequest(fingerprint, run.attempt() + 1, run.verb(), target, changelogFile), null);
         }
-        return draft.reconciling(Conditions.RETRYING, why + next + " at " + due, null, Duration.between(draft.now, due));
+        return draft.reconciling(retrying, why + next + " at " + due, null, Duration.between(draft.now, due));
     }
 
     /**

@@ -19,6 +19,8 @@ public enum Failure {
     DATABASE_UNREACHABLE("DatabaseUnreachable", 3, true),
     AUTHENTICATION_FAILED("AuthenticationFailed", 3, true),
     LOCK_TIMEOUT("LockTimeout", 4, true),
+    // A table lock a changeset needs stayed taken past --ddl-lock-budget; earlier changesets stay applied.
+    LOCK_NOT_AVAILABLE("LockNotAvailable", 5, true),
     CHANGESET_FAILED("ChangesetFailed", 1, false),
     INVALID_KUBECONFIG("InvalidKubeconfig", 3, false),
     KUBERNETES_UNREACHABLE("KubernetesUnreachable", 3, true),

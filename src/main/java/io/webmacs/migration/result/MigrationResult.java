@@ -14,8 +14,9 @@ import java.util.List;
  * @param adopted the kind of existing WebMACS database this command adopted, or null
  * @param adoptable the kind of existing WebMACS database that upgrade would adopt (current and history only)
  * @param history applied revisions with when they ran (history only)
+ * @param blockedBy the sessions whose locks a changeset waited for, whether or not it got them in the end
  */
-@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "adopted", "adoptable", "durationMs", "history", "error"})
+@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "adopted", "adoptable", "durationMs", "history", "blockedBy", "error"})
 public record MigrationResult(
         String command,
         String revision,
@@ -27,6 +28,7 @@ public record MigrationResult(
         @JsonInclude(JsonInclude.Include.NON_NULL) String adoptable,
         long durationMs,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<AppliedRevision> history,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Blocker> blockedBy,
         Error error) {
 
     /** One applied revision in {@code history}. */

@@ -11,8 +11,10 @@ import io.webmacs.migration.api.ChangelogSpec;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationSpec;
 import io.webmacs.migration.api.DatabaseSpec;
+import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.api.SecretValueSource;
 import io.webmacs.migration.dependent.JobRequest;
+import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.operator.OperatorSettings;
 import io.webmacs.migration.result.Verb;
 import org.junit.jupiter.api.Test;
@@ -70,6 +72,21 @@ class MigrationJobDependentTest {
         String name = MigrationJobDependent.jobName("a".repeat(60), "0123456789", 12);
 
         assertThat(name).hasSizeLessThanOrEqualTo(63).endsWith("-0123456789-12");
+    }
+
+    @Test
+    void aDdlLockTimeoutInTheSpecReachesTheCliAndTheVerbIsALabel() {
+        DatabaseMigration migration = migration();
+        RunnerSpec runner = new RunnerSpec();
+        runner.setDdlLockTimeout("5s");
+        migration.getSpec().setRunner(runner);
+
+        Job job = MigrationJobDependent.job(migration, new JobRequest("0123456789", 1, Verb.DOWNGRADE, "003_fk_ondelete", "main.xml"),
+                DEFAULTS);
+
+        assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                .containsSubsequence("downgrade", "003_fk_ondelete").containsSequence("--ddl-lock-timeout", "5s");
+        assertThat(job.getMetadata().getLabels()).containsEntry(Labels.VERB, "downgrade");
     }
 
     private static DatabaseMigration migration() {

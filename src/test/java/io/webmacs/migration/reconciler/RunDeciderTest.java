@@ -71,6 +71,24 @@ class RunDeciderTest {
     }
 
     @Test
+    void aTableLockNotObtainedIsRetriedAsWaitingForLockNamingTheBlocker() {
+        ObservedRun failed = run(1, 5, """
+                {"command":"upgrade","revision":"003_fk_ondelete","applied":["003_fk_ondelete"],
+                 "blockedBy":[{"pid":4242,"user":"webmacs","applicationName":"report","state":"idle in transaction"}],
+                 "error":{"code":"LockNotAvailable","message":"Changeset x could not get its table lock within the DDL lock budget (180s). Blocked by pid 4242 (user webmacs, application 'report')",
+                          "changeset":"db/webmacs/004_rbac_api_tokens.xml::x::webmacs"}}""");
+        Instant due = NOW.plus(RETRY.after(1, FP));
+
+        RunDecider.Decision waiting = decide(migration("head", null), List.of(failed), NOW.plusSeconds(1));
+        RunDecider.Decision retrying = decide(migration("head", null), List.of(failed), due.plusSeconds(1));
+
+        assertThat(reason(waiting.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.WAITING_FOR_LOCK);
+        assertThat(waiting.status().condition(Conditions.RECONCILING).orElseThrow().getMessage()).contains("pid 4242", "'report'");
+        assertThat(waiting.status().getRevision()).isEqualTo("003_fk_ondelete");
+        assertThat(retrying.createJob().attempt()).isEqualTo(2);
+    }
+
+    @Test
     void failedChangesetStallsAtOnceKeepingWhatWasApplied() {
         ObservedRun failed = run(1, 1, """
                 {"command":"upgrade","revision":"003_fk_ondelete","applied":["003_fk_ondelete"],

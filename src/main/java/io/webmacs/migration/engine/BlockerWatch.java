@@ -1,0 +1,120 @@
+package io.webmacs.migration.engine;
+
+import io.webmacs.migration.result.Blocker;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Watches, on a connection of its own, which sessions hold the locks the migrating session waits for
+ * ({@code pg_blocking_pids}), and, only when asked to, terminates those that sit idle in a transaction for too long.
+ * Active sessions are never terminated.
+ */
+final class BlockerWatch implements AutoCloseable {
+
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final String BLOCKERS = """
+            SELECT a.pid, a.usename, a.application_name, host(a.client_addr), a.state,
+                   COALESCE(EXTRACT(EPOCH FROM now() - a.xact_start), 0)::bigint, a.query
+            FROM pg_stat_activity a
+            WHERE a.pid = ANY (pg_blocking_pids(?))""";
+
+    private final Connection connection;
+    private final int migratingPid;
+    private final DdlLockGuard.Settings settings;
+    private final Consumer<String> progress;
+    private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "blocker-watch");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final Map<Integer, Blocker> seen = new LinkedHashMap<>();
+    /** When each blocker was first seen blocking, for --cancel-blockers-after. */
+    private final Map<Integer, Long> blockingSince = new HashMap<>();
+
+    private BlockerWatch(Connection connection, int migratingPid, DdlLockGuard.Settings settings, Consumer<String> progress) {
+        this.connection = connection;
+        this.migratingPid = migratingPid;
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    static BlockerWatch start(DatabaseTarget target, int migratingPid, DdlLockGuard.Settings settings, Consumer<String> progress) {
+        BlockerWatch watch = new BlockerWatch(target.open(), migratingPid, settings, progress);
+        watch.poller.scheduleWithFixedDelay(watch::poll, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
+        return watch;
+    }
+
+    /** The sessions seen blocking so far, as last seen. */
+    synchronized List<Blocker> seen() {
+        return new ArrayList<>(seen.values());
+    }
+
+    private void poll() {
+        try (PreparedStatement query = connection.prepareStatement(BLOCKERS)) {
+            query.setInt(1, migratingPid);
+            try (ResultSet rs = query.executeQuery()) {
+                while (rs.next()) {
+                    Blocker blocker = new Blocker(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getLong(6), settings.showQueries() ? rs.getString(7) : null, false);
+                    record(maybeTerminate(blocker));
+                }
+            }
+        } catch (SQLException e) {
+            progress.accept("warning: could not look up the sessions blocking the migration: " + e.getMessage());
+        }
+    }
+
+    private synchronized void record(Blocker blocker) {
+        Blocker earlier = seen.get(blocker.pid());
+        boolean terminated = blocker.terminated() || (earlier != null && earlier.terminated());
+        seen.put(blocker.pid(), new Blocker(blocker.pid(), blocker.user(), blocker.applicationName(), blocker.clientAddress(),
+                blocker.state(), blocker.transactionSeconds(), blocker.query(), terminated));
+    }
+
+    private Blocker maybeTerminate(Blocker blocker) throws SQLException {
+        long now = System.nanoTime();
+        long since = blockingSince.computeIfAbsent(blocker.pid(), pid -> now);
+        Duration after = settings.cancelBlockersAfter();
+        if (after == null || !"idle in transaction".equals(blocker.state()) || Duration.ofNanos(now - since).compareTo(after) < 0) {
+            return blocker;
+        }
+        try (PreparedStatement terminate = connection.prepareStatement("SELECT pg_terminate_backend(?)")) {
+            terminate.setInt(1, blocker.pid());
+            try (ResultSet rs = terminate.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return blocker;
+                }
+            }
+        }
+        Blocker terminated = new Blocker(blocker.pid(), blocker.user(), blocker.applicationName(), blocker.clientAddress(),
+                blocker.state(), blocker.transactionSeconds(), blocker.query(), true);
+        progress.accept("terminated " + terminated.describe() + ": idle in a transaction that blocked the migration for more than "
+                + after.toSeconds() + "s (--cancel-blockers-after)");
+        return terminated;
+    }
+
+    @Override
+    public void close() {
+        poller.shutdownNow();
+        try {
+            poller.awaitTermination(5, TimeUnit.SECONDS);
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException ignored) {
+            // the watch's own session; the server ends it either way
+        }
+    }
+}

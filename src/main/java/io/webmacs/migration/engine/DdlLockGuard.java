@@ -1,0 +1,142 @@
+package io.webmacs.migration.engine;
+
+import io.webmacs.migration.result.Blocker;
+import io.webmacs.migration.result.ErrorMessages;
+import io.webmacs.migration.result.Failure;
+import io.webmacs.migration.result.MigrationException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Keeps a migration from stalling the application's own queries. A statement that waits for a table lock makes every
+ * later query on that table queue behind it; so changesets run under a short lock_timeout. A changeset whose lock is
+ * not granted in time fails and is rolled back whole; it is tried again after a jittered pause, with timeouts growing
+ * up to the configured one, until the budget is spent. Meanwhile a {@link BlockerWatch} names the sessions in the way.
+ */
+public final class DdlLockGuard {
+
+    /**
+     * @param lockTimeout the longest an application query may queue behind a migration statement; zero turns the guard off
+     * @param budget how long to keep trying before giving up with LockNotAvailable
+     * @param cancelBlockersAfter terminate sessions idle in a transaction that blocked the migration this long; null: never
+     * @param showQueries report the blockers' query text (it may hold data)
+     */
+    public record Settings(Duration lockTimeout, Duration budget, Duration cancelBlockersAfter, boolean showQueries) {
+    }
+
+    /** SQLSTATE lock_not_available: lock_timeout expired. */
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+    private static final Duration MAX_PAUSE = Duration.ofSeconds(10);
+
+    private final DatabaseTarget target;
+    private final Connection connection;
+    private final Settings settings;
+    private final Consumer<String> progress;
+    private final List<Blocker> blockers = new ArrayList<>();
+
+    DdlLockGuard(DatabaseTarget target, Connection connection, Settings settings, Consumer<String> progress) {
+        this.target = target;
+        this.connection = connection;
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** Every session that blocked a guarded statement so far, as last seen. */
+    List<Blocker> blockers() {
+        return List.copyOf(blockers);
+    }
+
+    /** Runs {@code changesets} (which return their failure) under the guard; the failure is LockNotAvailable when the budget ran out. */
+    MigrationException run(Supplier<MigrationException> changesets) throws SQLException {
+        if (settings.lockTimeout().isZero()) {
+            return changesets.get();
+        }
+        long started = System.nanoTime();
+        try (BlockerWatch watch = BlockerWatch.start(target, backendPid(), settings, progress)) {
+            for (int attempt = 1; ; attempt++) {
+                setLockTimeout(timeout(attempt));
+                MigrationException failure = changesets.get();
+                watch.seen().forEach(this::remember);
+                if (failure == null || !waitedForALock(failure)) {
+                    return failure;
+                }
+                Duration pause = pause(attempt);
+                Duration spent = Duration.ofNanos(System.nanoTime() - started);
+                if (spent.plus(pause).compareTo(settings.budget()) > 0) {
+                    return budgetSpent(failure, spent);
+                }
+                progress.accept("waiting for a lock: " + failure.changeset() + " timed out after " + timeout(attempt).toMillis()
+                        + " ms; blocked by " + describe(watch.seen()) + "; trying again in " + pause.toMillis() + " ms");
+                sleep(pause);
+            }
+        } finally {
+            setLockTimeout(Duration.ZERO);
+        }
+    }
+
+    /** A quarter of the configured timeout first, then half, then the whole: short waits while the table may be free. */
+    private Duration timeout(int attempt) {
+        return settings.lockTimeout().dividedBy(1L << Math.max(0, 3 - attempt));
+    }
+
+    /** Growing pauses with jitter, so that runners on several databases do not retry in step. */
+    private static Duration pause(int attempt) {
+        long base = Math.min(MAX_PAUSE.toMillis(), 250L << Math.min(attempt - 1, 6));
+        return Duration.ofMillis(base / 2 + ThreadLocalRandom.current().nextLong(base));
+    }
+
+    private MigrationException budgetSpent(MigrationException failure, Duration spent) {
+        return new MigrationException(Failure.LOCK_NOT_AVAILABLE, "Changeset " + failure.changeset() + " could not get its"
+                + " table lock within the DDL lock budget (" + spent.toSeconds() + "s, lock timeout "
+                + settings.lockTimeout().toMillis() + " ms); it was rolled back and earlier changesets stay applied. Blocked by "
+                + describe(blockers) + ". End those transactions, or run again later.", failure.changeset(), failure);
+    }
+
+    private void remember(Blocker blocker) {
+        blockers.removeIf(b -> b.pid() == blocker.pid());
+        blockers.add(blocker);
+    }
+
+    private static boolean waitedForALock(MigrationException failure) {
+        SQLException sql = ErrorMessages.sqlException(failure);
+        return failure.failure() == Failure.CHANGESET_FAILED && sql != null && LOCK_NOT_AVAILABLE.equals(sql.getSQLState());
+    }
+
+    private static String describe(List<Blocker> blockers) {
+        return blockers.isEmpty() ? "sessions that ended before they could be named"
+                : String.join(", ", blockers.stream().map(Blocker::describe).toList());
+    }
+
+    private int backendPid() throws SQLException {
+        try (Statement s = connection.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /** Session-wide and committed, so that it holds for every changeset's own transaction; zero restores no limit. */
+    private void setLockTimeout(Duration timeout) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("SET lock_timeout = " + timeout.toMillis());
+        }
+        if (!connection.getAutoCommit()) {
+            connection.commit();
+        }
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MigrationException(Failure.LOCK_NOT_AVAILABLE, "Interrupted while waiting to retry a changeset.");
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package io.webmacs.migration.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.webmacs.migration.testsupport.Cli;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.TestDatabase;
+import io.webmacs.migration.testsupport.WebmacsFixtures;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The DDL lock guard on a real PostgreSQL: a WebMACS database at 003, whose next changeset (004) alters {@code users},
+ * while another session holds a lock on {@code users} in an open transaction and the application keeps querying it.
+ */
+class DdlLockGuardTest {
+
+    private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(1);
+    /** Scheduling and the query itself, on a loaded 2-core machine. */
+    private static final Duration MARGIN = Duration.ofMillis(700);
+    private static final Duration READER_HOLDS = Duration.ofSeconds(4);
+
+    @Test
+    void applicationQueriesWaitNoLongerThanTheLockTimeoutAndTheMigrationEndsOnceTheReaderCommits() throws Exception {
+        TestDatabase db = databaseAt003();
+        Map<String, Long> rows = WebmacsFixtures.rowCounts(db);
+        try (Connection reader = holdingUsers(db, "webmacs-report"); ApplicationLoop app = ApplicationLoop.start(db)) {
+            Cli.Running upgrade = Cli.against(db).start("--output", "json", "--ddl-lock-timeout", "1", "--ddl-lock-budget", "60",
+                    "upgrade");
+            Thread.sleep(READER_HOLDS.toMillis());
+            reader.commit();
+            Cli.Run run = upgrade.finished().get(60, TimeUnit.SECONDS);
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.json().get("revision").asText()).isEqualTo("005_oidc_sso");
+            assertThat(app.worst()).as("the application's worst query").isLessThan(LOCK_TIMEOUT.plus(MARGIN));
+            JsonNode blocker = run.json().get("blockedBy").get(0);
+            assertThat(blocker.get("pid").asInt()).isEqualTo(pid(reader));
+            assertThat(blocker.get("applicationName").asText()).isEqualTo("webmacs-report");
+            assertThat(blocker.get("state").asText()).isEqualTo("idle in transaction");
+            assertThat(blocker.has("query")).as("no query text without --verbose").isFalse();
+            assertThat(run.err()).contains("waiting for a lock", "blocked by pid " + pid(reader));
+            System.out.printf("DDL lock guard on (1 s): worst application query %d ms while a reader held users for %d s%n",
+                    app.worst().toMillis(), READER_HOLDS.toSeconds());
+        }
+        assertThat(WebmacsFixtures.rowCounts(db)).containsAllEntriesOf(rows);
+    }
+
+    /** What the guard prevents: the same scenario with it turned off stalls the application for as long as the reader holds on. */
+    @Test
+    void withoutTheGuardTheApplicationQueuesBehindTheMigration() throws Exception {
+        TestDatabase db = databaseAt003();
+        try (Connection reader = holdingUsers(db, "webmacs-report"); ApplicationLoop app = ApplicationLoop.start(db)) {
+            Cli.Running upgrade = Cli.against(db).start("--ddl-lock-timeout", "0", "upgrade");
+            Thread.sleep(READER_HOLDS.toMillis());
+            reader.commit();
+            assertThat(upgrade.finished().get(60, TimeUnit.SECONDS).exitCode()).isZero();
+
+            assertThat(app.worst()).isGreaterThan(READER_HOLDS.minusSeconds(2));
+            System.out.printf("DDL lock guard off: worst application query %d ms while a reader held users for %d s%n",
+                    app.worst().toMillis(), READER_HOLDS.toSeconds());
+        }
+    }
+
+    @Test
+    void whenTheBudgetIsSpentTheRunEndsWithLockNotAvailableAtTheLastCompletedRevision() throws Exception {
+        TestDatabase db = databaseAt003();
+        Map<String, Long> rows = WebmacsFixtures.rowCounts(db);
+        try (Connection reader = holdingUsers(db, "webmacs-report")) {
+            Cli.Run run = Cli.against(db).run("--output", "json", "--ddl-lock-timeout", "1", "--ddl-lock-budget", "4", "upgrade");
+
+            assertThat(run.exitCode()).isEqualTo(5);
+            assertThat(run.json().get("error").get("code").asText()).isEqualTo("LockNotAvailable");
+            assertThat(run.json().get("revision").asText()).isEqualTo("003_fk_ondelete");
+            assertThat(run.json().get("blockedBy").get(0).get("pid").asInt()).isEqualTo(pid(reader));
+            assertThat(run.errLines()).last().asString().startsWith("error: Changeset ").contains("DDL lock budget",
+                    "pid " + pid(reader), "webmacs-report");
+        }
+        assertThat(WebmacsFixtures.rowCounts(db)).isEqualTo(rows);
+        assertThat(Cli.against(db).ok("current").out()).contains("003_fk_ondelete");
+    }
+
+    @Test
+    void withTheOptInAnIdleInTransactionBlockerIsTerminatedAndTheMigrationCompletes() throws Exception {
+        TestDatabase db = databaseAt003();
+        try (Connection reader = holdingUsers(db, "forgotten-console")) {
+            Cli.Run run = Cli.against(db).run("--output", "json", "--ddl-lock-timeout", "1", "--ddl-lock-budget", "60",
+                    "--cancel-blockers-after", "2", "upgrade");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.json().get("revision").asText()).isEqualTo("005_oidc_sso");
+            JsonNode blocker = run.json().get("blockedBy").get(0);
+            assertThat(blocker.get("applicationName").asText()).isEqualTo("forgotten-console");
+            assertThat(blocker.get("terminated").asBoolean()).isTrue();
+            assertThat(run.err()).contains("terminated pid " + blocker.get("pid").asInt());
+            assertThatThrownBy(() -> reader.createStatement().execute("SELECT 1")).isInstanceOf(SQLException.class);
+        }
+    }
+
+    @Test
+    void anActiveBlockerIsNeverTerminated() throws Exception {
+        TestDatabase db = databaseAt003();
+        try (Connection busy = db.connect()) {
+            busy.createStatement().execute("SET application_name = 'nightly-report'");
+            CompletableFuture<Boolean> report = CompletableFuture.supplyAsync(() -> {
+                try (Statement s = busy.createStatement()) {
+                    return s.execute("SELECT pg_sleep(8) FROM users LIMIT 1");
+                } catch (SQLException e) {
+                    return false;
+                }
+            });
+            Thread.sleep(500);
+            Cli.Run run = Cli.against(db).run("--output", "json", "--ddl-lock-timeout", "1", "--ddl-lock-budget", "4",
+                    "--cancel-blockers-after", "1", "upgrade");
+
+            assertThat(run.exitCode()).isEqualTo(5);
+            JsonNode blocker = run.json().get("blockedBy").get(0);
+            assertThat(blocker.get("state").asText()).isEqualTo("active");
+            assertThat(blocker.get("terminated").asBoolean()).isFalse();
+            assertThat(report.get(30, TimeUnit.SECONDS)).as("the report's query ran to its end").isTrue();
+        }
+    }
+
+    private static TestDatabase databaseAt003() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli.against(db).ok("upgrade", "003_fk_ondelete");
+        WebmacsFixtures.insertRows(db, "003_fk_ondelete");
+        return db;
+    }
+
+    /** A session that read users in a transaction it leaves open: it holds ACCESS SHARE on users until it ends. */
+    private static Connection holdingUsers(TestDatabase db, String applicationName) throws SQLException {
+        Connection reader = db.connect();
+        reader.createStatement().execute("SET application_name = '" + applicationName + "'");
+        reader.setAutoCommit(false);
+        reader.createStatement().executeQuery("SELECT count(*) FROM users").close();
+        return reader;
+    }
+
+    private static int pid(Connection connection) throws SQLException {
+        try (ResultSet rs = connection.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /** The application: reads users every 50 ms on its own connection and keeps the slowest answer. */
+    private record ApplicationLoop(Connection connection, AtomicBoolean running, AtomicLong worstNanos, CompletableFuture<Void> loop)
+            implements AutoCloseable {
+
+        static ApplicationLoop start(TestDatabase db) throws SQLException {
+            Connection connection = db.connect();
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicLong worst = new AtomicLong();
+            CompletableFuture<Void> loop = CompletableFuture.runAsync(() -> {
+                while (running.get()) {
+                    try (Statement s = connection.createStatement()) {
+                        long started = System.nanoTime();
+                        s.executeQuery("SELECT count(*) FROM users").close();
+                        worst.accumulateAndGet(System.nanoTime() - started, Math::max);
+                        Thread.sleep(50);
+                    } catch (SQLException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            return new ApplicationLoop(connection, running, worst, loop);
+        }
+
+        Duration worst() {
+            return Duration.ofNanos(worstNanos.get());
+        }
+
+        @Override
+        public void close() throws Exception {
+            running.set(false);
+            loop.get(30, TimeUnit.SECONDS);
+            connection.close();
+        }
+    }
+}
