@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Tags;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
+import io.webmacs.migration.result.Failure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Map;
@@ -12,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Prometheus metrics: runs by result, run duration, and the changesets each resource still has pending.
+ * Prometheus metrics: runs by result, run duration, runs that gave up waiting for a table lock, and the changesets
+ * each resource still has pending.
  */
 @ApplicationScoped
 public class MigrationMetrics {
@@ -35,6 +37,10 @@ public class MigrationMetrics {
         registry.counter("webmacs_migration_runs", tags).increment();
         if (run.getDurationMs() != null) {
             registry.timer("webmacs_migration_run_duration", tags).record(Duration.ofMillis(run.getDurationMs()));
+        }
+        if (Failure.LOCK_NOT_AVAILABLE.code().equals(run.getErrorCode())) {
+            registry.counter("webmacs_migration_lock_not_available", Tags.of("namespace", resource.getMetadata().getNamespace(),
+                    "name", resource.getMetadata().getName())).increment();
         }
     }
 
