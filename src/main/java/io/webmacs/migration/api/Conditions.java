@@ -18,7 +18,7 @@ public final class Conditions {
     public static final String WAITING_FOR_PODS = "WaitingForPods";
     /** Reconciling: the last run failed for a passing reason; another attempt follows. */
     public static final String RETRYING = "Retrying";
-    /** Reconciling: the last run could not get a table lock in time; the message names who held it; another attempt follows. */
+    /** Reconciling: the last run could not get a table lock in time; the message names who held it; another try follows. */
     public static final String WAITING_FOR_LOCK = "WaitingForLock";
     /** Stalled: the target revision is not in the changelog. */
     public static final String UNKNOWN_REVISION = "UnknownRevision";

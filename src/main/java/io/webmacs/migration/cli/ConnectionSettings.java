@@ -13,7 +13,8 @@ record ConnectionSettings(String url, String username, String password) {
 
     static ConnectionSettings resolve(String url, String username, String password, Map<String, String> environment) {
         return new ConnectionSettings(firstSet(url, environment.get("DATABASE_URL")),
-                firstSet(username, environment.get("DATABASE_USERNAME")), firstSet(password, environment.get("DATABASE_PASSWORD")));
+                firstSet(username, environment.get("DATABASE_USERNAME")),
+                firstSet(password, environment.get("DATABASE_PASSWORD")));
     }
 
     /** The database to connect to; a usage error when none was given. */

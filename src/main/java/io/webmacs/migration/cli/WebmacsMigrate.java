@@ -158,7 +158,7 @@ public final class WebmacsMigrate {
             if (connection().url() == null) {
                 MigrationEngine.offlineSql(changelog, revision, sql);
             } else {
-                try (MigrationEngine engine = MigrationEngine.connect(connection().target(), changelog, lockTimeout(), ddlLocks(), err::println)) {
+                try (MigrationEngine engine = connect(connection().target(), changelog)) {
                     engine.sql(revision, sql);
                 }
             }
@@ -206,7 +206,7 @@ public final class WebmacsMigrate {
         return guarded(verb, () -> {
             DatabaseTarget target = connection().target();
             Changelog changelog = Changelog.load(changelogPath);
-            try (MigrationEngine engine = MigrationEngine.connect(target, changelog, lockTimeout(), ddlLocks(), err::println)) {
+            try (MigrationEngine engine = connect(target, changelog)) {
                 MigrationEngine.Outcome outcome = work.run(engine);
                 MigrationResult result = Results.of(verb, changelog, outcome, millisSince(started));
                 return writer().finish(result, TextReport.of(verb, result), outcome.failure());
@@ -246,12 +246,10 @@ public final class WebmacsMigrate {
         return new ResultWriter(output, resultFile, connection().secrets(), out, err);
     }
 
-    private DdlLockGuard.Settings ddlLocks() {
-        return new DdlLockGuard.Settings(ddlLockTimeout, ddlLockBudget, cancelBlockersAfter, verbose);
-    }
-
-    private Duration lockTimeout() {
-        return Duration.ofSeconds(lockTimeoutSeconds);
+    /** The engine on {@code target}, with the options' lock settings; what the DDL lock guard waits for goes to stderr. */
+    private MigrationEngine connect(DatabaseTarget target, Changelog changelog) {
+        return MigrationEngine.connect(target, changelog, Duration.ofSeconds(lockTimeoutSeconds),
+                new DdlLockGuard.Settings(ddlLockTimeout, ddlLockBudget, cancelBlockersAfter, verbose), err::println);
     }
 
     private static long millisSince(long started) {

@@ -1,6 +1,7 @@
 package io.webmacs.migration.engine;
 
 import io.webmacs.migration.result.Blocker;
+import io.webmacs.migration.result.MigrationException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -50,9 +51,19 @@ final class BlockerWatch implements AutoCloseable {
         this.progress = progress;
     }
 
+    /** Starts watching; without a second connection (max_connections reached, say) the migration goes on unwatched. */
     static BlockerWatch start(DatabaseTarget target, int migratingPid, DdlLockGuard.Settings settings, Consumer<String> progress) {
-        BlockerWatch watch = new BlockerWatch(target.open(), migratingPid, settings, progress);
-        watch.poller.scheduleWithFixedDelay(watch::poll, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
+        Connection connection;
+        try {
+            connection = target.open();
+        } catch (MigrationException e) {
+            progress.accept("warning: cannot watch for sessions that block the migration: " + e.getMessage());
+            connection = null;
+        }
+        BlockerWatch watch = new BlockerWatch(connection, migratingPid, settings, progress);
+        if (connection != null) {
+            watch.poller.scheduleWithFixedDelay(watch::poll, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
+        }
         return watch;
     }
 
@@ -110,7 +121,9 @@ final class BlockerWatch implements AutoCloseable {
         poller.shutdownNow();
         try {
             poller.awaitTermination(5, TimeUnit.SECONDS);
-            connection.close();
+            if (connection != null) {
+                connection.close();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (SQLException ignored) {

@@ -53,7 +53,10 @@ public final class DdlLockGuard {
         return List.copyOf(blockers);
     }
 
-    /** Runs {@code changesets} (which return their failure) under the guard; the failure is LockNotAvailable when the budget ran out. */
+    /**
+     * Runs {@code changesets} (which return their failure rather than throw it) under the guard; the failure is
+     * LockNotAvailable when the budget ran out.
+     */
     MigrationException run(Supplier<MigrationException> changesets) throws SQLException {
         if (settings.lockTimeout().isZero()) {
             return changesets.get();
@@ -77,7 +80,7 @@ public final class DdlLockGuard {
                 sleep(pause);
             }
         } finally {
-            setLockTimeout(Duration.ZERO);
+            restoreLockTimeout();
         }
     }
 
@@ -128,6 +131,15 @@ public final class DdlLockGuard {
         }
         if (!connection.getAutoCommit()) {
             connection.commit();
+        }
+    }
+
+    /** Back to no limit for what follows (history reads); on a connection that is gone there is nothing to restore. */
+    private void restoreLockTimeout() {
+        try {
+            setLockTimeout(Duration.ZERO);
+        } catch (SQLException e) {
+            progress.accept("warning: could not reset lock_timeout: " + e.getMessage());
         }
     }
 
