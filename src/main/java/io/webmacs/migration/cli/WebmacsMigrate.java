@@ -4,7 +4,6 @@ import io.webmacs.migration.cli.wait.WaitForReady;
 import io.webmacs.migration.cli.wait.WaitResult;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.engine.DatabaseTarget;
-import io.webmacs.migration.engine.DdlLockGuard;
 import io.webmacs.migration.engine.MigrationEngine;
 import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
@@ -24,6 +23,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
@@ -67,21 +67,8 @@ public final class WebmacsMigrate {
             description = "How long to wait for another run on the same database. Default: ${DEFAULT-VALUE}.")
     long lockTimeoutSeconds;
 
-    @Option(names = "--ddl-lock-timeout", scope = ScopeType.INHERIT, defaultValue = "2s", paramLabel = "DURATION",
-            converter = DurationConverter.class, description = "The longest a changeset may wait for a table lock, and so"
-                    + " the longest the application's queries on that table queue behind it; then it is rolled back and"
-                    + " tried again. 0 turns the guard off. Default: ${DEFAULT-VALUE}.")
-    Duration ddlLockTimeout;
-
-    @Option(names = "--ddl-lock-budget", scope = ScopeType.INHERIT, defaultValue = "3m", paramLabel = "DURATION",
-            converter = DurationConverter.class, description = "How long to keep trying a changeset whose table lock is"
-                    + " taken; then exit 5 (LockNotAvailable). Default: ${DEFAULT-VALUE}.")
-    Duration ddlLockBudget;
-
-    @Option(names = "--cancel-blockers-after", scope = ScopeType.INHERIT, paramLabel = "DURATION",
-            converter = DurationConverter.class, description = "Terminate sessions that sit idle in a transaction and"
-                    + " have blocked a changeset this long (never active ones). Default: never.")
-    Duration cancelBlockersAfter;
+    @Mixin
+    DdlLockOptions ddlLocks;
 
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Log what Liquibase does to stderr, and show the"
             + " query text of sessions that block a changeset.")
@@ -249,7 +236,7 @@ public final class WebmacsMigrate {
     /** The engine on {@code target}, with the options' lock settings; what the DDL lock guard waits for goes to stderr. */
     private MigrationEngine connect(DatabaseTarget target, Changelog changelog) {
         return MigrationEngine.connect(target, changelog, Duration.ofSeconds(lockTimeoutSeconds),
-                new DdlLockGuard.Settings(ddlLockTimeout, ddlLockBudget, cancelBlockersAfter, verbose), err::println);
+                ddlLocks.settings(verbose), err::println);
     }
 
     private static long millisSince(long started) {
