@@ -79,7 +79,7 @@ final class BlockerWatch implements AutoCloseable {
                 while (rs.next()) {
                     Blocker blocker = new Blocker(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             rs.getLong(6), settings.showQueries() ? rs.getString(7) : null, false);
-                    record(maybeTerminate(blocker));
+                    record(alreadyTerminated(blocker.pid()) ? blocker.asTerminated() : maybeTerminate(blocker));
                 }
             }
         } catch (SQLException e) {
@@ -88,10 +88,12 @@ final class BlockerWatch implements AutoCloseable {
     }
 
     private synchronized void record(Blocker blocker) {
-        Blocker earlier = seen.get(blocker.pid());
-        boolean terminated = blocker.terminated() || (earlier != null && earlier.terminated());
-        seen.put(blocker.pid(), new Blocker(blocker.pid(), blocker.user(), blocker.applicationName(), blocker.clientAddress(),
-                blocker.state(), blocker.transactionSeconds(), blocker.query(), terminated));
+        seen.put(blocker.pid(), blocker);
+    }
+
+    /** Terminated by this watch: a session can still show for a moment while it ends. */
+    private synchronized boolean alreadyTerminated(int pid) {
+        return seen.containsKey(pid) && seen.get(pid).terminated();
     }
 
     private Blocker maybeTerminate(Blocker blocker) throws SQLException {
@@ -109,8 +111,7 @@ final class BlockerWatch implements AutoCloseable {
                 }
             }
         }
-        Blocker terminated = new Blocker(blocker.pid(), blocker.user(), blocker.applicationName(), blocker.clientAddress(),
-                blocker.state(), blocker.transactionSeconds(), blocker.query(), true);
+        Blocker terminated = blocker.asTerminated();
         progress.accept("terminated " + terminated.describe() + ": idle in a transaction that blocked the migration for more than "
                 + after.toSeconds() + "s (--cancel-blockers-after)");
         return terminated;

@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
@@ -39,7 +38,8 @@ public final class DdlLockGuard {
     private final Connection connection;
     private final Settings settings;
     private final Consumer<String> progress;
-    private final List<Blocker> blockers = new ArrayList<>();
+    /** What the watch of the last guarded run saw; it keeps each blocker as last seen. */
+    private List<Blocker> blockers = List.of();
 
     DdlLockGuard(DatabaseTarget target, Connection connection, Settings settings, Consumer<String> progress) {
         this.target = target;
@@ -66,7 +66,7 @@ public final class DdlLockGuard {
             for (int attempt = 1; ; attempt++) {
                 setLockTimeout(timeout(attempt));
                 MigrationException failure = changesets.get();
-                watch.seen().forEach(this::remember);
+                blockers = watch.seen();
                 if (failure == null || !waitedForALock(failure)) {
                     return failure;
                 }
@@ -76,7 +76,7 @@ public final class DdlLockGuard {
                     return budgetSpent(failure, spent);
                 }
                 progress.accept("waiting for a lock: " + failure.changeset() + " timed out after " + timeout(attempt).toMillis()
-                        + " ms; blocked by " + describe(watch.seen()) + "; trying again in " + pause.toMillis() + " ms");
+                        + " ms; blocked by " + describe(blockers) + "; trying again in " + pause.toMillis() + " ms");
                 sleep(pause);
             }
         } finally {
@@ -100,11 +100,6 @@ public final class DdlLockGuard {
                 + " table lock within the DDL lock budget (" + spent.toSeconds() + "s, lock timeout "
                 + settings.lockTimeout().toMillis() + " ms); it was rolled back and earlier changesets stay applied. Blocked by "
                 + describe(blockers) + ". End those transactions, or run again later.", failure.changeset(), failure);
-    }
-
-    private void remember(Blocker blocker) {
-        blockers.removeIf(b -> b.pid() == blocker.pid());
-        blockers.add(blocker);
     }
 
     private static boolean waitedForALock(MigrationException failure) {

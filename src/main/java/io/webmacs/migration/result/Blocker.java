@@ -12,6 +12,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 public record Blocker(int pid, String user, String applicationName, String clientAddress, String state,
         long transactionSeconds, @JsonInclude(JsonInclude.Include.NON_NULL) String query, boolean terminated) {
 
+    /** The same session, ended by --cancel-blockers-after. */
+    public Blocker asTerminated() {
+        return new Blocker(pid, user, applicationName, clientAddress, state, transactionSeconds, query, true);
+    }
+
     /** One line for logs and status messages. */
     public String describe() {
         return "pid " + pid + " (user " + user + ", application '" + applicationName + "', from "
