@@ -11,13 +11,9 @@ tag=$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' helm/webmacs-migr
 image="ghcr.io/webmacs/webmacs-migration-operator:$tag"
 export CONTAINERS_CONF="${CONTAINERS_CONF:-${WEBMACS_IMAGE_CACHE:-$HOME/.cache/webmacs-image}/containers.conf}"
 
-port=54339
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 db=webmacs-bench-image-start
-podman rm -f "$db" >/dev/null 2>&1 || true
 trap 'podman rm -f "$db" >/dev/null 2>&1 || true' EXIT
-podman run -d --rm --name "$db" --network host -e PGPORT="$port" -e POSTGRES_PASSWORD=bench localhost/webmacs-postgres:15 >/dev/null
-until podman exec "$db" pg_isready -q -h 127.0.0.1 -p "$port"; do sleep 0.5; done
+port=$(image/postgres/run.sh "$db" bench)
 url="postgresql://postgres:bench@127.0.0.1:$port/postgres"
 
 migrate() { # JAVA_LAUNCH VERB: the Job's container as the chart's restricted pod runs it

@@ -85,13 +85,9 @@ printf '%s\n' "${jvm_options[@]}" -XX:SharedArchiveFile=/deployments/webmacs-mig
 printf '%s\n' "${jvm_options[@]}" -XX:ArchiveClassesAtExit=/cds/webmacs-migrate.jsa -Xlog:cds=off -cp "$class_path" "$main" \
   > "$cds/training.args"
 
-port=54329
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 training_db=webmacs-cds-training-db
-podman rm -f "$training_db" >/dev/null 2>&1 || true
 trap 'podman rm -f "$training_db" >/dev/null 2>&1 || true' EXIT
-podman run -d --rm --name "$training_db" --network host -e PGPORT="$port" -e POSTGRES_PASSWORD=training "$postgres_image" >/dev/null
-until podman exec "$training_db" pg_isready -q -h 127.0.0.1 -p "$port"; do sleep 0.5; done
+port=$(image/postgres/run.sh "$training_db" training)
 podman run --rm --network host --user 185:185 --read-only -v "$PWD/$cds:/cds" \
   -e DATABASE_URL="postgresql://postgres:training@127.0.0.1:$port/postgres" \
   --entrypoint java "$image-jib" @/cds/training.args upgrade >/dev/null
