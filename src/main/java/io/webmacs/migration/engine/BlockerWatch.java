@@ -32,7 +32,8 @@ final class BlockerWatch implements AutoCloseable {
             WHERE a.pid = ANY (pg_blocking_pids(?))""";
 
     private final Connection connection;
-    private final int migratingPid;
+    /** The server session running the migration's current transaction; behind a pooler it can change between them. */
+    private volatile int migratingPid;
     private final DdlLockGuard.Settings settings;
     private final Consumer<String> progress;
     private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -44,15 +45,14 @@ final class BlockerWatch implements AutoCloseable {
     /** When each blocker was first seen blocking, for --cancel-blockers-after. */
     private final Map<Integer, Long> blockingSince = new HashMap<>();
 
-    private BlockerWatch(Connection connection, int migratingPid, DdlLockGuard.Settings settings, Consumer<String> progress) {
+    private BlockerWatch(Connection connection, DdlLockGuard.Settings settings, Consumer<String> progress) {
         this.connection = connection;
-        this.migratingPid = migratingPid;
         this.settings = settings;
         this.progress = progress;
     }
 
     /** Starts watching; without a second connection (max_connections reached, say) the migration goes on unwatched. */
-    static BlockerWatch start(DatabaseTarget target, int migratingPid, DdlLockGuard.Settings settings, Consumer<String> progress) {
+    static BlockerWatch start(DatabaseTarget target, DdlLockGuard.Settings settings, Consumer<String> progress) {
         Connection connection;
         try {
             connection = target.open();
@@ -60,11 +60,16 @@ final class BlockerWatch implements AutoCloseable {
             progress.accept("warning: cannot watch for sessions that block the migration: " + e.getMessage());
             connection = null;
         }
-        BlockerWatch watch = new BlockerWatch(connection, migratingPid, settings, progress);
+        BlockerWatch watch = new BlockerWatch(connection, settings, progress);
         if (connection != null) {
             watch.poller.scheduleWithFixedDelay(watch::poll, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
         }
         return watch;
+    }
+
+    /** Watches {@code pid} from now on: the session that runs the migration's next statements. */
+    void follow(int pid) {
+        migratingPid = pid;
     }
 
     /** The sessions seen blocking so far, as last seen. */
@@ -73,6 +78,9 @@ final class BlockerWatch implements AutoCloseable {
     }
 
     private void poll() {
+        if (migratingPid == 0) {
+            return;
+        }
         try (PreparedStatement query = connection.prepareStatement(BLOCKERS)) {
             query.setInt(1, migratingPid);
             try (ResultSet rs = query.executeQuery()) {

@@ -137,7 +137,6 @@ public record DatabaseTarget(String jdbcUrl, String username, String password) {
                         + " postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DB.");
     }
 
-    /** Never shows the password. */
     /** Opens a JDBC connection; fails with exit code 3 when the server cannot be reached or refuses the login. */
     Connection open() {
         Properties properties = new Properties();
@@ -149,6 +148,8 @@ public record DatabaseTarget(String jdbcUrl, String username, String password) {
         }
         properties.setProperty("ApplicationName", "webmacs-migrate");
         properties.setProperty("connectTimeout", "10");
+        // No named server-side statements: they break behind a transaction-pooling PgBouncer, and ours run a few times at most.
+        properties.setProperty("prepareThreshold", "0");
         try {
             return DriverManager.getConnection(jdbcUrl, properties);
         } catch (SQLException e) {
@@ -168,6 +169,7 @@ public record DatabaseTarget(String jdbcUrl, String username, String password) {
                 + ": " + reason + ". Check the host, port and database name, and that the server is up.", e);
     }
 
+    /** Never shows the password. */
     @Override
     public String toString() {
         return "DatabaseTarget[" + jdbcUrl + ", user=" + username + ", password=" + (password == null ? "none" : "****") + "]";

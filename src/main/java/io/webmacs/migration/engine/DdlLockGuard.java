@@ -5,6 +5,8 @@ import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -15,7 +17,7 @@ import java.util.function.Supplier;
 
 /**
  * Keeps a migration from stalling the application's own queries. A statement that waits for a table lock makes every
- * later query on that table queue behind it; so changesets run under a short lock_timeout. A changeset whose lock is
+ * later query on that table queue behind it; so each changeset's transaction runs under a short lock_timeout. A changeset whose lock is
  * not granted in time fails and is rolled back whole; it is tried again after a jittered pause, with timeouts growing
  * up to the configured one, until the budget is spent. Meanwhile a {@link BlockerWatch} names the sessions in the way.
  */
@@ -36,14 +38,21 @@ public final class DdlLockGuard {
 
     private final DatabaseTarget target;
     private final Connection connection;
+    private final boolean pooled;
     private final Settings settings;
     private final Consumer<String> progress;
     /** What the watch of the last guarded run saw; it keeps each blocker as last seen. */
     private List<Blocker> blockers = List.of();
+    /** While a guarded run goes on: this attempt's lock timeout, and the watch that follows the migrating session. */
+    private Duration attemptTimeout;
+    private BlockerWatch watch;
+    /** A changeset outside a transaction set the timeout for the whole session; it is reset when the run ends. */
+    private boolean sessionTimeoutSet;
 
-    DdlLockGuard(DatabaseTarget target, Connection connection, Settings settings, Consumer<String> progress) {
+    DdlLockGuard(DatabaseTarget target, Connection connection, boolean pooled, Settings settings, Consumer<String> progress) {
         this.target = target;
         this.connection = connection;
+        this.pooled = pooled;
         this.settings = settings;
         this.progress = progress;
     }
@@ -62,11 +71,12 @@ public final class DdlLockGuard {
             return changesets.get();
         }
         long started = System.nanoTime();
-        try (BlockerWatch watch = BlockerWatch.start(target, backendPid(), settings, progress)) {
+        try (BlockerWatch watching = BlockerWatch.start(target, settings, progress)) {
+            watch = watching;
             for (int attempt = 1; ; attempt++) {
-                setLockTimeout(timeout(attempt));
+                attemptTimeout = timeout(attempt);
                 MigrationException failure = changesets.get();
-                blockers = watch.seen();
+                blockers = watching.seen();
                 if (failure == null || !waitedForALock(failure)) {
                     return failure;
                 }
@@ -75,12 +85,43 @@ public final class DdlLockGuard {
                 if (spent.plus(pause).compareTo(settings.budget()) > 0) {
                     return budgetSpent(failure, spent);
                 }
-                progress.accept("waiting for a lock: " + failure.changeset() + " timed out after " + timeout(attempt).toMillis()
+                progress.accept("waiting for a lock: " + failure.changeset() + " timed out after " + attemptTimeout.toMillis()
                         + " ms; blocked by " + describe(blockers) + "; trying again in " + pause.toMillis() + " ms");
                 sleep(pause);
             }
         } finally {
-            restoreLockTimeout();
+            attemptTimeout = null;
+            watch = null;
+            resetSessionTimeout();
+        }
+    }
+
+    /**
+     * Called by Liquibase just before a change's statements run (and before a changeset is rolled back), in the
+     * transaction that runs them: the timeout is set for that transaction only, so behind a pooler it never outlives it
+     * on a server connection that an application gets next. Outside a guarded run it does nothing.
+     */
+    void beforeStatements() {
+        if (attemptTimeout == null) {
+            return;
+        }
+        try {
+            boolean inTransaction = !connection.getAutoCommit();
+            if (!inTransaction && pooled) {
+                progress.accept("warning: a changeset that runs outside a transaction is not guarded behind a connection pooler");
+                return;
+            }
+            try (PreparedStatement set = connection.prepareStatement("SELECT set_config('lock_timeout', ?, ?), pg_backend_pid()")) {
+                set.setString(1, attemptTimeout.toMillis() + "ms");
+                set.setBoolean(2, inTransaction);
+                try (ResultSet rs = set.executeQuery()) {
+                    rs.next();
+                    watch.follow(rs.getInt(2));
+                }
+            }
+            sessionTimeoutSet |= !inTransaction;
+        } catch (SQLException e) {
+            throw new MigrationException(Failure.CHANGESET_FAILED, "Could not set lock_timeout: " + ErrorMessages.rootCause(e), e);
         }
     }
 
@@ -112,27 +153,17 @@ public final class DdlLockGuard {
                 : String.join(", ", blockers.stream().map(Blocker::describe).toList());
     }
 
-    private int backendPid() throws SQLException {
-        try (Statement s = connection.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
-            rs.next();
-            return rs.getInt(1);
+    /** Back to the server's default for what follows (history reads); on a connection that is gone there is nothing to reset. */
+    private void resetSessionTimeout() {
+        if (!sessionTimeoutSet) {
+            return;
         }
-    }
-
-    /** Session-wide and committed, so that it holds for every changeset's own transaction; zero restores no limit. */
-    private void setLockTimeout(Duration timeout) throws SQLException {
         try (Statement s = connection.createStatement()) {
-            s.execute("SET lock_timeout = " + timeout.toMillis());
-        }
-        if (!connection.getAutoCommit()) {
-            connection.commit();
-        }
-    }
-
-    /** Back to no limit for what follows (history reads); on a connection that is gone there is nothing to restore. */
-    private void restoreLockTimeout() {
-        try {
-            setLockTimeout(Duration.ZERO);
+            s.execute("RESET lock_timeout");
+            if (!connection.getAutoCommit()) {
+                connection.commit();
+            }
+            sessionTimeoutSet = false;
         } catch (SQLException e) {
             progress.accept("warning: could not reset lock_timeout: " + e.getMessage());
         }

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.sql.SQLException;
 import java.util.Map;
 import liquibase.Scope;
+import liquibase.change.Change;
 import liquibase.changelog.ChangeSet;
 import liquibase.changelog.DatabaseChangeLog;
 import liquibase.changelog.visitor.AbstractChangeExecListener;
@@ -32,10 +33,13 @@ final class LiquibaseCommands {
 
     private final Changelog changelog;
     private final Database database;
+    private final Runnable beforeStatements;
 
-    LiquibaseCommands(Changelog changelog, Database database) {
+    /** {@code beforeStatements} runs in each change's transaction just before its statements, and before each rollback. */
+    LiquibaseCommands(Changelog changelog, Database database, Runnable beforeStatements) {
         this.changelog = changelog;
         this.database = database;
+        this.beforeStatements = beforeStatements;
     }
 
     /** Runs {@code command}; returns the failure instead of throwing it, so callers can report what did get applied. */
@@ -45,7 +49,7 @@ final class LiquibaseCommands {
 
     /** Like {@link #run(String, Map)}, writing the command's output (SQL) to {@code out}. */
     MigrationException run(String command, Map<String, Object> arguments, OutputStream out) {
-        FailureListener listener = new FailureListener();
+        Listener listener = new Listener(beforeStatements);
         try {
             inScope(() -> {
                 CommandScope scope = new CommandScope(command)
@@ -108,9 +112,28 @@ final class LiquibaseCommands {
         return new MigrationException(Failure.CHANGESET_FAILED, "Liquibase failed: " + cause, e);
     }
 
-    /** Remembers the changeset that failed, which Liquibase's exceptions only mention in prose. */
-    private static final class FailureListener extends AbstractChangeExecListener {
+    /**
+     * Remembers the changeset that failed, which Liquibase's exceptions only mention in prose, and runs the hook where
+     * Liquibase is inside a changeset's transaction: per change (it rolls back once after the preconditions, before
+     * the changes), and before a rollback.
+     */
+    private static final class Listener extends AbstractChangeExecListener {
+        private final Runnable beforeStatements;
         private ChangeSet failed;
+
+        Listener(Runnable beforeStatements) {
+            this.beforeStatements = beforeStatements;
+        }
+
+        @Override
+        public void willRun(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
+            beforeStatements.run();
+        }
+
+        @Override
+        public void willRollback(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
+            beforeStatements.run();
+        }
 
         @Override
         public void runFailed(ChangeSet changeSet, DatabaseChangeLog changeLog, Database database, Exception exception) {

@@ -29,7 +29,7 @@ import liquibase.exception.DatabaseException;
 import liquibase.lockservice.LockServiceFactory;
 
 /**
- * The migration engine: Liquibase's commands over one JDBC session, under a session advisory lock, with WebMACS
+ * The migration engine: Liquibase's commands over one JDBC session, under a {@link MigrationLock}, with WebMACS
  * adoption and downgrade checks around them. One piece (about 250 lines): every verb takes the lock, reads the history
  * and commits in the same order on the same session, and that protocol is easier to check in one place.
  */
@@ -51,18 +51,20 @@ public final class MigrationEngine implements AutoCloseable {
     private final Changelog changelog;
     private final Connection connection;
     private final Database database;
+    private final MigrationLock lock;
     private final Duration lockTimeout;
-    private final LiquibaseCommands liquibase;
     private final DdlLockGuard guard;
+    private final LiquibaseCommands liquibase;
 
-    private MigrationEngine(Changelog changelog, Connection connection, Database database, Duration lockTimeout,
-            DdlLockGuard guard) {
+    private MigrationEngine(Changelog changelog, Connection connection, Database database, MigrationLock lock,
+            Duration lockTimeout, DdlLockGuard guard) {
         this.changelog = changelog;
         this.connection = connection;
         this.database = database;
+        this.lock = lock;
         this.lockTimeout = lockTimeout;
-        this.liquibase = new LiquibaseCommands(changelog, database);
         this.guard = guard;
+        this.liquibase = new LiquibaseCommands(changelog, database, guard::beforeStatements);
     }
 
     /**
@@ -74,9 +76,11 @@ public final class MigrationEngine implements AutoCloseable {
             DdlLockGuard.Settings ddlLocks, Consumer<String> progress) {
         Connection connection = target.open();
         try {
+            boolean pooled = MigrationLock.behindPooler(connection);
+            MigrationLock lock = pooled ? new LeaseLock(target, connection, progress) : new AdvisoryLock(connection);
             Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
-            return new MigrationEngine(changelog, connection, database, lockTimeout,
-                    new DdlLockGuard(target, connection, ddlLocks, progress));
+            return new MigrationEngine(changelog, connection, database, lock, lockTimeout,
+                    new DdlLockGuard(target, connection, pooled, ddlLocks, progress));
         } catch (Exception e) {
             closeQuietly(connection);
             throw new MigrationException(Failure.DATABASE_UNREACHABLE, "Could not open " + target.jdbcUrl() + ": "
@@ -87,7 +91,7 @@ public final class MigrationEngine implements AutoCloseable {
     /** Applies pending changesets up to {@code revision}, adopting an existing WebMACS database first. */
     public Outcome upgrade(String revision) throws SQLException {
         String target = changelog.resolve(revision);
-        lock();
+        takeLock();
         AppliedHistory known = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(known);
         String current = adoptable.map(WebmacsDatabase.Detected::revision).orElse(known.current());
@@ -109,7 +113,7 @@ public final class MigrationEngine implements AutoCloseable {
     public Outcome downgrade(String revision) throws SQLException {
         Integer steps = revision.matches("-\\d{1,9}") ? Integer.valueOf(revision.substring(1)) : null;
         String named = steps == null ? changelog.resolve(revision) : null;
-        lock();
+        takeLock();
         AppliedHistory before = history();
         int from = changelog.position(before.current());
         String target = steps == null ? named : relative(from, steps);
@@ -143,7 +147,7 @@ public final class MigrationEngine implements AutoCloseable {
     /** Records {@code revision} as the applied one without running anything; alembic_version follows. */
     public Outcome stamp(String revision) throws SQLException {
         String target = changelog.resolve(revision);
-        lock();
+        takeLock();
         AppliedHistory before = history();
         int to = changelog.position(target);
         if (to > 0 && !before.pendingUpTo(target).isEmpty()) {
@@ -202,7 +206,7 @@ public final class MigrationEngine implements AutoCloseable {
             Database offline = DatabaseFactory.getInstance().openDatabase(
                     "offline:postgresql?version=15&outputLiquibaseSql=all&changeLogFile=" + history,
                     null, null, null, changelog.resourceAccessor());
-            throwIfFailed(new LiquibaseCommands(changelog, offline).run("updateToTagSql", Map.of("tag", target), out));
+            throwIfFailed(new LiquibaseCommands(changelog, offline, () -> { }).run("updateToTagSql", Map.of("tag", target), out));
         } finally {
             Files.deleteIfExists(history);
         }
@@ -234,9 +238,9 @@ public final class MigrationEngine implements AutoCloseable {
         }
     }
 
-    /** Takes the advisory lock; a Liquibase lock row left behind by a killed runner is stale once we hold it. */
-    private void lock() throws SQLException {
-        MigrationLock.acquire(connection, lockTimeout);
+    /** Takes the migration lock; a Liquibase lock row left behind by a killed runner is stale once we hold it. */
+    private void takeLock() throws SQLException {
+        lock.acquire(lockTimeout);
         if (MigrationLock.liquibaseLockTableExists(connection)) {
             liquibase.inScope(() -> {
                 LockServiceFactory.getInstance().getLockService(database).forceReleaseLock();
@@ -257,6 +261,7 @@ public final class MigrationEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        lock.close();
         closeQuietly(connection);
     }
 
@@ -264,7 +269,7 @@ public final class MigrationEngine implements AutoCloseable {
         try {
             connection.close();
         } catch (SQLException ignored) {
-            // closing after a failure; the server ends the session and its advisory lock either way
+            // closing after a failure; the server ends the session and any advisory lock either way
         }
     }
 }

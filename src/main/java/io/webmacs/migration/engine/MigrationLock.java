@@ -3,43 +3,36 @@ package io.webmacs.migration.engine;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import org.postgresql.PGConnection;
 
 /**
- * A PostgreSQL session advisory lock: held by one runner per database at a time, and released by the server
- * when that runner's connection ends, so a runner killed mid-migration never blocks the next one.
+ * Lets one runner per database migrate at a time. A direct connection takes a session advisory lock; behind a connection
+ * pooler, where a session lock stays on whichever server connection ran it, a lease row takes its place.
  */
-public final class MigrationLock {
+sealed interface MigrationLock extends AutoCloseable permits AdvisoryLock, LeaseLock {
 
-    /** Arbitrary but fixed: every webmacs-migrate on a database contends for the same key. */
-    public static final long KEY = 0x5745424d41435331L;
-    private static final long POLL_MILLIS = 250;
+    Duration POLL = Duration.ofMillis(250);
 
-    private MigrationLock() {
-    }
+    /** Waits up to {@code timeout} for the lock; fails with LockTimeout when another runner keeps it. */
+    void acquire(Duration timeout) throws SQLException;
 
-    /** Waits up to {@code timeout} for the lock on {@code connection}'s session. */
-    static void acquire(Connection connection, Duration timeout) throws SQLException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (PreparedStatement tryLock = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-            tryLock.setLong(1, KEY);
-            while (true) {
-                try (ResultSet rs = tryLock.executeQuery()) {
-                    rs.next();
-                    if (rs.getBoolean(1)) {
-                        return;
-                    }
-                }
-                if (System.nanoTime() >= deadline) {
-                    throw new MigrationException(Failure.LOCK_TIMEOUT, "Another webmacs-migrate held the migration lock on"
-                            + " this database for longer than " + timeout.toSeconds() + "s; retry later or raise --lock-timeout.");
-                }
-                sleep();
-            }
+    /** Lets the next runner in; a lock this runner never took is left alone. */
+    @Override
+    void close();
+
+    /**
+     * Whether {@code connection} goes through a pooler, which then needs a {@link LeaseLock}. PgBouncer and other poolers
+     * answer the startup with a backend key of their own, so the pid the driver was told differs from the server's.
+     * Whatever the pool mode, a pooled session may not be the server session.
+     */
+    static boolean behindPooler(Connection connection) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1) != connection.unwrap(PGConnection.class).getBackendPID();
         }
     }
 
@@ -52,9 +45,14 @@ public final class MigrationLock {
         }
     }
 
-    private static void sleep() {
+    static MigrationException heldTooLong(Duration timeout, String holder) {
+        return new MigrationException(Failure.LOCK_TIMEOUT, "Another webmacs-migrate" + holder + " held the migration lock on"
+                + " this database for longer than " + timeout.toSeconds() + "s; retry later or raise --lock-timeout.");
+    }
+
+    static void pause() {
         try {
-            Thread.sleep(POLL_MILLIS);
+            Thread.sleep(POLL.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MigrationException(Failure.LOCK_TIMEOUT, "Interrupted while waiting for the migration lock.");

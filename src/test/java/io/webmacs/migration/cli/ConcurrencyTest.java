@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.webmacs.migration.engine.Changelog;
-import io.webmacs.migration.engine.MigrationLock;
+import io.webmacs.migration.engine.AdvisoryLock;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
@@ -76,7 +76,7 @@ class ConcurrencyTest {
 
     private static void takeAdvisoryLock(Connection connection) throws Exception {
         try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(?)")) {
-            lock.setLong(1, MigrationLock.KEY);
+            lock.setLong(1, AdvisoryLock.KEY);
             lock.execute();
         }
     }
