@@ -119,17 +119,26 @@ final class LeaseLock implements MigrationLock {
         }
     }
 
-    /** Gives the lease back at once; if that fails, it expires within {@link #TTL}. */
+    /**
+     * Gives the lease back at once, on the runner's own connection: behind a small pool a second connection could wait
+     * for the server connection that the runner's last read still holds. If that fails, the lease expires within TTL.
+     */
     @Override
     public void close() {
         if (heartbeat == null) {
             return;
         }
         heartbeat.shutdownNow();
-        try (Connection c = renewing; PreparedStatement release = c.prepareStatement("DELETE FROM " + TABLE + " WHERE holder = ?")) {
+        try (Connection c = renewing) {
             heartbeat.awaitTermination(5, TimeUnit.SECONDS);
-            release.setString(1, holder);
-            release.executeUpdate();
+            if (!connection.getAutoCommit()) {
+                connection.rollback();
+            }
+            try (PreparedStatement release = connection.prepareStatement("DELETE FROM " + TABLE + " WHERE holder = ?")) {
+                release.setString(1, holder);
+                release.executeUpdate();
+            }
+            commit();
         } catch (SQLException e) {
             progress.accept("warning: could not release the migration lease; it expires within " + TTL.toSeconds() + "s: "
                     + e.getMessage());

@@ -10,6 +10,7 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.webmacs.migration.testsupport.ApiServer;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.PgBouncer;
 import io.webmacs.migration.testsupport.TestDatabase;
 import io.webmacs.migration.testsupport.WebmacsFixtures;
 import java.io.IOException;
@@ -109,22 +110,46 @@ class WebmacsMigrateJarIT {
     @Test
     void runnerKilledMidMigrationDoesNotBlockTheNextOne() throws Exception {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Path changelog = Files.writeString(Files.createTempDirectory("changelog").resolve("slow.yaml"), """
-                databaseChangeLog:
-                  - changeSet: {id: slow, author: t, changes: [{sql: {sql: "CREATE TABLE slow_thing (id int); SELECT pg_sleep(2)"}}]}
-                  - changeSet: {id: v1, author: t, changes: [{tagDatabase: {tag: v1}}]}
-                """);
-        List<String> options = List.of("--url", db.jdbcUrl(), "--username", TestDatabase.USER, "--changelog", changelog.toString());
-        Process killed = javaJar(Map.of(), "upgrade", options).start();
-        awaitQueryRunning(db, "pg_sleep");
+        List<String> options = killMidMigration(db, db);
 
-        killed.destroyForcibly().waitFor();
         Result next = run(Map.of(), "upgrade", options, "--lock-timeout", "60", "--output", "json");
 
         assertThat(next.exitCode()).as(next.err()).isZero();
         assertThat(next.out()).contains("\"applied\":[\"v1\"]");
         assertThat(db.rows("SELECT to_regclass('slow_thing')")).containsExactly("slow_thing");
         assertThat(db.rows("SELECT locked FROM databasechangeloglock")).containsExactly("f");
+    }
+
+    /** Behind PgBouncer in transaction pooling mode the killed runner leaves its lease row, which expires. */
+    @Test
+    void runnerKilledMidMigrationBehindPgBouncerBlocksTheNextOnlyUntilItsLeaseExpires() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        try (PgBouncer bouncer = PgBouncer.transactionPooling(db)) {
+            List<String> options = killMidMigration(bouncer.pooled(), db);
+            assertThat(db.rows("SELECT holder FROM webmacs_migrate_lease")).singleElement().asString().startsWith("webmacs-migrate ");
+
+            Result next = run(Map.of(), "upgrade", options, "--lock-timeout", "60", "--output", "json");
+
+            assertThat(next.exitCode()).as(next.err()).isZero();
+            assertThat(next.out()).contains("\"applied\":[\"v1\"]");
+        }
+        assertThat(db.rows("SELECT to_regclass('slow_thing')")).containsExactly("slow_thing");
+        assertThat(db.count("webmacs_migrate_lease")).isZero();
+    }
+
+    /** Kills a runner of {@code target} (forcibly: no shutdown hook runs) while its first changeset runs; its options. */
+    private static List<String> killMidMigration(TestDatabase target, TestDatabase direct) throws Exception {
+        Path changelog = Files.writeString(Files.createTempDirectory("changelog").resolve("slow.yaml"), """
+                databaseChangeLog:
+                  - changeSet: {id: slow, author: t, changes: [{sql: {sql: "CREATE TABLE slow_thing (id int); SELECT pg_sleep(2)"}}]}
+                  - changeSet: {id: v1, author: t, changes: [{tagDatabase: {tag: v1}}]}
+                """);
+        List<String> options = List.of("--url", target.jdbcUrl(), "--username", TestDatabase.USER, "--changelog",
+                changelog.toString());
+        Process killed = javaJar(Map.of(), "upgrade", options).start();
+        awaitQueryRunning(direct, "pg_sleep");
+        killed.destroyForcibly().waitFor();
+        return options;
     }
 
     private static void awaitQueryRunning(TestDatabase db, String text) throws InterruptedException {

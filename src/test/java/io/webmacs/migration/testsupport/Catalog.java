@@ -13,7 +13,8 @@ import java.util.List;
  */
 public final class Catalog {
 
-    private static final String SKIP = "('databasechangelog', 'databasechangeloglock')";
+    /** Liquibase's bookkeeping, and the migration lease taken behind a connection pooler. */
+    private static final String SKIP = "('databasechangelog', 'databasechangeloglock', 'webmacs_migrate_lease')";
 
     private static final List<String> QUERIES = List.of("""
             SELECT 'enum', t.typname, string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)

@@ -1,0 +1,141 @@
+package io.webmacs.migration.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.webmacs.migration.engine.Changelog;
+import io.webmacs.migration.testsupport.Catalog;
+import io.webmacs.migration.testsupport.Cli;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.PgBouncer;
+import io.webmacs.migration.testsupport.TestDatabase;
+import io.webmacs.migration.testsupport.WebmacsFixtures;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Behind Debian's PgBouncer in transaction pooling mode, where a session advisory lock stays on whichever server
+ * connection took it: runners take turns through a lease row, a killed runner's lease expires, and the DDL lock guard
+ * still guards without leaving its lock_timeout on the pool's server connections.
+ */
+class PgBouncerTest {
+
+    private static final String LEASE = "webmacs_migrate_lease";
+
+    @Test
+    void twoConcurrentUpgradesThroughThePoolerMigrateOnce() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        try (PgBouncer bouncer = PgBouncer.transactionPooling(db)) {
+            Callable<JsonNode> upgrade = () -> Cli.against(bouncer.pooled()).ok("--output", "json", "upgrade").json();
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                List<Future<JsonNode>> runs = pool.invokeAll(List.of(upgrade, upgrade));
+
+                assertThat(List.of(runs.get(0).get().get("applied").size(), runs.get(1).get().get("applied").size()))
+                        .containsExactlyInAnyOrder(6, 0);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+        assertThat(db.count("databasechangelog")).isEqualTo(Changelog.load(null).parsed().getChangeSets().size());
+        assertThat(db.count(LEASE)).as("the lease is given back").isZero();
+    }
+
+    @Test
+    void aLiveRunnersLeaseMakesTheOtherGiveUpWithExitFourNamingIt() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        try (PgBouncer bouncer = PgBouncer.transactionPooling(db)) {
+            Cli.against(bouncer.pooled()).ok("upgrade", "002_plugin_packages");
+            leaseHeldFor(db, "webmacs-migrate 1@migrate-7f9c", "1 hour");
+
+            Cli.Run run = Cli.against(bouncer.pooled()).run("--output", "json", "--lock-timeout", "1", "upgrade");
+
+            assertThat(run.exitCode()).isEqualTo(4);
+            assertThat(run.json().at("/error/code").asText()).isEqualTo("LockTimeout");
+            assertThat(run.errLines()).last().asString().contains("1@migrate-7f9c", "held the migration lock");
+        }
+        assertThat(Cli.against(db).ok("current").out()).contains("002_plugin_packages");
+    }
+
+    /** What a killed runner leaves: its lease, renewed moments ago, and Liquibase's lock row. */
+    @Test
+    void aKilledRunnersLeaseBlocksTheNextOnlyUntilItExpires() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        try (PgBouncer bouncer = PgBouncer.transactionPooling(db)) {
+            Cli.against(bouncer.pooled()).ok("upgrade", "002_plugin_packages");
+            leaseHeldFor(db, "webmacs-migrate 1@killed-pod", "3 seconds");
+            db.execute("UPDATE databasechangeloglock SET locked = true, lockgranted = now(), lockedby = 'killed-pod'");
+
+            Cli.Run run = Cli.against(bouncer.pooled()).args("--lock-timeout", "20").ok("upgrade");
+
+            assertThat(run.out()).contains("now at 005_oidc_sso (head)");
+        }
+        assertThat(db.rows("SELECT locked FROM databasechangeloglock")).containsExactly("f");
+        assertThat(db.count(LEASE)).isZero();
+    }
+
+    @Test
+    void theGuardNamesTheBlockerThroughThePoolerAndLeavesNoLockTimeoutOnItsServerConnections() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli.against(db).ok("upgrade", "003_fk_ondelete");
+        WebmacsFixtures.insertRows(db, "003_fk_ondelete");
+        Map<String, Long> rows = WebmacsFixtures.rowCounts(db);
+        try (PgBouncer bouncer = PgBouncer.transactionPooling(db); Connection reader = db.connect()) {
+            reader.setAutoCommit(false);
+            reader.createStatement().executeQuery("SELECT count(*) FROM users").close();
+
+            Cli.Run run = Cli.against(bouncer.pooled()).run("--output", "json", "--ddl-lock-timeout", "1",
+                    "--ddl-lock-budget", "4", "upgrade");
+
+            assertThat(run.exitCode()).as(run.err()).isEqualTo(5);
+            assertThat(run.json().at("/error/code").asText()).isEqualTo("LockNotAvailable");
+            assertThat(run.json().at("/blockedBy/0/pid").asInt()).isEqualTo(pid(reader));
+            assertThat(lockTimeoutsOfThePool(bouncer.pooled())).containsOnly("0");
+        }
+        assertThat(WebmacsFixtures.rowCounts(db)).isEqualTo(rows);
+        assertThat(Cli.against(db).ok("current").out()).contains("003_fk_ondelete");
+    }
+
+    private static void leaseHeldFor(TestDatabase db, String holder, String interval) {
+        db.execute("INSERT INTO " + LEASE + " VALUES (1, '" + holder + "', now() + interval '" + interval + "')"
+                + " ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at");
+    }
+
+    /** lock_timeout as each of the pool's two server connections has it: two clients in transactions get one each. */
+    private static List<String> lockTimeoutsOfThePool(TestDatabase pooled) throws Exception {
+        List<String> timeouts = new ArrayList<>();
+        List<Connection> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                Connection client = pooled.connect();
+                clients.add(client);
+                client.setAutoCommit(false);
+                try (ResultSet rs = client.createStatement().executeQuery("SHOW lock_timeout")) {
+                    rs.next();
+                    timeouts.add(rs.getString(1));
+                }
+            }
+        } finally {
+            for (Connection client : clients) {
+                client.close();
+            }
+        }
+        return timeouts;
+    }
+
+    private static int pid(Connection connection) throws Exception {
+        try (ResultSet rs = connection.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}
