@@ -18,7 +18,10 @@ final class ResultWriter {
     /** {@code --output}. */
     enum Format { text, json }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Loaded on first use: a text result without --result-file needs no JSON, and Jackson takes a while to start. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     private final Format format;
     private final Path resultFile;
@@ -36,11 +39,8 @@ final class ResultWriter {
 
     /** Prints the result as text or JSON, writes it to --result-file, and returns the exit code. */
     int finish(Object result, String text, MigrationException failure) throws IOException {
-        String json = json(result);
-        writeResultFile(json);
-        if (format == Format.json) {
-            out.println(json);
-        } else if (text != null) {
+        writeJson(result);
+        if (format == Format.text && text != null) {
             out.print(redact(text));
         }
         if (failure != null) {
@@ -53,11 +53,7 @@ final class ResultWriter {
     /** Prints the one-line error, writes the error result, and returns the exit code. */
     int report(Object result, MigrationException e) {
         try {
-            String json = json(result);
-            writeResultFile(json);
-            if (format == Format.json) {
-                out.println(json);
-            }
+            writeJson(result);
         } catch (IOException io) {
             err.println("warning: could not write the result: " + io.getMessage());
         }
@@ -65,8 +61,19 @@ final class ResultWriter {
         return e.failure().exitCode();
     }
 
+    /** The JSON result to stdout with --output json, and to --result-file. */
+    private void writeJson(Object result) throws IOException {
+        if (format == Format.json || resultFile != null) {
+            String json = json(result);
+            writeResultFile(json);
+            if (format == Format.json) {
+                out.println(json);
+            }
+        }
+    }
+
     private String json(Object result) throws IOException {
-        return redact(JSON.writeValueAsString(result));
+        return redact(Json.MAPPER.writeValueAsString(result));
     }
 
     private void writeResultFile(String json) {

@@ -2,6 +2,7 @@ package io.webmacs.migration.cli;
 
 import io.webmacs.migration.engine.AppliedHistory;
 import io.webmacs.migration.engine.Changelog;
+import io.webmacs.migration.engine.IndexedHistory;
 import io.webmacs.migration.engine.MigrationEngine;
 import io.webmacs.migration.engine.WebmacsDatabase;
 import io.webmacs.migration.result.MigrationException;
@@ -30,6 +31,12 @@ final class Results {
                 outcome.adopted(), adoptable == null ? null : adoptable.route(), durationMs,
                 verb == Verb.HISTORY ? revisions(changelog, history) : null, outcome.blockedBy(),
                 failure == null ? null : MigrationResult.Error.of(failure));
+    }
+
+    /** The result of a command that found nothing to do at {@code position}, as {@link #of} would build it. */
+    static MigrationResult at(Verb verb, IndexedHistory.Position position, long durationMs) {
+        return new MigrationResult(verb.word(), position.revision(), position.head(), List.of(), List.of(), position.pending(),
+                null, null, durationMs, null, List.of(), null);
     }
 
     static MigrationResult failed(String command, MigrationException failure, long durationMs) {

@@ -4,6 +4,7 @@ import io.webmacs.migration.cli.wait.WaitForReady;
 import io.webmacs.migration.cli.wait.WaitResult;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.engine.DatabaseTarget;
+import io.webmacs.migration.engine.IndexedHistory;
 import io.webmacs.migration.engine.MigrationEngine;
 import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
@@ -11,6 +12,8 @@ import io.webmacs.migration.result.MigrationException;
 import io.webmacs.migration.result.MigrationResult;
 import io.webmacs.migration.result.Verb;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +21,10 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -70,6 +76,10 @@ public final class WebmacsMigrate {
     @Mixin
     DdlLockOptions ddlLocks;
 
+    @Option(names = "--no-fast-path", scope = ScopeType.INHERIT, description = "Always start Liquibase, also where the"
+            + " built-in changelog's index shows there is nothing to do (current, upgrade to where the database is).")
+    boolean noFastPath;
+
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Log what Liquibase does to stderr, and show the"
             + " query text of sessions that block a changeset.")
     boolean verbose;
@@ -112,28 +122,28 @@ public final class WebmacsMigrate {
     @Command(name = "upgrade", description = "Apply pending changesets up to REVISION (default head), adopting an"
             + " existing WebMACS database first.")
     int upgrade(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision) {
-        return withEngine(Verb.UPGRADE, engine -> engine.upgrade(revision));
+        return withEngine(Verb.UPGRADE, position -> position.isAt(revision), engine -> engine.upgrade(revision));
     }
 
     @Command(name = "downgrade", description = "Roll back to REVISION (or base), or N revisions with -N. Refuses,"
             + " changing nothing, when a step would fail half-way.")
     int downgrade(@Parameters(paramLabel = "REVISION|-N") String revision) {
-        return withEngine(Verb.DOWNGRADE, engine -> engine.downgrade(revision));
+        return withEngine(Verb.DOWNGRADE, NEVER, engine -> engine.downgrade(revision));
     }
 
     @Command(name = "current", description = "Print the revision the database is at.")
     int current() {
-        return withEngine(Verb.CURRENT, MigrationEngine::status);
+        return withEngine(Verb.CURRENT, position -> true, MigrationEngine::status);
     }
 
     @Command(name = "history", description = "List applied revisions with when they ran, then pending ones.")
     int history() {
-        return withEngine(Verb.HISTORY, MigrationEngine::status);
+        return withEngine(Verb.HISTORY, NEVER, MigrationEngine::status);
     }
 
     @Command(name = "stamp", description = "Record REVISION as applied without running anything.")
     int stamp(@Parameters(paramLabel = "REVISION") String revision) {
-        return withEngine(Verb.STAMP, engine -> engine.stamp(revision));
+        return withEngine(Verb.STAMP, NEVER, engine -> engine.stamp(revision));
     }
 
     @Command(name = "sql", description = "Print the SQL an upgrade to REVISION (default head) would run; with no"
@@ -180,6 +190,8 @@ public final class WebmacsMigrate {
         }, e -> WaitResult.failed(name, namespace, e, millisSince(started)));
     }
 
+    private static final Predicate<IndexedHistory.Position> NEVER = position -> false;
+
     private interface EngineCommand {
         MigrationEngine.Outcome run(MigrationEngine engine) throws SQLException;
     }
@@ -188,10 +200,21 @@ public final class WebmacsMigrate {
         int run() throws Exception;
     }
 
-    private int withEngine(Verb verb, EngineCommand work) {
+    /**
+     * Runs {@code work} on the engine; but when the built-in changelog's index shows the database at a position where
+     * {@code answered} says there is nothing to do, answers from that alone, without starting Liquibase.
+     */
+    private int withEngine(Verb verb, Predicate<IndexedHistory.Position> answered, EngineCommand work) {
         long started = System.nanoTime();
         return guarded(verb, () -> {
             DatabaseTarget target = connection().target();
+            if (changelogPath == null && !noFastPath) {
+                Optional<IndexedHistory.Position> position = IndexedHistory.read(target).filter(answered);
+                if (position.isPresent()) {
+                    MigrationResult result = Results.at(verb, position.get(), millisSince(started));
+                    return writer().finish(result, TextReport.of(verb, result), null);
+                }
+            }
             Changelog changelog = Changelog.load(changelogPath);
             try (MigrationEngine engine = connect(target, changelog)) {
                 MigrationEngine.Outcome outcome = work.run(engine);
@@ -243,13 +266,22 @@ public final class WebmacsMigrate {
         return Duration.ofNanos(System.nanoTime() - started).toMillis();
     }
 
-    /** {@code --version}: this tool's and Liquibase's versions. */
+    /**
+     * {@code --version}: this tool's and Liquibase's versions. Liquibase's is read from its build properties, not
+     * through its classes, whose start-up every command would otherwise pay (picocli asks for the version early).
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
+        public String[] getVersion() throws IOException {
             String own = WebmacsMigrate.class.getPackage().getImplementationVersion();
+            Properties liquibase = new Properties();
+            try (InputStream in = WebmacsMigrate.class.getClassLoader().getResourceAsStream("liquibase.build.properties")) {
+                if (in != null) {
+                    liquibase.load(in);
+                }
+            }
             return new String[] {"webmacs-migrate " + (own == null ? "dev" : own) + " (Liquibase "
-                    + liquibase.util.LiquibaseUtil.getBuildVersion() + ", Apache-2.0)"};
+                    + liquibase.getProperty("build.version", "unknown") + ", Apache-2.0)"};
         }
     }
 }
