@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import liquibase.GlobalConfiguration;
 import liquibase.Scope;
 import liquibase.change.Change;
 import liquibase.change.core.TagDatabaseChange;
@@ -51,7 +52,8 @@ public final class Changelog {
     /** Loads the changelog at {@code path}, or the built-in one when {@code path} is null. */
     public static Changelog load(Path path) {
         if (path == null) {
-            return parse(BUILT_IN, new ClassLoaderResourceAccessor(Changelog.class.getClassLoader()));
+            // Checked against the XML schema when the build indexed it (ChangelogIndex); once is enough.
+            return builtIn(false);
         }
         Path absolute = path.toAbsolutePath().normalize();
         if (!Files.isRegularFile(absolute) || !Files.isReadable(absolute)) {
@@ -59,15 +61,21 @@ public final class Changelog {
                     "Changelog " + path + " is not a readable file; pass --changelog with the path of a Liquibase changelog.");
         }
         try {
-            return parse(absolute.getFileName().toString(), new DirectoryResourceAccessor(absolute.getParent()));
+            return parse(absolute.getFileName().toString(), new DirectoryResourceAccessor(absolute.getParent()), true);
         } catch (FileNotFoundException e) {
             throw new MigrationException(Failure.INVALID_CHANGELOG, "Changelog directory " + absolute.getParent() + " is not readable.", e);
         }
     }
 
-    private static Changelog parse(String file, ResourceAccessor accessor) {
+    /** The built-in changelog; {@code validateXml} checks it against Liquibase's XML schema, which takes a while. */
+    static Changelog builtIn(boolean validateXml) {
+        return parse(BUILT_IN, new ClassLoaderResourceAccessor(Changelog.class.getClassLoader()), validateXml);
+    }
+
+    private static Changelog parse(String file, ResourceAccessor accessor, boolean validateXml) {
         try {
-            DatabaseChangeLog parsed = Scope.child(Map.of(Scope.Attr.resourceAccessor.name(), accessor),
+            DatabaseChangeLog parsed = Scope.child(Map.of(Scope.Attr.resourceAccessor.name(), accessor,
+                            GlobalConfiguration.VALIDATE_XML_CHANGELOG_FILES.getKey(), validateXml),
                     () -> ChangeLogParserFactory.getInstance().getParser(file, accessor)
                             .parse(file, new ChangeLogParameters(), accessor));
             return new Changelog(file, accessor, parsed);

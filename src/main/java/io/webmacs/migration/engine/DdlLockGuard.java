@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import liquibase.changelog.ChangeSet;
 
 /**
  * Keeps a migration from stalling the application's own queries. A statement that waits for a table lock makes every
@@ -46,6 +47,8 @@ public final class DdlLockGuard {
     /** While a guarded run goes on: this attempt's lock timeout, and the watch that follows the migrating session. */
     private Duration attemptTimeout;
     private BlockerWatch watch;
+    /** The changeset whose transaction has this attempt's timeout already; its later changes need not set it again. */
+    private ChangeSet timed;
     /** A changeset outside a transaction set the timeout for the whole session; it is reset when the run ends. */
     private boolean sessionTimeoutSet;
 
@@ -75,6 +78,7 @@ public final class DdlLockGuard {
             watch = watching;
             for (int attempt = 1; ; attempt++) {
                 attemptTimeout = timeout(attempt);
+                timed = null;
                 MigrationException failure = changesets.get();
                 blockers = watching.seen();
                 if (failure == null || !waitedForALock(failure)) {
@@ -92,6 +96,7 @@ public final class DdlLockGuard {
         } finally {
             attemptTimeout = null;
             watch = null;
+            timed = null;
             resetSessionTimeout();
         }
     }
@@ -101,8 +106,8 @@ public final class DdlLockGuard {
      * transaction that runs them: the timeout is set for that transaction only, so behind a pooler it never outlives it
      * on a server connection that an application gets next. Outside a guarded run it does nothing.
      */
-    void beforeStatements() {
-        if (attemptTimeout == null) {
+    void beforeStatements(ChangeSet changeSet) {
+        if (attemptTimeout == null || changeSet == timed) {
             return;
         }
         try {
@@ -120,6 +125,7 @@ public final class DdlLockGuard {
                 }
             }
             sessionTimeoutSet |= !inTransaction;
+            timed = changeSet;
         } catch (SQLException e) {
             throw new MigrationException(Failure.CHANGESET_FAILED, "Could not set lock_timeout: " + ErrorMessages.rootCause(e), e);
         }

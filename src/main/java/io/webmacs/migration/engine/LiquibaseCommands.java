@@ -6,6 +6,7 @@ import io.webmacs.migration.result.MigrationException;
 import java.io.OutputStream;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.function.Consumer;
 import liquibase.Scope;
 import liquibase.change.Change;
 import liquibase.changelog.ChangeSet;
@@ -33,10 +34,13 @@ final class LiquibaseCommands {
 
     private final Changelog changelog;
     private final Database database;
-    private final Runnable beforeStatements;
+    private final Consumer<ChangeSet> beforeStatements;
 
-    /** {@code beforeStatements} runs in each change's transaction just before its statements, and before each rollback. */
-    LiquibaseCommands(Changelog changelog, Database database, Runnable beforeStatements) {
+    /**
+     * {@code beforeStatements} runs in a changeset's transaction before each of its changes' statements, and before the
+     * changeset is rolled back.
+     */
+    LiquibaseCommands(Changelog changelog, Database database, Consumer<ChangeSet> beforeStatements) {
         this.changelog = changelog;
         this.database = database;
         this.beforeStatements = beforeStatements;
@@ -118,21 +122,21 @@ final class LiquibaseCommands {
      * the changes), and before a rollback.
      */
     private static final class Listener extends AbstractChangeExecListener {
-        private final Runnable beforeStatements;
+        private final Consumer<ChangeSet> beforeStatements;
         private ChangeSet failed;
 
-        Listener(Runnable beforeStatements) {
+        Listener(Consumer<ChangeSet> beforeStatements) {
             this.beforeStatements = beforeStatements;
         }
 
         @Override
         public void willRun(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
-            beforeStatements.run();
+            beforeStatements.accept(changeSet);
         }
 
         @Override
         public void willRollback(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
-            beforeStatements.run();
+            beforeStatements.accept(changeSet);
         }
 
         @Override

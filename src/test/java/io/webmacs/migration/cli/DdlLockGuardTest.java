@@ -92,6 +92,20 @@ class DdlLockGuardTest {
     }
 
     @Test
+    void aDowngradeIsGuardedToo() throws Exception {
+        TestDatabase db = databaseAt003();
+        Cli.against(db).ok("upgrade");
+        try (Connection reader = holdingUsers(db, "webmacs-report")) {
+            Cli.Run run = Cli.against(db).run("--output", "json", "--ddl-lock-timeout", "1", "--ddl-lock-budget", "3",
+                    "downgrade", "003_fk_ondelete");
+
+            assertThat(run.exitCode()).as(run.err()).isEqualTo(5);
+            assertThat(run.json().at("/blockedBy/0/pid").asInt()).isEqualTo(pid(reader));
+        }
+        assertThat(Cli.against(db).ok("current").out()).contains("004_rbac_api_tokens");
+    }
+
+    @Test
     void withTheOptInAnIdleInTransactionBlockerIsTerminatedAndTheMigrationCompletes() throws Exception {
         TestDatabase db = databaseAt003();
         try (Connection reader = holdingUsers(db, "forgotten-console")) {
