@@ -18,9 +18,10 @@ import liquibase.changelog.ChangeSet;
 
 /**
  * Keeps a migration from stalling the application's own queries. A statement that waits for a table lock makes every
- * later query on that table queue behind it; so each changeset's transaction runs under a short lock_timeout. A changeset whose lock is
- * not granted in time fails and is rolled back whole; it is tried again after a jittered pause, with timeouts growing
- * up to the configured one, until the budget is spent. Meanwhile a {@link BlockerWatch} names the sessions in the way.
+ * later query on that table queue behind it; so each changeset's transaction runs under a short lock_timeout. A
+ * changeset whose lock is not granted in time fails and is rolled back whole; it is tried again after a jittered pause,
+ * with timeouts growing up to the configured one, until the budget is spent. Meanwhile a {@link BlockerWatch} names
+ * the sessions in the way.
  */
 public final class DdlLockGuard {
 
@@ -113,7 +114,9 @@ public final class DdlLockGuard {
         try {
             boolean inTransaction = !connection.getAutoCommit();
             if (!inTransaction && pooled) {
-                progress.accept("warning: a changeset that runs outside a transaction is not guarded behind a connection pooler");
+                progress.accept("warning: " + changeSet.toString(false) + " runs outside a transaction: behind a connection"
+                        + " pooler it is not guarded");
+                timed = changeSet;
                 return;
             }
             try (PreparedStatement set = connection.prepareStatement("SELECT set_config('lock_timeout', ?, ?), pg_backend_pid()")) {

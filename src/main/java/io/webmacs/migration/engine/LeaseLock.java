@@ -51,6 +51,7 @@ final class LeaseLock implements MigrationLock {
     @Override
     public void acquire(Duration timeout) throws SQLException {
         createTable();
+        renewing = target.open();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!take()) {
             if (System.nanoTime() >= deadline) {
@@ -58,7 +59,6 @@ final class LeaseLock implements MigrationLock {
             }
             MigrationLock.pause();
         }
-        renewing = target.open();
         heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "lease-heartbeat");
             thread.setDaemon(true);
@@ -73,7 +73,7 @@ final class LeaseLock implements MigrationLock {
             s.execute(CREATE);
             commit();
         } catch (SQLException e) {
-            connection.rollback();
+            rollback();
             if (!UNIQUE_VIOLATION.equals(e.getSQLState()) && !DUPLICATE_TABLE.equals(e.getSQLState())) {
                 throw e;
             }
@@ -119,6 +119,12 @@ final class LeaseLock implements MigrationLock {
         }
     }
 
+    private void rollback() throws SQLException {
+        if (!connection.getAutoCommit()) {
+            connection.rollback();
+        }
+    }
+
     /**
      * Gives the lease back at once, on the runner's own connection: behind a small pool a second connection could wait
      * for the server connection that the runner's last read still holds. If that fails, the lease expires within TTL.
@@ -126,14 +132,14 @@ final class LeaseLock implements MigrationLock {
     @Override
     public void close() {
         if (heartbeat == null) {
+            closeRenewing();
             return;
         }
         heartbeat.shutdownNow();
-        try (Connection c = renewing) {
+        try {
             heartbeat.awaitTermination(5, TimeUnit.SECONDS);
-            if (!connection.getAutoCommit()) {
-                connection.rollback();
-            }
+            closeRenewing();
+            rollback();
             try (PreparedStatement release = connection.prepareStatement("DELETE FROM " + TABLE + " WHERE holder = ?")) {
                 release.setString(1, holder);
                 release.executeUpdate();
@@ -144,6 +150,16 @@ final class LeaseLock implements MigrationLock {
                     + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeRenewing() {
+        try {
+            if (renewing != null) {
+                renewing.close();
+            }
+        } catch (SQLException ignored) {
+            // the renewing session only; the server ends it either way
         }
     }
 }

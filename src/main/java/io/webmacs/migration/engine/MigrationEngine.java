@@ -206,7 +206,8 @@ public final class MigrationEngine implements AutoCloseable {
             Database offline = DatabaseFactory.getInstance().openDatabase(
                     "offline:postgresql?version=15&outputLiquibaseSql=all&changeLogFile=" + history,
                     null, null, null, changelog.resourceAccessor());
-            throwIfFailed(new LiquibaseCommands(changelog, offline, changeSet -> { }).run("updateToTagSql", Map.of("tag", target), out));
+            LiquibaseCommands commands = new LiquibaseCommands(changelog, offline, changeSet -> { });
+            throwIfFailed(commands.run("updateToTagSql", Map.of("tag", target), out));
         } finally {
             Files.deleteIfExists(history);
         }
