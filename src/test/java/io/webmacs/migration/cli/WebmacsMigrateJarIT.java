@@ -67,6 +67,14 @@ class WebmacsMigrateJarIT {
     }
 
     @Test
+    void versionNamesThisBuildAndLiquibase() throws Exception {
+        Result version = run(Map.of(), "--version", List.of());
+
+        assertThat(version.exitCode()).isZero();
+        assertThat(version.out()).matches("webmacs-migrate \\d+\\.\\d+\\.\\d+\\S* \\(Liquibase 4\\.33\\.0, Apache-2\\.0\\)\\s*");
+    }
+
+    @Test
     void offlineSqlNeedsNoDatabase() throws Exception {
         Result result = run(Map.of(), "sql", List.of());
 
