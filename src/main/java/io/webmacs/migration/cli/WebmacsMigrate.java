@@ -267,21 +267,19 @@ public final class WebmacsMigrate {
     }
 
     /**
-     * {@code --version}: this tool's and Liquibase's versions. Liquibase's is read from its build properties, not
-     * through its classes, whose start-up every command would otherwise pay (picocli asks for the version early).
+     * {@code --version}: this tool's and Liquibase's versions, which the build writes next to this class. picocli asks
+     * for them on every command; reading them from Liquibase's own jar meant starting Liquibase, or searching the
+     * image's whole class path for its build properties.
      */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() throws IOException {
-            String own = WebmacsMigrate.class.getPackage().getImplementationVersion();
-            Properties liquibase = new Properties();
-            try (InputStream in = WebmacsMigrate.class.getClassLoader().getResourceAsStream("liquibase.build.properties")) {
-                if (in != null) {
-                    liquibase.load(in);
-                }
+            Properties versions = new Properties();
+            try (InputStream in = WebmacsMigrate.class.getResourceAsStream("version.properties")) {
+                versions.load(in);
             }
-            return new String[] {"webmacs-migrate " + (own == null ? "dev" : own) + " (Liquibase "
-                    + liquibase.getProperty("build.version", "unknown") + ", Apache-2.0)"};
+            return new String[] {"webmacs-migrate " + versions.getProperty("version") + " (Liquibase "
+                    + versions.getProperty("liquibase") + ", Apache-2.0)"};
         }
     }
 }

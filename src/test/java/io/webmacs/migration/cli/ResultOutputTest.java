@@ -98,7 +98,9 @@ class ResultOutputTest {
     }
 
     @Test
-    void versionNamesLiquibaseAndItsLicence() {
-        assertThat(Cli.withoutDatabase().ok("--version").out()).contains("Liquibase 4.33.0", "Apache-2.0");
+    void versionNamesTheLiquibaseOnTheClassPathAndItsLicence() {
+        assertThat(liquibase.util.LiquibaseUtil.getBuildVersion()).isEqualTo("4.33.0");
+        assertThat(Cli.withoutDatabase().ok("--version").out())
+                .contains("(Liquibase " + liquibase.util.LiquibaseUtil.getBuildVersion() + ", Apache-2.0)");
     }
 }
