@@ -66,6 +66,30 @@ class WebmacsMigrateJarIT {
         assertThat(WebmacsFixtures.rowCounts(db)).containsAllEntriesOf(rows);
     }
 
+    /**
+     * The fast path's promise, seen in the JVM's class loading: an up-to-date database is answered without starting
+     * Liquibase, whose every service hangs off {@code liquibase.Scope}.
+     */
+    @Test
+    void currentAndANoOpUpgradeOnAnUpToDateDatabaseNeverStartLiquibase() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        List<String> connection = List.of("--url", db.jdbcUrl(), "--username", TestDatabase.USER, "--password", TestDatabase.PASSWORD);
+        assertThat(run(Map.of(), "upgrade", connection).exitCode()).isZero();
+
+        assertThat(loadsLiquibaseScope("current", connection)).isFalse();
+        assertThat(loadsLiquibaseScope("upgrade", connection)).isFalse();
+        assertThat(loadsLiquibaseScope("current", connection, "--no-fast-path")).isTrue();
+    }
+
+    private static boolean loadsLiquibaseScope(String command, List<String> connection, String... args) throws Exception {
+        Path log = Files.createTempFile("class-load", ".log");
+        Result result = run(Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + log), command, connection, args);
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        try (var lines = Files.lines(log)) {
+            return lines.anyMatch(line -> line.contains(" liquibase.Scope "));
+        }
+    }
+
     @Test
     void versionNamesThisBuildAndLiquibase() throws Exception {
         Result version = run(Map.of(), "--version", List.of());
