@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 
 /**
  * A PostgreSQL session advisory lock: released by the server when the runner's connection ends, so a runner killed
@@ -22,23 +21,20 @@ public final class AdvisoryLock implements MigrationLock {
     }
 
     @Override
-    public void acquire(Duration timeout) throws SQLException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    public boolean tryAcquire() throws SQLException {
         try (PreparedStatement tryLock = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
             tryLock.setLong(1, KEY);
-            while (true) {
-                try (ResultSet rs = tryLock.executeQuery()) {
-                    rs.next();
-                    if (rs.getBoolean(1)) {
-                        return;
-                    }
-                }
-                if (System.nanoTime() >= deadline) {
-                    throw MigrationLock.heldTooLong(timeout, "");
-                }
-                MigrationLock.pause();
+            try (ResultSet rs = tryLock.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
             }
         }
+    }
+
+    /** A session lock does not say whose it is. */
+    @Override
+    public String holder() {
+        return "";
     }
 
     /** The runner's connection closes right after; its end releases the lock. */

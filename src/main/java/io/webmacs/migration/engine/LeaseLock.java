@@ -37,8 +37,8 @@ final class LeaseLock implements MigrationLock {
     private final DatabaseTarget target;
     private final Connection connection;
     private final Consumer<String> progress;
-    /** pid@host: in a pod, the pod's name. */
-    private final String holder = "webmacs-migrate " + ManagementFactory.getRuntimeMXBean().getName();
+    /** This runner, as the lease names it: pid@host, in a pod the pod's name. */
+    private final String runner = "webmacs-migrate " + ManagementFactory.getRuntimeMXBean().getName();
     private ScheduledExecutorService heartbeat;
     private Connection renewing;
 
@@ -48,17 +48,12 @@ final class LeaseLock implements MigrationLock {
         this.progress = progress;
     }
 
+    /** Makes the table and the renewing connection before it waits, so that a lease once taken is renewed at once. */
     @Override
     public void acquire(Duration timeout) throws SQLException {
         createTable();
         renewing = target.open();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!take()) {
-            if (System.nanoTime() >= deadline) {
-                throw MigrationLock.heldTooLong(timeout, currentHolder());
-            }
-            MigrationLock.pause();
-        }
+        MigrationLock.super.acquire(timeout);
         heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "lease-heartbeat");
             thread.setDaemon(true);
@@ -80,9 +75,11 @@ final class LeaseLock implements MigrationLock {
         }
     }
 
-    private boolean take() throws SQLException {
+    /** Takes the lease if it is free or expired. */
+    @Override
+    public boolean tryAcquire() throws SQLException {
         try (PreparedStatement take = connection.prepareStatement(TAKE)) {
-            take.setString(1, holder);
+            take.setString(1, runner);
             take.setLong(2, TTL.toSeconds());
             try (ResultSet rs = take.executeQuery()) {
                 boolean taken = rs.next();
@@ -92,8 +89,9 @@ final class LeaseLock implements MigrationLock {
         }
     }
 
-    /** Who keeps the lease, for the error message; the holder string names no secret. */
-    private String currentHolder() throws SQLException {
+    /** Who keeps the lease and until when; the holder string names no secret. */
+    @Override
+    public String holder() throws SQLException {
         try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(HOLDER)) {
             String who = rs.next() ? " (" + rs.getString(1) + ", lease expiring in " + rs.getLong(2) + "s)" : "";
             commit();
@@ -104,7 +102,7 @@ final class LeaseLock implements MigrationLock {
     private void renew() {
         try (PreparedStatement renew = renewing.prepareStatement(RENEW)) {
             renew.setLong(1, TTL.toSeconds());
-            renew.setString(2, holder);
+            renew.setString(2, runner);
             if (renew.executeUpdate() == 0) {
                 progress.accept("warning: the migration lease expired before it was renewed; another runner may take it");
             }
@@ -141,7 +139,7 @@ final class LeaseLock implements MigrationLock {
             closeRenewing();
             rollback();
             try (PreparedStatement release = connection.prepareStatement("DELETE FROM " + TABLE + " WHERE holder = ?")) {
-                release.setString(1, holder);
+                release.setString(1, runner);
                 release.executeUpdate();
             }
             commit();

@@ -18,7 +18,22 @@ sealed interface MigrationLock extends AutoCloseable permits AdvisoryLock, Lease
     Duration POLL = Duration.ofMillis(250);
 
     /** Waits up to {@code timeout} for the lock; fails with LockTimeout when another runner keeps it. */
-    void acquire(Duration timeout) throws SQLException;
+    default void acquire(Duration timeout) throws SQLException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!tryAcquire()) {
+            if (System.nanoTime() >= deadline) {
+                throw new MigrationException(Failure.LOCK_TIMEOUT, "Another webmacs-migrate" + holder() + " held the migration"
+                        + " lock on this database for longer than " + timeout.toSeconds() + "s; retry later or raise --lock-timeout.");
+            }
+            pause();
+        }
+    }
+
+    /** One try: whether the lock is now this runner's. */
+    boolean tryAcquire() throws SQLException;
+
+    /** Who holds the lock, for the error when waiting for it gave up: {@code " (...)"}, or empty when it cannot tell. */
+    String holder() throws SQLException;
 
     /** Lets the next runner in; a lock this runner never took is left alone. */
     @Override
@@ -45,12 +60,7 @@ sealed interface MigrationLock extends AutoCloseable permits AdvisoryLock, Lease
         }
     }
 
-    static MigrationException heldTooLong(Duration timeout, String holder) {
-        return new MigrationException(Failure.LOCK_TIMEOUT, "Another webmacs-migrate" + holder + " held the migration lock on"
-                + " this database for longer than " + timeout.toSeconds() + "s; retry later or raise --lock-timeout.");
-    }
-
-    static void pause() {
+    private static void pause() {
         try {
             Thread.sleep(POLL.toMillis());
         } catch (InterruptedException e) {
