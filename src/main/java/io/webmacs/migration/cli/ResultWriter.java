@@ -2,6 +2,7 @@ package io.webmacs.migration.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.result.MigrationResult;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -61,14 +62,13 @@ final class ResultWriter {
         return e.failure().exitCode();
     }
 
-    /** The JSON result to stdout with --output json, and to --result-file. */
+    /** The JSON result to stdout with --output json, and to --result-file, where a plan or drift comes compact. */
     private void writeJson(Object result) throws IOException {
-        if (format == Format.json || resultFile != null) {
-            String json = json(result);
-            writeResultFile(json);
-            if (format == Format.json) {
-                out.println(json);
-            }
+        if (resultFile != null) {
+            writeResultFile(json(result instanceof MigrationResult migration ? migration.compact() : result));
+        }
+        if (format == Format.json) {
+            out.println(json(result));
         }
     }
 

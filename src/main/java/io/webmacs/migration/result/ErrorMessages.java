@@ -16,6 +16,11 @@ public final class ErrorMessages {
         return oneLine(message);
     }
 
+    /** {@code text} cut to {@code max} characters, marked with "..." where it was cut; null stays null. */
+    public static String abbreviate(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max) + "...";
+    }
+
     public static String oneLine(String message) {
         return message.replaceAll("\\s+", " ").trim();
     }

@@ -22,6 +22,10 @@ public enum Failure {
     // A table lock a changeset needs stayed taken past --ddl-lock-budget; earlier changesets stay applied.
     LOCK_NOT_AVAILABLE("LockNotAvailable", 5, true),
     CHANGESET_FAILED("ChangesetFailed", 1, false),
+    // upgrade --plan-hash: what upgrade would do now is not the plan that was approved; plan and approve again.
+    PLAN_CHANGED("PlanChanged", 2, false),
+    // check: the live schema differs from the changelog's at the database's revision.
+    SCHEMA_DRIFT("SchemaDrift", 6, false),
     INVALID_KUBECONFIG("InvalidKubeconfig", 3, false),
     KUBERNETES_UNREACHABLE("KubernetesUnreachable", 3, true),
     KUBERNETES_FORBIDDEN("KubernetesForbidden", 3, false),

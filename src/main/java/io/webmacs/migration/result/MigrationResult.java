@@ -15,8 +15,10 @@ import java.util.List;
  * @param adoptable the kind of existing WebMACS database that upgrade would adopt (current and history only)
  * @param history applied revisions with when they ran (history only)
  * @param blockedBy the sessions whose locks a changeset waited for, whether or not it got them in the end
+ * @param plan what upgrade or downgrade would do (plan only)
+ * @param drift how the schema differs from the changelog's (check only; null when it does not)
  */
-@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "adopted", "adoptable", "durationMs", "history", "blockedBy", "error"})
+@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "adopted", "adoptable", "durationMs", "history", "blockedBy", "plan", "drift", "error"})
 public record MigrationResult(
         String command,
         String revision,
@@ -29,7 +31,15 @@ public record MigrationResult(
         long durationMs,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<AppliedRevision> history,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Blocker> blockedBy,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Plan plan,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Drift drift,
         Error error) {
+
+    /** This result as a termination message holds it (4 KiB): the plan without its SQL, only the first differences. */
+    public MigrationResult compact() {
+        return new MigrationResult(command, revision, head, applied, rolledBack, pending, adopted, adoptable, durationMs, history,
+                blockedBy, plan == null ? null : plan.compact(), drift == null ? null : drift.compact(), error);
+    }
 
     /** One applied revision in {@code history}. */
     public record AppliedRevision(String revision, String appliedAt) {
@@ -42,11 +52,7 @@ public record MigrationResult(
         private static final int MAX_MESSAGE = 1500;
 
         public static Error of(MigrationException failure) {
-            String message = failure.getMessage();
-            if (message.length() > MAX_MESSAGE) {
-                message = message.substring(0, MAX_MESSAGE) + "...";
-            }
-            return new Error(failure.failure().code(), message, failure.changeset());
+            return new Error(failure.failure().code(), ErrorMessages.abbreviate(failure.getMessage(), MAX_MESSAGE), failure.changeset());
         }
     }
 }

@@ -11,6 +11,9 @@ public enum Verb {
     HISTORY("history"),
     STAMP("stamp"),
     SQL("sql"),
+    PLAN("plan"),
+    CHECK("check"),
+    APPROVE("approve"),
     WAIT("wait");
 
     private final String word;
