@@ -1,5 +1,6 @@
 package io.webmacs.migration.cli;
 
+import io.webmacs.migration.result.Drift;
 import io.webmacs.migration.result.MigrationResult;
 import io.webmacs.migration.result.Verb;
 import java.util.List;
@@ -35,10 +36,25 @@ final class TextReport {
                     text.append(String.format("%-24s %s%n", describe(revisions.get(i), result.head()), state));
                 }
             }
+            case CHECK -> text.append(drift(result.drift(), at));
             default -> text.append(at).append(result.adoptable() == null ? "" : " (existing " + result.adoptable()
                     + " database, not adopted yet; upgrade adopts it)").append('\n');
         }
         return text.toString();
+    }
+
+    /** One line per difference, then what they add up to. */
+    private static String drift(Drift drift, String at) {
+        StringBuilder text = new StringBuilder();
+        drift.differences().forEach(d -> text.append(d.describe()).append('\n'));
+        int count = drift.count();
+        text.append(count == 0 ? "No drift: the schema is the changelog's at " + at
+                : count + (count == 1 ? " difference" : " differences") + " from the changelog's schema at " + at);
+        if (drift.known() > 0) {
+            text.append("; left out ").append(drift.known()).append(" known difference").append(drift.known() == 1 ? "" : "s")
+                    .append(" of a database built by WebMACS's create_all (").append(drift.route()).append(")");
+        }
+        return text.append(".\n").toString();
     }
 
     /** A revision as users read it: {@code 005_oidc_sso (head)}. */

@@ -40,8 +40,8 @@ import picocli.CommandLine.ScopeType;
         scope = ScopeType.INHERIT, sortOptions = false, usageHelpAutoWidth = true,
         description = "Migrates a WebMACS PostgreSQL database with Liquibase, and waits for a DatabaseMigration. Exit codes:"
                 + " 0 done, 1 a changeset failed, 2 bad input, 3 database unreachable or login refused, 4 migration lock not"
-                + " obtained in time, 5 a table lock not obtained within --ddl-lock-budget; for wait, see: webmacs-migrate"
-                + " wait --help.")
+                + " obtained in time, 5 a table lock not obtained within --ddl-lock-budget, 6 the schema differs from the"
+                + " changelog's (check); for wait, see: webmacs-migrate wait --help.")
 public final class WebmacsMigrate {
 
     /** Keeps Liquibase's loggers configured: java.util.logging holds them weakly. */
@@ -88,6 +88,8 @@ public final class WebmacsMigrate {
     private final PrintStream out;
     private final PrintStream err;
     private ConnectionSettings connection;
+    /** check's --dev-url; its password is one of the secrets no output shows. */
+    private String devUrl;
 
     WebmacsMigrate(Map<String, String> environment, PrintStream out, PrintStream err) {
         this.environment = environment;
@@ -174,6 +176,16 @@ public final class WebmacsMigrate {
         });
     }
 
+    @Command(name = "check", description = "Compare the schema with the one the changelog defines at the database's"
+            + " revision (tables, columns, constraints, indexes, enum types, sequences). Reads only: the expected schema is"
+            + " built in a scratch schema that is rolled back. Exit 6 when they differ.")
+    int check(@Option(names = "--dev-url", paramLabel = "URL", description = "Build the expected schema on this database"
+            + " instead (same forms as --url; its own credentials, else the target's). Nothing is kept there either.")
+            String devUrl) {
+        this.devUrl = devUrl;
+        return withEngine(Verb.CHECK, NEVER, engine -> engine.check(connection().devTarget()));
+    }
+
     @Command(name = "wait", sortOptions = false, description = {
         "Wait until the DatabaseMigration NAME is Ready for its current generation: status.observedGeneration equals"
                 + " metadata.generation and the Ready condition is True (and, when the condition says which generation it"
@@ -258,7 +270,7 @@ public final class WebmacsMigrate {
     /** The database settings, resolved once picocli has set the options. */
     private ConnectionSettings connection() {
         if (connection == null) {
-            connection = ConnectionSettings.resolve(url, username, password, environment);
+            connection = ConnectionSettings.resolve(url, devUrl, username, password, environment);
         }
         return connection;
     }

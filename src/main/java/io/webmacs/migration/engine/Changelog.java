@@ -127,6 +127,11 @@ public final class Changelog {
         return file;
     }
 
+    /** Whether this is the built-in WebMACS changelog, whose databases may have create_all's shape. */
+    public boolean isBuiltIn() {
+        return BUILT_IN.equals(file);
+    }
+
     public ResourceAccessor resourceAccessor() {
         return resourceAccessor;
     }

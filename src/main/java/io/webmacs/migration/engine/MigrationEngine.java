@@ -1,6 +1,7 @@
 package io.webmacs.migration.engine;
 
 import io.webmacs.migration.result.Blocker;
+import io.webmacs.migration.result.Drift;
 import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
@@ -31,21 +32,22 @@ import liquibase.lockservice.LockServiceFactory;
 
 /**
  * The migration engine: Liquibase's commands over one JDBC session, under a {@link MigrationLock}, with WebMACS
- * adoption and downgrade checks around them. One piece (about 250 lines): every verb takes the lock, reads the history
+ * adoption and downgrade checks around them. One piece (about 300 lines): every verb takes the lock, reads the history
  * and commits in the same order on the same session, and that protocol is easier to check in one place.
  */
 public final class MigrationEngine implements AutoCloseable {
 
     /**
      * What a command did. {@code failure} is set when a changeset failed after earlier ones were applied;
-     * {@code adoptable} when a read-only command found a WebMACS database that upgrade would adopt.
+     * {@code adoptable} when a read-only command found a WebMACS database that upgrade would adopt; {@code drift} is
+     * what check found (its failure is SchemaDrift when the schema differs).
      */
     public record Outcome(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
-            MigrationException failure, WebmacsDatabase.Detected adoptable, List<Blocker> blockedBy, Plan plan) {
+            MigrationException failure, WebmacsDatabase.Detected adoptable, List<Blocker> blockedBy, Plan plan, Drift drift) {
 
         static Outcome changed(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
                 MigrationException failure, List<Blocker> blockedBy) {
-            return new Outcome(history, applied, rolledBack, adopted, failure, null, blockedBy, null);
+            return new Outcome(history, applied, rolledBack, adopted, failure, null, blockedBy, null, null);
         }
     }
 
@@ -195,7 +197,7 @@ public final class MigrationEngine implements AutoCloseable {
     /** Where the database is, for current and history; reads only. */
     public Outcome status() throws SQLException {
         AppliedHistory history = history();
-        return new Outcome(history, List.of(), List.of(), null, null, adoptable(history).orElse(null), List.of(), null);
+        return new Outcome(history, List.of(), List.of(), null, null, adoptable(history).orElse(null), List.of(), null, null);
     }
 
     /** What upgrade (or, to a lower revision, downgrade) to {@code revision} would do; reads only, takes no lock. */
@@ -204,7 +206,21 @@ public final class MigrationEngine implements AutoCloseable {
         AppliedHistory history = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
         Plan plan = planner.plan(target, history, adoptable);
-        return new Outcome(history, List.of(), List.of(), null, null, adoptable.orElse(null), List.of(), plan);
+        return new Outcome(history, List.of(), List.of(), null, null, adoptable.orElse(null), List.of(), plan, null);
+    }
+
+    /**
+     * How the schema differs from the one the changelog defines at the database's revision (for a database upgrade
+     * would adopt, the revision its tables show). Reads only and takes no lock: the expected schema is built in a
+     * scratch schema that is rolled back, here or, given {@code dev}, on that database instead.
+     */
+    public Outcome check(DatabaseTarget dev) throws SQLException {
+        AppliedHistory history = history();
+        Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
+        String revision = adoptable.map(WebmacsDatabase.Detected::revision).orElse(history.current());
+        Drift drift = DriftCheck.check(connection, dev, changelog, revision);
+        MigrationException failure = drift.differences().isEmpty() ? null : DriftCheck.failure(drift);
+        return new Outcome(history, List.of(), List.of(), null, failure, adoptable.orElse(null), List.of(), null, drift);
     }
 
     /** What the database's history says; never creates Liquibase's tables. */

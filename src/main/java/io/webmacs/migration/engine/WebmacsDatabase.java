@@ -72,7 +72,7 @@ public final class WebmacsDatabase {
         if (alembic.isEmpty()) {
             return Optional.of(new Detected("route-b", revision));
         }
-        boolean createAllNames = reached >= 3 && foreignKeyNames().contains("events_user_public_id_fkey");
+        boolean createAllNames = reached >= 3 && foreignKeyNames().contains(CreateAllShape.MARK_FOREIGN_KEY);
         if (createAllNames) {
             return Optional.of(new Detected("route-b-stamped", revision));
         }

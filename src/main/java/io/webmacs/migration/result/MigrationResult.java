@@ -16,7 +16,7 @@ import java.util.List;
  * @param history applied revisions with when they ran (history only)
  * @param blockedBy the sessions whose locks a changeset waited for, whether or not it got them in the end
  * @param plan what upgrade or downgrade would do (plan only)
- * @param drift how the schema differs from the changelog's (check only; null when it does not)
+ * @param drift how the schema differs from the changelog's (check only; with no differences when it matches)
  */
 @JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "adopted", "adoptable", "durationMs", "history", "blockedBy", "plan", "drift", "error"})
 public record MigrationResult(

@@ -66,6 +66,27 @@ class WebmacsMigrateJarIT {
         assertThat(WebmacsFixtures.rowCounts(db)).containsAllEntriesOf(rows);
     }
 
+    @Test
+    void checkOnAHeadDatabaseWithAHandDroppedIndexExitsSixNamingIt() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        List<String> connection = List.of("--url", db.jdbcUrl(), "--username", TestDatabase.USER, "--password", TestDatabase.PASSWORD);
+        assertThat(run(Map.of(), "upgrade", connection).exitCode()).isZero();
+        Result clean = run(Map.of(), "check", connection);
+        db.execute("DROP INDEX ix_users_email");
+        Path resultFile = Files.createTempFile("termination-log", ".json");
+
+        Result drifted = run(Map.of(), "check", connection, "--result-file", resultFile.toString());
+
+        assertThat(clean.exitCode()).as(clean.err()).isZero();
+        assertThat(clean.out()).isEqualTo("No drift: the schema is the changelog's at 005_oidc_sso (head).\n");
+        assertThat(drifted.exitCode()).isEqualTo(6);
+        assertThat(drifted.out()).startsWith("missing index users.ix_users_email\n");
+        assertThat(drifted.err().lines()).singleElement().asString()
+                .startsWith("error: The schema differs from 005_oidc_sso").contains("missing index users.ix_users_email");
+        assertThat(Files.readString(resultFile)).contains("\"command\":\"check\"", "\"code\":\"SchemaDrift\"",
+                "\"name\":\"users.ix_users_email\"");
+    }
+
     /**
      * The fast path's promise, seen in the JVM's class loading: an up-to-date database is answered without starting
      * Liquibase, whose every service hangs off {@code liquibase.Scope}.

@@ -1,0 +1,117 @@
+package io.webmacs.migration.engine;
+
+import io.webmacs.migration.result.ErrorMessages;
+import io.webmacs.migration.result.Failure;
+import io.webmacs.migration.result.MigrationException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import liquibase.exception.DatabaseException;
+
+/**
+ * The schema a changelog defines at a revision, built where nothing of it stays: in one transaction, a scratch schema
+ * with a name of its own gets the SQL the changelog would run on an empty database (Liquibase's offline SQL, as
+ * {@code sql} prints it), its catalog is read, and the transaction is rolled back.
+ */
+final class ExpectedSchema {
+
+    /** Nothing in the scratch schema is shared, so nothing should wait; if something does, give up soon. */
+    private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(2);
+    private static final String CHANGESET_MARK = "-- Changeset ";
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+
+    private ExpectedSchema() {
+    }
+
+    /** The schema of {@code changelog} at {@code revision}, built on {@code connection} and rolled back. */
+    static SchemaCatalog at(Connection connection, Changelog changelog, String revision) throws SQLException {
+        if (changelog.position(revision) == 0) {
+            return SchemaCatalog.EMPTY;
+        }
+        List<Chunk> script = changesets(offlineSql(changelog, revision));
+        String scratch = "webmacs_check_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        return RolledBackTransaction.run(connection, () -> {
+            try (Statement s = connection.createStatement()) {
+                s.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT.toMillis() + "ms'");
+                createSchema(s, scratch);
+                s.execute("SET LOCAL search_path TO " + scratch);
+                for (Chunk chunk : script) {
+                    run(s, chunk, changelog, revision);
+                }
+                return SchemaCatalog.read(connection, scratch);
+            }
+        });
+    }
+
+    /** The offline SQL's statements of one changeset (or the preamble before the first), and that changeset's name. */
+    private record Chunk(String changeset, String sql) {
+    }
+
+    private static String offlineSql(Changelog changelog, String revision) {
+        ByteArrayOutputStream sql = new ByteArrayOutputStream();
+        try {
+            MigrationEngine.offlineSql(changelog, revision, sql);
+        } catch (IOException | DatabaseException e) {
+            throw new MigrationException(Failure.INVALID_CHANGELOG, "Could not write the SQL of changelog " + changelog.file()
+                    + " up to " + revision + ": " + ErrorMessages.rootCause(e), e);
+        }
+        return sql.toString(StandardCharsets.UTF_8);
+    }
+
+    private static List<Chunk> changesets(String sql) {
+        List<Chunk> chunks = new ArrayList<>();
+        String changeset = "(the preamble: Liquibase's history table)";
+        StringBuilder statements = new StringBuilder();
+        for (String line : sql.split("\n", -1)) {
+            if (line.startsWith(CHANGESET_MARK)) {
+                chunks.add(new Chunk(changeset, statements.toString()));
+                changeset = line.substring(CHANGESET_MARK.length()).trim();
+                statements.setLength(0);
+            }
+            statements.append(line).append('\n');
+        }
+        chunks.add(new Chunk(changeset, statements.toString()));
+        return chunks;
+    }
+
+    private static void createSchema(Statement s, String scratch) throws SQLException {
+        try {
+            s.execute("CREATE SCHEMA " + scratch);
+        } catch (SQLException e) {
+            if (INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+                throw new MigrationException(Failure.USAGE, "check builds the changelog's schema in a scratch schema that it"
+                        + " rolls back, and this login may not create one (" + ErrorMessages.oneLine(e.getMessage()) + ")."
+                        + " Grant it CREATE on the database, or pass --dev-url with a database where it may.", e);
+            }
+            throw e;
+        }
+    }
+
+    private static void run(Statement s, Chunk chunk, Changelog changelog, String revision) throws SQLException {
+        try {
+            s.execute(chunk.sql());
+        } catch (SQLException e) {
+            String cause = ErrorMessages.oneLine(String.valueOf(e.getMessage()));
+            if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                throw new MigrationException(Failure.LOCK_NOT_AVAILABLE, "Building the changelog's schema in a scratch schema"
+                        + " waited longer than " + LOCK_TIMEOUT.toSeconds() + "s for a lock: " + cause + ". Retry later.", e);
+            }
+            if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+                throw e;
+            }
+            throw new MigrationException(Failure.INVALID_CHANGELOG, "Changeset " + chunk.changeset() + " of " + changelog.file()
+                    + " does not run in a scratch schema, in one transaction, as check needs to build the schema up to "
+                    + revision + ": " + cause + ". A changeset that names a schema or must run outside a transaction"
+                    + " cannot be checked.", e);
+        }
+    }
+}
