@@ -29,7 +29,7 @@ final class Results {
                 : changelog.changeSetsBetween(changelog.position(adoptable.revision()), changelog.revisions().size()).size();
         return new MigrationResult(verb.word(), revision, changelog.head(), outcome.applied(), outcome.rolledBack(), pending,
                 outcome.adopted(), adoptable == null ? null : adoptable.route(), durationMs,
-                verb == Verb.HISTORY ? revisions(changelog, history) : null, outcome.blockedBy(), null, null,
+                verb == Verb.HISTORY ? revisions(changelog, history) : null, outcome.blockedBy(), outcome.plan(), null,
                 failure == null ? null : MigrationResult.Error.of(failure));
     }
 

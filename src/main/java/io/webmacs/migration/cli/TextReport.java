@@ -24,6 +24,7 @@ final class TextReport {
                     ? "Nothing rolled back; at " + at + ".\n"
                     : "Rolled back " + String.join(", ", result.rolledBack()) + "; now at " + at + ".\n");
             case STAMP -> text.append("Stamped ").append(at).append("; nothing was run.\n");
+            case PLAN -> text.append(PlanReport.of(result));
             case HISTORY -> {
                 List<String> revisions = result.history().stream().map(MigrationResult.AppliedRevision::revision).toList();
                 int adoptableUpTo = result.adoptable() == null ? -1 : revisions.indexOf(result.revision());

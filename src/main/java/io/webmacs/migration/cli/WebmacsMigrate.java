@@ -121,14 +121,23 @@ public final class WebmacsMigrate {
 
     @Command(name = "upgrade", description = "Apply pending changesets up to REVISION (default head), adopting an"
             + " existing WebMACS database first.")
-    int upgrade(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision) {
-        return withEngine(Verb.UPGRADE, position -> position.isAt(revision), engine -> engine.upgrade(revision));
+    int upgrade(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision,
+            @Option(names = "--plan-hash", paramLabel = "HASH", description = PLAN_HASH) String planHash) {
+        return withEngine(Verb.UPGRADE, position -> position.isAt(revision), engine -> engine.upgrade(revision, planHash));
     }
 
     @Command(name = "downgrade", description = "Roll back to REVISION (or base), or N revisions with -N. Refuses,"
             + " changing nothing, when a step would fail half-way.")
-    int downgrade(@Parameters(paramLabel = "REVISION|-N") String revision) {
-        return withEngine(Verb.DOWNGRADE, NEVER, engine -> engine.downgrade(revision));
+    int downgrade(@Parameters(paramLabel = "REVISION|-N") String revision,
+            @Option(names = "--plan-hash", paramLabel = "HASH", description = PLAN_HASH) String planHash) {
+        return withEngine(Verb.DOWNGRADE, NEVER, engine -> engine.downgrade(revision, planHash));
+    }
+
+    @Command(name = "plan", description = "Show what an upgrade to REVISION (default head), or a downgrade to a lower one,"
+            + " would do: the revisions and changesets in order, their SQL, destructive steps, data migrations and the table"
+            + " locks with row estimates, and the plan's hash to approve. Reads only.")
+    int plan(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision) {
+        return withEngine(Verb.PLAN, NEVER, engine -> engine.plan(revision));
     }
 
     @Command(name = "current", description = "Print the revision the database is at.")
@@ -191,6 +200,8 @@ public final class WebmacsMigrate {
     }
 
     private static final Predicate<IndexedHistory.Position> NEVER = position -> false;
+    private static final String PLAN_HASH = "Run only if the plan is still the one with this hash (see: plan); otherwise"
+            + " change nothing and fail with PlanChanged.";
 
     private interface EngineCommand {
         MigrationEngine.Outcome run(MigrationEngine engine) throws SQLException;

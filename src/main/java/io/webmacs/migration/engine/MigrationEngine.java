@@ -4,6 +4,7 @@ import io.webmacs.migration.result.Blocker;
 import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.result.Plan;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,11 +41,11 @@ public final class MigrationEngine implements AutoCloseable {
      * {@code adoptable} when a read-only command found a WebMACS database that upgrade would adopt.
      */
     public record Outcome(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
-            MigrationException failure, WebmacsDatabase.Detected adoptable, List<Blocker> blockedBy) {
+            MigrationException failure, WebmacsDatabase.Detected adoptable, List<Blocker> blockedBy, Plan plan) {
 
         static Outcome changed(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
                 MigrationException failure, List<Blocker> blockedBy) {
-            return new Outcome(history, applied, rolledBack, adopted, failure, null, blockedBy);
+            return new Outcome(history, applied, rolledBack, adopted, failure, null, blockedBy, null);
         }
     }
 
@@ -55,6 +56,7 @@ public final class MigrationEngine implements AutoCloseable {
     private final Duration lockTimeout;
     private final DdlLockGuard guard;
     private final LiquibaseCommands liquibase;
+    private final Planner planner;
 
     private MigrationEngine(Changelog changelog, Connection connection, Database database, MigrationLock lock,
             Duration lockTimeout, DdlLockGuard guard) {
@@ -65,6 +67,7 @@ public final class MigrationEngine implements AutoCloseable {
         this.lockTimeout = lockTimeout;
         this.guard = guard;
         this.liquibase = new LiquibaseCommands(changelog, database, guard::beforeStatements);
+        this.planner = new Planner(changelog, connection, database, liquibase);
     }
 
     /**
@@ -88,8 +91,11 @@ public final class MigrationEngine implements AutoCloseable {
         }
     }
 
-    /** Applies pending changesets up to {@code revision}, adopting an existing WebMACS database first. */
-    public Outcome upgrade(String revision) throws SQLException {
+    /**
+     * Applies pending changesets up to {@code revision}, adopting an existing WebMACS database first. With
+     * {@code approvedPlan} (a plan hash), runs only if the plan worked out now, under the lock, still has that hash.
+     */
+    public Outcome upgrade(String revision, String approvedPlan) throws SQLException {
         String target = changelog.resolve(revision);
         takeLock();
         AppliedHistory known = history();
@@ -98,6 +104,9 @@ public final class MigrationEngine implements AutoCloseable {
         if (changelog.position(target) < changelog.position(current)) {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + current + ", above " + target
                     + "; upgrade never rolls back. Use: downgrade " + target + ".").atRevision(current);
+        }
+        if (approvedPlan != null) {
+            requireApproved(approvedPlan, planner.plan(target, known, adoptable), current);
         }
         adoptable.ifPresent(this::adopt);
         AppliedHistory before = history();
@@ -109,8 +118,19 @@ public final class MigrationEngine implements AutoCloseable {
                 adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure, guard.blockers());
     }
 
-    /** Rolls back to {@code revision} (a revision, {@code base}, or {@code -N}), after checking that it cannot fail half-way. */
-    public Outcome downgrade(String revision) throws SQLException {
+    private static void requireApproved(String approvedPlan, Plan now, String current) {
+        if (!now.hash().equals(approvedPlan)) {
+            throw new MigrationException(Failure.PLAN_CHANGED, "The plan is now " + now.hash() + ", not the approved "
+                    + approvedPlan + ": the database or the changelog changed since it was planned. Nothing was run;"
+                    + " plan and approve again.").atRevision(current);
+        }
+    }
+
+    /**
+     * Rolls back to {@code revision} (a revision, {@code base}, or {@code -N}), after checking that it cannot fail
+     * half-way; with {@code approvedPlan}, only if the plan worked out now still has that hash.
+     */
+    public Outcome downgrade(String revision, String approvedPlan) throws SQLException {
         Integer steps = revision.matches("-\\d{1,9}") ? Integer.valueOf(revision.substring(1)) : null;
         String named = steps == null ? changelog.resolve(revision) : null;
         takeLock();
@@ -122,6 +142,9 @@ public final class MigrationEngine implements AutoCloseable {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + before.current() + ", not above "
                     + target + "; nothing to downgrade." + (to > from ? " Use: upgrade " + target + "." : ""))
                     .atRevision(before.current());
+        }
+        if (approvedPlan != null) {
+            requireApproved(approvedPlan, planner.plan(target, before, Optional.empty()), before.current());
         }
         List<String> rollingBack = new ArrayList<>();
         for (int position = from; position > to; position--) {
@@ -172,7 +195,16 @@ public final class MigrationEngine implements AutoCloseable {
     /** Where the database is, for current and history; reads only. */
     public Outcome status() throws SQLException {
         AppliedHistory history = history();
-        return new Outcome(history, List.of(), List.of(), null, null, adoptable(history).orElse(null), List.of());
+        return new Outcome(history, List.of(), List.of(), null, null, adoptable(history).orElse(null), List.of(), null);
+    }
+
+    /** What upgrade (or, to a lower revision, downgrade) to {@code revision} would do; reads only, takes no lock. */
+    public Outcome plan(String revision) throws SQLException {
+        String target = changelog.resolve(revision);
+        AppliedHistory history = history();
+        Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
+        Plan plan = planner.plan(target, history, adoptable);
+        return new Outcome(history, List.of(), List.of(), null, null, adoptable.orElse(null), List.of(), plan);
     }
 
     /** What the database's history says; never creates Liquibase's tables. */

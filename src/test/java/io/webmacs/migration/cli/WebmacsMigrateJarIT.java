@@ -109,6 +109,24 @@ class WebmacsMigrateJarIT {
     }
 
     @Test
+    void planAt003ListsTheDataMigrationOf004AndTheTablesItLocks() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        List<String> connection = List.of("--url", db.jdbcUrl(), "--username", TestDatabase.USER, "--password", TestDatabase.PASSWORD);
+        assertThat(run(Map.of(), "upgrade", connection, "003_fk_ondelete").exitCode()).isZero();
+        List<String> catalog = Catalog.of(db);
+
+        Result plan = run(Map.of(), "plan", connection);
+
+        assertThat(plan.exitCode()).as(plan.err()).isZero();
+        assertThat(plan.out()).startsWith("Plan: upgrade from 003_fk_ondelete to 005_oidc_sso (head)")
+                .contains("DataMigration            users              db/webmacs/004_rbac_api_tokens.xml::004-users-admin-to-role::webmacs",
+                        "UPDATE public.users SET role = CASE WHEN admin = TRUE THEN 'admin' ELSE 'viewer' END",
+                        "users                    ACCESS EXCLUSIVE");
+        assertThat(plan.err()).isEmpty();
+        assertThat(Catalog.of(db)).isEqualTo(catalog);
+    }
+
+    @Test
     void waitWatchesTheApiServerUntilTheMigrationIsReady() throws Exception {
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);

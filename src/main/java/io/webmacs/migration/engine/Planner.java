@@ -1,0 +1,208 @@
+package io.webmacs.migration.engine;
+
+import io.webmacs.migration.result.Finding;
+import io.webmacs.migration.result.Plan;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import liquibase.changelog.ChangeSet;
+import liquibase.database.Database;
+
+/**
+ * Works out what an upgrade or a downgrade would do to this database, without changing it: the changesets in the order
+ * they would run, the SQL Liquibase would send, and from that SQL the findings and table locks a reviewer needs.
+ */
+final class Planner {
+
+    /** Liquibase and Alembic bookkeeping: writing the revision there is no data migration. */
+    private static final Set<String> BOOKKEEPING = Set.of("alembic_version", "databasechangelog", "databasechangeloglock");
+
+    private final Changelog changelog;
+    private final Connection connection;
+    private final Database database;
+    private final LiquibaseCommands liquibase;
+
+    Planner(Changelog changelog, Connection connection, Database database, LiquibaseCommands liquibase) {
+        this.changelog = changelog;
+        this.connection = connection;
+        this.database = database;
+        this.liquibase = liquibase;
+    }
+
+    /** The plan from where {@code history} (or, before adoption, the tables) puts the database to {@code target}. */
+    Plan plan(String target, AppliedHistory history, Optional<WebmacsDatabase.Detected> adoptable) throws SQLException {
+        String from = adoptable.map(WebmacsDatabase.Detected::revision).orElse(history.current());
+        int fromPosition = changelog.position(from);
+        int toPosition = changelog.position(target);
+        Plan.Direction direction = toPosition >= fromPosition ? Plan.Direction.UPGRADE : Plan.Direction.DOWNGRADE;
+        List<String> revisions = new ArrayList<>();
+        List<ChangeSet> changeSets;
+        if (direction == Plan.Direction.UPGRADE) {
+            changeSets = adoptable.isPresent() ? changelog.changeSetsBetween(fromPosition, toPosition) : history.pendingUpTo(target);
+            for (int position = 1; position <= toPosition; position++) {
+                revisions.add(changelog.revisionAt(position));
+            }
+        } else {
+            changeSets = history.ranAbove(toPosition);
+            for (int position = fromPosition; position > toPosition; position--) {
+                revisions.add(changelog.revisionAt(position));
+            }
+            DowngradeGuard.check(connection, revisions);
+        }
+        LiveTables live = LiveTables.read(connection);
+        List<Plan.PlannedRevision> planned = new ArrayList<>();
+        List<Finding> findings = new ArrayList<>();
+        Map<String, LockedTable> locks = new LinkedHashMap<>();
+        for (String revision : revisions) {
+            List<Plan.PlannedChangeset> inRevision = new ArrayList<>();
+            for (ChangeSet changeSet : changelog.changeSets(revision)) {
+                if (changeSets.contains(changeSet)) {
+                    inRevision.add(review(changeSet, direction, live, findings, locks));
+                }
+            }
+            if (!inRevision.isEmpty()) {
+                planned.add(new Plan.PlannedRevision(revision, direction == Plan.Direction.UPGRADE ? inRevision : reversed(inRevision)));
+            }
+        }
+        String adopts = adoptable.map(WebmacsDatabase.Detected::route).orElse(null);
+        return new Plan(hash(direction, from, target, adopts, planned), direction, from, target, adopts, planned, findings,
+                locks.values().stream().map(l -> l.toTableLock(live)).toList(), 0);
+    }
+
+    private Plan.PlannedChangeset review(ChangeSet changeSet, Plan.Direction direction, LiveTables live, List<Finding> findings,
+            Map<String, LockedTable> locks) {
+        String id = changeSet.toString(false);
+        List<String> sql = liquibase.inScope(() -> direction == Plan.Direction.UPGRADE
+                ? ChangeSetSql.forward(changeSet, database)
+                : ChangeSetSql.rollback(changeSet, database));
+        for (String statement : sql) {
+            for (StatementReview.Effect effect : StatementReview.of(statement)) {
+                String table = effect.table() != null ? effect.table() : live.tableOfIndex(effect.index());
+                if (table == null || !live.hasTable(table)) {
+                    continue; // a table this plan creates first: nobody else uses it yet
+                }
+                locks.computeIfAbsent(table, LockedTable::new).add(effect.lock(), id);
+                if (isFinding(effect, table, live)) {
+                    findings.add(new Finding(effect.finding(), id, table, statement.replaceAll("\\s+", " ").trim()));
+                }
+            }
+        }
+        return new Plan.PlannedChangeset(id, sql);
+    }
+
+    private static boolean isFinding(StatementReview.Effect effect, String table, LiveTables live) {
+        if (effect.finding() == null || BOOKKEEPING.contains(table)) {
+            return false;
+        }
+        // A NOT NULL on a column this plan adds is checked by the same changeset's own update; on an older one it may fail.
+        return effect.finding() != Finding.Kind.NOT_NULL_ON_EXISTING_COLUMN || live.hasColumn(table, effect.column());
+    }
+
+    private static <T> List<T> reversed(List<T> list) {
+        List<T> copy = new ArrayList<>(list);
+        Collections.reverse(copy);
+        return copy;
+    }
+
+    /** Everything that decides what would run; not the row estimates, which change while nothing else does. */
+    private static String hash(Plan.Direction direction, String from, String to, String adopts, List<Plan.PlannedRevision> planned) {
+        StringBuilder canonical = new StringBuilder().append(direction.word()).append('\n').append(from).append('\n').append(to)
+                .append('\n').append(adopts).append('\n');
+        for (Plan.PlannedRevision revision : planned) {
+            canonical.append("revision ").append(revision.revision()).append('\n');
+            for (Plan.PlannedChangeset changeSet : revision.changesets()) {
+                canonical.append("changeset ").append(changeSet.id()).append('\n');
+                changeSet.sql().forEach(sql -> canonical.append(sql).append('\n'));
+            }
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    /** The strongest lock a plan takes on one table, and the changesets that take locks on it. */
+    private static final class LockedTable {
+        private final String table;
+        private final Set<String> changeSets = new LinkedHashSet<>();
+        private LockMode mode;
+
+        LockedTable(String table) {
+            this.table = table;
+        }
+
+        void add(LockMode lock, String changeSet) {
+            mode = mode == null ? lock : mode.strongest(lock);
+            changeSets.add(changeSet);
+        }
+
+        Plan.TableLock toTableLock(LiveTables live) {
+            return new Plan.TableLock(table, mode.sqlName(), live.estimatedRows(table), List.copyOf(changeSets));
+        }
+    }
+
+    /** The tables, columns and indexes of the database's current schema before the plan runs, with row estimates. */
+    private record LiveTables(Map<String, Long> rowsByTable, Set<String> columns, Map<String, String> tableByIndex) {
+
+        static LiveTables read(Connection connection) throws SQLException {
+            Map<String, Long> rows = new HashMap<>();
+            // reltuples is -1 until the table is first analyzed; the statistics' live row count stands in until then.
+            query(connection, """
+                    SELECT c.relname, CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE s.n_live_tup END
+                    FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+                    WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')""",
+                    rs -> rows.put(rs.getString(1), rs.getObject(2) == null ? null : rs.getLong(2)));
+            Set<String> columns = new HashSet<>();
+            query(connection, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()",
+                    rs -> columns.add(rs.getString(1) + "." + rs.getString(2)));
+            Map<String, String> indexes = new HashMap<>();
+            query(connection, "SELECT indexname, tablename FROM pg_indexes WHERE schemaname = current_schema()",
+                    rs -> indexes.put(rs.getString(1), rs.getString(2)));
+            return new LiveTables(rows, columns, indexes);
+        }
+
+        boolean hasTable(String table) {
+            return rowsByTable.containsKey(table);
+        }
+
+        boolean hasColumn(String table, String column) {
+            return columns.contains(table + "." + column);
+        }
+
+        String tableOfIndex(String index) {
+            return tableByIndex.get(index);
+        }
+
+        Long estimatedRows(String table) {
+            return rowsByTable.get(table);
+        }
+
+        private interface Row {
+            void read(ResultSet rs) throws SQLException;
+        }
+
+        private static void query(Connection connection, String sql, Row row) throws SQLException {
+            try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+                while (rs.next()) {
+                    row.read(rs);
+                }
+            }
+        }
+    }
+}
