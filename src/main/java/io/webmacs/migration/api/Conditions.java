@@ -20,6 +20,12 @@ public final class Conditions {
     public static final String RETRYING = "Retrying";
     /** Reconciling: the last run could not get a table lock in time; the message names who held it; another try follows. */
     public static final String WAITING_FOR_LOCK = "WaitingForLock";
+    /** Reconciling: the plan Job runs webmacs-migrate plan (approval.mode Manual or policy.destructive Deny). */
+    public static final String PLANNING = "Planning";
+    /** Reconciling: the plan is in status.plan; the migration runs once the approved-plan annotation holds its hash. */
+    public static final String AWAITING_APPROVAL = "AwaitingApproval";
+    /** Stalled: policy.destructive is Deny and the plan has destructive steps; nothing ran. */
+    public static final String DESTRUCTIVE_PLAN_DENIED = "DestructivePlanDenied";
     /** Stalled: the target revision is not in the changelog. */
     public static final String UNKNOWN_REVISION = "UnknownRevision";
     /** Stalled: the target is below the current revision and allowDowngrade is false. */

@@ -26,4 +26,6 @@ public class DatabaseMigration extends CustomResource<DatabaseMigrationSpec, Dat
     public static final String VERSION = "v1alpha1";
     public static final String KIND = "DatabaseMigration";
     public static final String PLURAL = "databasemigrations";
+    /** The annotation that approves a plan (approval.mode Manual): its value is the approved status.plan.hash. */
+    public static final String APPROVED_PLAN = GROUP + "/approved-plan";
 }

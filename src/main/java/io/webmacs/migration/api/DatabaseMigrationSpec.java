@@ -10,6 +10,11 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.rollout) || !has(self.rollout.mode) || self.rollout.mode != 'InitContainer'"
         + " || !has(self.changelog) || has(self.changelog.file)",
         message = "rollout.mode InitContainer with a changelog ConfigMap needs spec.changelog.file")
+// An init container upgrades as soon as a pod starts: there is no moment to plan, review or refuse.
+@ValidationRule(value = "!has(self.rollout) || !has(self.rollout.mode) || self.rollout.mode != 'InitContainer'"
+        + " || ((!has(self.approval) || !has(self.approval.mode) || self.approval.mode == 'Automatic')"
+        + " && (!has(self.policy) || !has(self.policy.destructive) || self.policy.destructive == 'Allow'))",
+        message = "rollout.mode InitContainer upgrades without a plan: approval.mode Manual and policy.destructive Deny need rollout.mode SchedulingGate")
 public class DatabaseMigrationSpec {
 
     @JsonPropertyDescription("The PostgreSQL database to migrate.")
@@ -30,6 +35,12 @@ public class DatabaseMigrationSpec {
 
     @JsonPropertyDescription("How the migration Job runs.")
     private RunnerSpec runner;
+
+    @JsonPropertyDescription("Whether the plan must be approved before the migration runs. Default: Automatic.")
+    private ApprovalSpec approval;
+
+    @JsonPropertyDescription("Rules a plan must meet before it runs. Default: destructive steps allowed.")
+    private PolicySpec policy;
 
     @JsonPropertyDescription("Hold new WebMACS pods until the database is at the target revision. Default: no gate.")
     private RolloutSpec rollout;
@@ -80,6 +91,37 @@ public class DatabaseMigrationSpec {
 
     public void setRollout(RolloutSpec rollout) {
         this.rollout = rollout;
+    }
+
+    public ApprovalSpec getApproval() {
+        return approval;
+    }
+
+    public void setApproval(ApprovalSpec approval) {
+        this.approval = approval;
+    }
+
+    public PolicySpec getPolicy() {
+        return policy;
+    }
+
+    public void setPolicy(PolicySpec policy) {
+        this.policy = policy;
+    }
+
+    /** approval.mode Manual: the migration waits for the approval annotation. */
+    public boolean needsApproval() {
+        return approval != null && approval.getMode() == ApprovalMode.Manual;
+    }
+
+    /** policy.destructive Deny: a plan with destructive steps stalls. */
+    public boolean deniesDestructive() {
+        return policy != null && policy.getDestructive() == DestructivePolicy.Deny;
+    }
+
+    /** A plan Job runs before the migration: to be approved, or to be checked against the policy. */
+    public boolean plansFirst() {
+        return needsApproval() || deniesDestructive();
     }
 
     /** InitContainer mode: the WebMACS pods' init containers run the migration, and the operator creates no Job. */

@@ -27,6 +27,9 @@ public class DatabaseMigrationStatus {
     @JsonPropertyDescription("The latest migration run.")
     private MigrationRun lastRun;
 
+    @JsonPropertyDescription("The plan of the pending migration, when approval.mode is Manual or policy.destructive is Deny.")
+    private PlanStatus plan;
+
     @JsonPropertyDescription("Finished runs, newest first, at most ten.")
     private List<MigrationRun> history = new ArrayList<>();
 
@@ -70,6 +73,14 @@ public class DatabaseMigrationStatus {
         this.lastRun = lastRun;
     }
 
+    public PlanStatus getPlan() {
+        return plan;
+    }
+
+    public void setPlan(PlanStatus plan) {
+        this.plan = plan;
+    }
+
     public List<MigrationRun> getHistory() {
         return history;
     }
@@ -88,11 +99,11 @@ public class DatabaseMigrationStatus {
         return o instanceof DatabaseMigrationStatus s && Objects.equals(observedGeneration, s.observedGeneration)
                 && Objects.equals(revision, s.revision) && Objects.equals(targetRevision, s.targetRevision)
                 && Objects.equals(conditions, s.conditions) && Objects.equals(lastRun, s.lastRun)
-                && Objects.equals(history, s.history);
+                && Objects.equals(plan, s.plan) && Objects.equals(history, s.history);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, revision, targetRevision, conditions, lastRun, history);
+        return Objects.hash(observedGeneration, revision, targetRevision, conditions, lastRun, plan, history);
     }
 }

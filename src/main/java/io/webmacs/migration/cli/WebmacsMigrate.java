@@ -1,5 +1,7 @@
 package io.webmacs.migration.cli;
 
+import io.webmacs.migration.cli.approve.ApprovePlan;
+import io.webmacs.migration.cli.approve.ApproveResult;
 import io.webmacs.migration.cli.wait.WaitForReady;
 import io.webmacs.migration.cli.wait.WaitResult;
 import io.webmacs.migration.engine.Changelog;
@@ -41,7 +43,7 @@ import picocli.CommandLine.ScopeType;
         description = "Migrates a WebMACS PostgreSQL database with Liquibase, and waits for a DatabaseMigration. Exit codes:"
                 + " 0 done, 1 a changeset failed, 2 bad input, 3 database unreachable or login refused, 4 migration lock not"
                 + " obtained in time, 5 a table lock not obtained within --ddl-lock-budget, 6 the schema differs from the"
-                + " changelog's (check); for wait, see: webmacs-migrate wait --help.")
+                + " changelog's (check); for wait and approve, see their --help.")
 public final class WebmacsMigrate {
 
     /** Keeps Liquibase's loggers configured: java.util.logging holds them weakly. */
@@ -209,6 +211,29 @@ public final class WebmacsMigrate {
             WaitForReady.Outcome outcome = WaitForReady.await(name, namespace, timeout, kubeconfig, environment, err::println);
             return writer().finish(outcome.result(), outcome.text(), outcome.failure());
         }, e -> WaitResult.failed(name, namespace, e, millisSince(started)));
+    }
+
+    @Command(name = "approve", sortOptions = false, description = {
+        "Approve the plan the DatabaseMigration NAME awaits (approval.mode Manual, Reconciling reason AwaitingApproval):"
+                + " print the plan with its SQL from the ConfigMap status.plan.configMap, then set the annotation"
+                + " migrations.webmacs.io/approved-plan to status.plan.hash. Needs get and patch on"
+                + " databasemigrations.migrations.webmacs.io and get on configmaps; reads no Secret.",
+        "Exit codes: 0 approved, 2 nothing awaits approval or the plan is not --hash (PlanChanged), 3 Kubernetes API"
+                + " unreachable, access refused or bad kubeconfig."})
+    int approve(
+            @Parameters(paramLabel = "NAME", description = "The DatabaseMigration.") String name,
+            @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE",
+                    description = "Default: the kubeconfig context's namespace, or the pod's own, else default.") String namespace,
+            @Option(names = "--hash", paramLabel = "HASH", description = "Approve only if the awaited plan has this hash,"
+                    + " the one you reviewed.") String hash,
+            @Option(names = "--kubeconfig", paramLabel = "PATH",
+                    description = "Default: $KUBECONFIG (one file), ~/.kube/config, or the pod's service account.")
+            Path kubeconfig) {
+        long started = System.nanoTime();
+        return guarded(Verb.APPROVE, () -> {
+            ApprovePlan.Outcome outcome = ApprovePlan.approve(name, namespace, hash, kubeconfig, environment);
+            return writer().finish(outcome.result(), outcome.text(), outcome.failure());
+        }, e -> ApproveResult.failed(name, namespace, e, millisSince(started)));
     }
 
     private static final Predicate<IndexedHistory.Position> NEVER = position -> false;

@@ -2,6 +2,15 @@ package io.webmacs.migration.dependent;
 
 import io.webmacs.migration.result.Verb;
 
-/** A Job to create: which attempt at the current fingerprint, and webmacs-migrate's verb and target revision. */
-public record JobRequest(String fingerprint, int attempt, Verb verb, String target, String changelogFile) {
+/**
+ * A Job to create: which attempt at the current fingerprint, and webmacs-migrate's verb and target revision.
+ *
+ * @param planHash the approved plan's hash, passed as {@code --plan-hash}; null when no plan was made
+ */
+public record JobRequest(String fingerprint, int attempt, Verb verb, String target, String changelogFile, String planHash) {
+
+    /** A run that follows no plan. */
+    public JobRequest(String fingerprint, int attempt, Verb verb, String target, String changelogFile) {
+        this(fingerprint, attempt, verb, target, changelogFile, null);
+    }
 }

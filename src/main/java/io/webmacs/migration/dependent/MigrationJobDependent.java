@@ -78,7 +78,7 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
                 .withNodeSelector(runner.spec().getNodeSelector())
                 .withTolerations(runner.spec().getTolerations())
                 .withAffinity(runner.spec().getAffinity())
-                .withContainers(MigrateContainer.of(resource, request.verb(), request.target(), request.changelogFile(), defaults))
+                .withContainers(MigrateContainer.of(resource, request.verb(), request.target(), request.planHash(), request.changelogFile(), defaults))
                 .withVolumes(MigrateContainer.volumes(resource))
                 .endSpec()
                 .endTemplate()

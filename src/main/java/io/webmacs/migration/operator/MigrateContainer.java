@@ -36,8 +36,17 @@ public final class MigrateContainer {
      */
     public static Container of(DatabaseMigration resource, Verb verb, String target, String changelogFile,
             OperatorSettings.Runner defaults) {
+        return of(resource, verb, target, null, changelogFile, defaults);
+    }
+
+    /** The same, for a migration that runs an approved plan: only if what it would do still has {@code planHash}. */
+    public static Container of(DatabaseMigration resource, Verb verb, String target, String planHash, String changelogFile,
+            OperatorSettings.Runner defaults) {
         EffectiveRunner runner = EffectiveRunner.of(resource, defaults);
         List<String> args = new ArrayList<>(List.of(verb.word(), target, "--result-file", "/dev/termination-log"));
+        if (planHash != null) {
+            args.addAll(List.of("--plan-hash", planHash));
+        }
         List<VolumeMount> mounts = new ArrayList<>(List.of(mount(TMP_VOLUME, "/tmp", false)));
         if (resource.getSpec().getChangelog() != null) {
             args.addAll(List.of("--changelog", CHANGELOG_DIR + "/" + changelogFile));

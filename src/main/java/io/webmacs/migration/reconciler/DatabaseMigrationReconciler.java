@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -17,8 +18,10 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.dependent.MigrationJobDependent;
+import io.webmacs.migration.dependent.PlanConfigMap;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.gate.Gates;
 import io.webmacs.migration.operator.ChangelogLoader;
@@ -27,6 +30,7 @@ import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.operator.MigrationCache;
 import io.webmacs.migration.operator.OperatorSettings;
 import io.webmacs.migration.operator.RunInput;
+import io.webmacs.migration.result.Verb;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
@@ -38,9 +42,12 @@ import java.util.stream.Collectors;
  * Turns a DatabaseMigration into at most one migration Job per input, and the Job's result into status. The
  * decision is {@link RunDecider}'s; this class observes, acts on the decision, and writes status only when it changed.
  */
+// Not generation-aware: the approved-plan annotation changes no generation, and must still start the migration.
+@ControllerConfiguration(generationAwareEventProcessing = false)
 @Workflow(explicitInvocation = true, dependents = @Dependent(type = MigrationJobDependent.class))
 @RBACRule(apiGroups = "", resources = "pods", verbs = {"get", "list", "watch", "patch"})
-@RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "list", "watch"})
+@RBACRule(apiGroups = "", resources = "pods/log", verbs = "get")
+@RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "list", "watch", "create", "update", "patch"})
 @RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
 @RBACRule(apiGroups = "batch", resources = "jobs", verbs = {"delete", "patch"})
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {"get", "create", "update"})
@@ -77,12 +84,13 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         List<ObservedRun> runs = resource.getSpec().runsInInitContainers() ? observeInitContainers(resource, context) : jobs;
         RunDecider.Decision decision = RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), clock.instant());
 
+        writePlanConfigMap(resource, decision.status(), context);
         if (decision.createJob() != null) {
             removeOlderFailedJobs(jobs, context);
             context.managedWorkflowAndDependentResourceContext().put(MigrationJobDependent.REQUEST, decision.createJob());
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         }
-        expireSucceededJobs(jobs, context);
+        expireSucceededJobs(jobs, fingerprint, context);
         events.emit(resource, resource.getStatus(), decision.status());
         metrics.record(resource, resource.getStatus(), decision.status());
         if (changelog.usable() && decision.status().getTargetRevision() != null) {
@@ -142,15 +150,36 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
                 .forEach(r -> context.getClient().resource(r.source()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
     }
 
-    /** A successful Job expires after the configured time; until then its pod's logs stay readable. */
-    private void expireSucceededJobs(List<ObservedRun> runs, Context<DatabaseMigration> context) {
+    /** A newly observed plan: its whole text, from the plan pod's log, goes to the plan ConfigMap. */
+    private static void writePlanConfigMap(DatabaseMigration resource, DatabaseMigrationStatus status, Context<DatabaseMigration> context) {
+        PlanStatus plan = status.getPlan();
+        PlanStatus before = resource.getStatus() == null ? null : resource.getStatus().getPlan();
+        if (plan == null || (before != null && plan.getJob().equals(before.getJob()))) {
+            return;
+        }
+        String pod = pods(JOB_PODS, resource, context).stream().filter(p -> plan.getJob().equals(p.getMetadata().getLabels().get(Labels.JOB)))
+                .map(p -> p.getMetadata().getName()).findFirst().orElse(null);
+        PlanConfigMap.write(context.getClient(), resource, plan, pod);
+    }
+
+    /**
+     * A successful Job expires after the configured time; until then its pod's logs stay readable. A plan Job that is
+     * the latest Job of the current input stays: its plan waits for approval.
+     */
+    private void expireSucceededJobs(List<ObservedRun> runs, String fingerprint, Context<DatabaseMigration> context) {
         int ttl = (int) settings.runner().successfulJobTtl().toSeconds();
         runs.stream().filter(r -> r.state() == RunResult.SUCCEEDED && ((Job) r.source()).getSpec().getTtlSecondsAfterFinished() == null)
+                .filter(r -> !awaitsApproval(r, runs, fingerprint))
                 .forEach(r -> context.getClient().batch().v1().jobs().inNamespace(r.source().getMetadata().getNamespace())
                         .withName(r.name()).edit(job -> {
                             job.getSpec().setTtlSecondsAfterFinished(ttl);
                             return job;
                         }));
+    }
+
+    private static boolean awaitsApproval(ObservedRun run, List<ObservedRun> runs, String fingerprint) {
+        return run.verb() == Verb.PLAN && fingerprint.equals(run.fingerprint())
+                && runs.stream().noneMatch(r -> fingerprint.equals(r.fingerprint()) && r.attempt() > run.attempt());
     }
 
     private static int pendingChangesets(ChangelogLoader.Loaded changelog, DatabaseMigrationStatus status) {

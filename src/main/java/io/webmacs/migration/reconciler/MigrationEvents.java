@@ -18,12 +18,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
-/** Kubernetes Events on a DatabaseMigration when a run starts, succeeds, fails or is retried. */
+/** Kubernetes Events on a DatabaseMigration when a run starts, succeeds, fails or is retried, and when a plan awaits approval. */
 @ApplicationScoped
 public class MigrationEvents {
 
-    /** Reconciling reasons that announce another attempt, each worth one Event when it begins. */
-    private static final Set<String> RETRY_REASONS = Set.of(Conditions.RETRYING, Conditions.WAITING_FOR_LOCK);
+    /** Reconciling reasons that announce another attempt, or a plan that waits for someone, each worth one Event when it begins. */
+    private static final Set<String> ANNOUNCED_REASONS = Set.of(Conditions.RETRYING, Conditions.WAITING_FOR_LOCK, Conditions.AWAITING_APPROVAL);
 
     private final KubernetesClient client;
 
@@ -47,7 +47,7 @@ public class MigrationEvents {
         Optional<Condition> ready = after.condition(Conditions.READY);
         String reason = ready.map(Condition::getReason).orElse(null);
         String message = ready.map(Condition::getMessage).orElse("");
-        if (RETRY_REASONS.contains(reason) && !reason.equals(readyReason(before))) {
+        if (ANNOUNCED_REASONS.contains(reason) && !reason.equals(readyReason(before))) {
             event(resource, "Normal", reason, message);
         }
         if (isStalled(after) && !isStalled(before)) {

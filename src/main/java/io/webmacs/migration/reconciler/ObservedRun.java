@@ -87,6 +87,16 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
         return source instanceof Job;
     }
 
+    /** The approved plan's hash a migration Job runs with ({@code --plan-hash}), or null. */
+    public String planHash() {
+        if (!(source instanceof Job job)) {
+            return null;
+        }
+        List<String> args = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+        int option = args.indexOf("--plan-hash");
+        return option >= 0 && option + 1 < args.size() ? args.get(option + 1) : null;
+    }
+
     /** The failure the run reported in its result, if it reported one this operator knows. */
     public Optional<Failure> failure() {
         return Optional.ofNullable(result).map(MigrationResult::error).map(MigrationResult.Error::code).flatMap(Failure::ofCode);

@@ -4,12 +4,14 @@ import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
+import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.operator.ChangelogLoader;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.result.Plan;
 import io.webmacs.migration.result.Verb;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +21,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Decides, from what the operator observed, the resource's status and whether a migration Job must be created.
+ * Decides, from what the operator observed, the resource's status and whether a migration (or plan) Job must be
+ * created. With approval.mode Manual or policy.destructive Deny, each input is planned first: the plan Job is attempt 1,
+ * the migration follows as the next attempt once the plan is allowed and approved.
  * A pure function: no I/O, the clock passed in.
  */
 public final class RunDecider {
@@ -57,14 +61,18 @@ public final class RunDecider {
             return draft.stalled(Conditions.UNKNOWN_REVISION, e.getMessage());
         }
         draft.status.setTargetRevision(target);
+        draft.keepPlanOf(fingerprint);
         List<ObservedRun> current = runs.stream().filter(r -> fingerprint.equals(r.fingerprint())).toList();
         Optional<ObservedRun> latest = draft.initContainers ? decisive(current) : current.stream().max(Comparator.comparingInt(ObservedRun::attempt));
-        if (latest.isEmpty()) {
+        if (latest.isEmpty() || finishedSince(draft, fingerprint, latest.get())) {
             return firstRun(draft, changelog, fingerprint, target);
         }
         ObservedRun run = latest.get();
         if (run.state() != RunResult.RUNNING && run.resultPending()) {
             return draft.unchanged();
+        }
+        if (run.verb() == Verb.PLAN) {
+            return planned(draft, run, changelog.file(), target, retry);
         }
         MigrationRun observed = draft.record(run, fingerprint);
         return switch (run.state()) {
@@ -97,8 +105,54 @@ public final class RunDecider {
             return draft.reconciling(Conditions.WAITING_FOR_PODS, "The upgrade to " + target
                     + " runs in the migrate init container of the next new pod of spec.rollout", null, null);
         }
+        if (draft.resource.getSpec().plansFirst()) {
+            return draft.reconciling(Conditions.PLANNING, "Planning the migration to " + target,
+                    new JobRequest(fingerprint, 1, Verb.PLAN, target, changelog.file()), null);
+        }
         JobRequest request = new JobRequest(fingerprint, 1, down ? Verb.DOWNGRADE : Verb.UPGRADE, target, changelog.file());
         return draft.reconciling(Conditions.MIGRATING, "Starting " + request.verb().word() + " to " + target, request, null);
+    }
+
+    /**
+     * The latest Job of this input is a plan Job: planning, failed like any run, or done; then the plan runs once it is
+     * allowed and approved.
+     */
+    private static Decision planned(StatusDraft draft, ObservedRun run, String changelogFile, String target, RetryPolicy retry) {
+        String fingerprint = run.fingerprint();
+        MigrationRun observed = draft.observe(run, fingerprint);
+        if (run.state() == RunResult.FAILED) {
+            return failed(draft, run, observed, changelogFile, target, retry);
+        }
+        if (run.state() == RunResult.RUNNING) {
+            return run.waitingProblem() != null
+                    ? draft.stalled(Conditions.SECRET_NOT_FOUND, observed.describe() + " cannot start: " + run.waitingProblem())
+                    : draft.reconciling(Conditions.PLANNING, observed.describe() + " is planning the migration to " + target, null, null);
+        }
+        Plan plan = run.result() == null ? null : run.result().plan();
+        if (plan == null) {
+            return draft.stalled(Conditions.INVALID_INPUT, observed.describe() + " succeeded but reported no plan");
+        }
+        PlanStatus status = PlanApproval.status(draft.resource, plan, run.name(), fingerprint);
+        draft.status.setPlan(status);
+        Verb verb = plan.direction() == Plan.Direction.DOWNGRADE ? Verb.DOWNGRADE : Verb.UPGRADE;
+        if (verb == Verb.DOWNGRADE && !draft.resource.getSpec().isAllowDowngrade()) {
+            return downgradeRefused(draft, plan.from(), target);
+        }
+        if (draft.resource.getSpec().deniesDestructive() && plan.destructive()) {
+            return draft.stalled(Conditions.DESTRUCTIVE_PLAN_DENIED, PlanApproval.denied(status));
+        }
+        if (!status.getApproved()) {
+            return draft.reconciling(Conditions.AWAITING_APPROVAL, PlanApproval.awaiting(draft.resource, status), null, null);
+        }
+        return draft.reconciling(Conditions.MIGRATING, "Starting " + verb.word() + " to " + target + " as planned (plan " + plan.hash() + ")",
+                new JobRequest(fingerprint, run.attempt() + 1, verb, target, changelogFile, plan.hash()), null);
+    }
+
+    /** The status names a finished run of this input later than any Job still there: that run's Job has expired. */
+    private static boolean finishedSince(StatusDraft draft, String fingerprint, ObservedRun latest) {
+        MigrationRun last = draft.previous.getLastRun();
+        return last != null && last.getJob() != null && fingerprint.equals(last.getFingerprint()) && last.getAttempt() != null
+                && last.getAttempt() > latest.attempt() && last.getResult() != RunResult.RUNNING;
     }
 
     private static Decision failed(StatusDraft draft, ObservedRun run, MigrationRun observed, String changelogFile, String target,
@@ -108,6 +162,11 @@ public final class RunDecider {
         Optional<Failure> failure = run.failure();
         if (failure.equals(Optional.of(Failure.WRONG_DIRECTION))) {
             return draft.initContainers ? downgradeRefused(draft, draft.status.getRevision(), target) : wrongDirection(draft, run, fingerprint, target, changelogFile);
+        }
+        if (failure.equals(Optional.of(Failure.PLAN_CHANGED))) {
+            // The database moved between plan and run: what was approved is not what would run.
+            return draft.reconciling(Conditions.PLANNING, why + "; planning again",
+                    new JobRequest(fingerprint, run.attempt() + 1, Verb.PLAN, target, changelogFile), null);
         }
         // A run that died without a result (killed, evicted, out of memory) is worth another attempt.
         if (!failure.map(Failure::isTransient).orElse(run.result() == null)) {
@@ -125,7 +184,7 @@ public final class RunDecider {
         String next = "; attempt " + (run.attempt() + 1) + " of " + (retry.limit() + 1);
         if (!draft.now.isBefore(due)) {
             return draft.reconciling(retrying, why + next + " starting",
-                    new JobRequest(fingerprint, run.attempt() + 1, run.verb(), target, changelogFile), null);
+                    new JobRequest(fingerprint, run.attempt() + 1, run.verb(), target, changelogFile, run.planHash()), null);
         }
         return draft.reconciling(retrying, why + next + " at " + due, null, Duration.between(draft.now, due));
     }

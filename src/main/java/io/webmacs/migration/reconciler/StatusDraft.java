@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
+import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.result.MigrationResult;
@@ -35,6 +36,7 @@ final class StatusDraft {
         status.setRevision(previous.getRevision());
         status.setTargetRevision(previous.getTargetRevision());
         status.setLastRun(previous.getLastRun());
+        status.setPlan(previous.getPlan());
         status.setHistory(new ArrayList<>(previous.getHistory()));
     }
 
@@ -43,8 +45,28 @@ final class StatusDraft {
         return generation == null ? 0 : generation;
     }
 
+    /** status.plan only for this input, and only while plans are made: a plan for another input approves nothing. */
+    void keepPlanOf(String fingerprint) {
+        PlanStatus plan = previous.getPlan();
+        status.setPlan(resource.getSpec().plansFirst() && plan != null && fingerprint.equals(plan.getFingerprint()) ? plan : null);
+    }
+
     /** Takes in what a Job reported: the revision the database is at, and the run for lastRun and history. */
     MigrationRun record(ObservedRun run, String fingerprint) {
+        MigrationRun observed = observe(run, fingerprint);
+        status.setLastRun(observed);
+        if (run.state() != RunResult.RUNNING
+                && status.getHistory().stream().noneMatch(h -> sameRun(h, observed))) {
+            status.getHistory().add(0, observed);
+            if (status.getHistory().size() > RunDecider.HISTORY_LIMIT) {
+                status.setHistory(new ArrayList<>(status.getHistory().subList(0, RunDecider.HISTORY_LIMIT)));
+            }
+        }
+        return observed;
+    }
+
+    /** Takes in the revision a run reported, and describes the run; a plan run is not a migration run, so no lastRun. */
+    MigrationRun observe(ObservedRun run, String fingerprint) {
         MigrationResult result = run.result();
         MigrationRun observed = new MigrationRun();
         if (run.isJob()) {
@@ -74,14 +96,6 @@ final class StatusDraft {
         } else if (run.state() == RunResult.FAILED) {
             observed.setMessage("the migrate container ended without a result (exit code " + run.exitCode()
                     + "; killed, out of memory or past its deadline)");
-        }
-        status.setLastRun(observed);
-        if (run.state() != RunResult.RUNNING
-                && status.getHistory().stream().noneMatch(h -> sameRun(h, observed))) {
-            status.getHistory().add(0, observed);
-            if (status.getHistory().size() > RunDecider.HISTORY_LIMIT) {
-                status.setHistory(new ArrayList<>(status.getHistory().subList(0, RunDecider.HISTORY_LIMIT)));
-            }
         }
         return observed;
     }

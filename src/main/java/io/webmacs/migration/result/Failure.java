@@ -30,7 +30,9 @@ public enum Failure {
     KUBERNETES_UNREACHABLE("KubernetesUnreachable", 3, true),
     KUBERNETES_FORBIDDEN("KubernetesForbidden", 3, false),
     WAIT_TIMEOUT("WaitTimeout", 4, true),
-    MIGRATION_STALLED("MigrationStalled", 1, false);
+    MIGRATION_STALLED("MigrationStalled", 1, false),
+    // approve: the DatabaseMigration does not exist, or has no plan awaiting approval.
+    NOTHING_TO_APPROVE("NothingToApprove", 2, false);
 
     private final String code;
     private final int exitCode;

@@ -7,6 +7,7 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.FileInputStream;
@@ -17,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The CEL rules of the committed CRD on spec.database, evaluated with cel-java the way the API server evaluates them. */
+/** The CEL rules of the committed CRD on spec and spec.database, evaluated with cel-java the way the API server evaluates them. */
 public final class CrdRules {
 
     private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
@@ -29,21 +30,29 @@ public final class CrdRules {
 
     /** The messages of the rules that {@code database} (spec.database as plain maps and lists) breaks. */
     public static List<String> databaseViolations(Map<?, ?> database) throws Exception {
+        return violations(spec().getProperties().get("database").getXKubernetesValidations(), database);
+    }
+
+    /** The messages of the rules on spec itself that {@code spec} (as plain maps and lists) breaks. */
+    public static List<String> specViolations(Map<?, ?> spec) throws Exception {
+        return violations(spec().getXKubernetesValidations(), spec);
+    }
+
+    private static List<String> violations(List<ValidationRule> rules, Map<?, ?> self) throws Exception {
         List<String> violations = new ArrayList<>();
-        for (ValidationRule rule : databaseRules()) {
+        for (ValidationRule rule : rules) {
             CelRuntime.Program program = RUNTIME.createProgram(COMPILER.compile(rule.getRule()).getAst());
-            if (!Boolean.TRUE.equals(program.eval(Map.of("self", database)))) {
+            if (!Boolean.TRUE.equals(program.eval(Map.of("self", self)))) {
                 violations.add(rule.getMessage());
             }
         }
         return violations;
     }
 
-    private static List<ValidationRule> databaseRules() {
+    private static JSONSchemaProps spec() {
         try (InputStream in = new FileInputStream("crds/databasemigrations.migrations.webmacs.io-v1.yml")) {
             CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
-            return crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema()
-                    .getProperties().get("spec").getProperties().get("database").getXKubernetesValidations();
+            return crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties().get("spec");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

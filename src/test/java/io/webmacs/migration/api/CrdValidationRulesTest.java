@@ -27,6 +27,21 @@ class CrdValidationRulesTest {
                 .singleElement().asString().startsWith("url must not contain a password");
     }
 
+    @Test
+    void initContainerModeCannotWaitForAPlan() throws Exception {
+        Map<String, Object> initContainers = Map.of("mode", "InitContainer", "workloadRef", Map.of("name", "webmacs-backend"));
+        String refused = "rollout.mode InitContainer upgrades without a plan: approval.mode Manual and policy.destructive Deny"
+                + " need rollout.mode SchedulingGate";
+
+        assertThat(CrdRules.specViolations(Map.of("rollout", initContainers, "approval", Map.of("mode", "Manual")))).containsExactly(refused);
+        assertThat(CrdRules.specViolations(Map.of("rollout", initContainers, "policy", Map.of("destructive", "Deny")))).containsExactly(refused);
+        assertThat(CrdRules.specViolations(Map.of("rollout", initContainers, "approval", Map.of("mode", "Automatic"),
+                "policy", Map.of("destructive", "Allow")))).isEmpty();
+        assertThat(CrdRules.specViolations(Map.of("rollout", Map.of("mode", "SchedulingGate"), "approval", Map.of("mode", "Manual"),
+                "policy", Map.of("destructive", "Deny")))).isEmpty();
+        assertThat(CrdRules.specViolations(Map.of("approval", Map.of("mode", "Manual")))).isEmpty();
+    }
+
     private static List<String> violations(Map<String, Object> database) throws Exception {
         return CrdRules.databaseViolations(database);
     }

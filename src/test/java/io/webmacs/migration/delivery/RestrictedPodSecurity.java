@@ -14,12 +14,12 @@ import java.util.List;
 import java.util.Objects;
 
 /** The checks of the Kubernetes `restricted` Pod Security Standard that a pod spec decides. */
-final class RestrictedPodSecurity {
+public final class RestrictedPodSecurity {
 
     private RestrictedPodSecurity() {
     }
 
-    static void assertMeets(String where, PodSpec pod) {
+    public static void assertMeets(String where, PodSpec pod) {
         PodSecurityContext podSc = Objects.requireNonNullElseGet(pod.getSecurityContext(), PodSecurityContext::new);
         assertThat(pod.getHostNetwork()).as(where + ": hostNetwork").isNotEqualTo(Boolean.TRUE);
         assertThat(pod.getHostPID()).as(where + ": hostPID").isNotEqualTo(Boolean.TRUE);

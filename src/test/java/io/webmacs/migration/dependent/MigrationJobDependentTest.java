@@ -13,6 +13,7 @@ import io.webmacs.migration.api.DatabaseMigrationSpec;
 import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.api.SecretValueSource;
+import io.webmacs.migration.delivery.RestrictedPodSecurity;
 import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.operator.OperatorSettings;
@@ -87,6 +88,24 @@ class MigrationJobDependentTest {
         assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
                 .containsSubsequence("downgrade", "003_fk_ondelete").containsSequence("--ddl-lock-timeout", "5s");
         assertThat(job.getMetadata().getLabels()).containsEntry(Labels.VERB, "downgrade");
+    }
+
+    @Test
+    void planAndPlannedMigrationJobsAreRestrictedPodsOfTheSameScheme() {
+        Job plan = MigrationJobDependent.job(migration(), new JobRequest("0123456789", 1, Verb.PLAN, "005_oidc_sso", "main.xml"), DEFAULTS);
+        Job planned = MigrationJobDependent.job(migration(), new JobRequest("0123456789", 2, Verb.UPGRADE, "005_oidc_sso", "main.xml",
+                "9f2c4a"), DEFAULTS);
+
+        assertThat(plan.getMetadata().getName()).isEqualTo("webmacs-0123456789-1");
+        assertThat(plan.getMetadata().getLabels()).containsEntry(Labels.VERB, "plan").containsEntry(Labels.ATTEMPT, "1");
+        assertThat(plan.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                .containsExactly("plan", "005_oidc_sso", "--result-file", "/dev/termination-log", "--changelog", "/changelog/main.xml");
+        assertThat(planned.getMetadata().getName()).isEqualTo("webmacs-0123456789-2");
+        assertThat(planned.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                .containsExactly("upgrade", "005_oidc_sso", "--result-file", "/dev/termination-log", "--plan-hash", "9f2c4a",
+                        "--changelog", "/changelog/main.xml");
+        RestrictedPodSecurity.assertMeets("plan Job", plan.getSpec().getTemplate().getSpec());
+        RestrictedPodSecurity.assertMeets("planned migration Job", planned.getSpec().getTemplate().getSpec());
     }
 
     private static DatabaseMigration migration() {

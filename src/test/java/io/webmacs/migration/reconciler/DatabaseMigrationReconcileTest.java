@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -19,6 +18,7 @@ import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.JobExecutor;
+import io.webmacs.migration.testsupport.Migrations;
 import io.webmacs.migration.testsupport.TestDatabase;
 import jakarta.inject.Inject;
 import java.io.OutputStream;
@@ -286,23 +286,11 @@ class DatabaseMigrationReconcileTest {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(url.toURI()).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    /** Changes the resource as a user would: read, modify, write, and again when the operator wrote in between. */
     private void edit(String ns, String name, java.util.function.Consumer<DatabaseMigration> change) {
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
-            client.resources(DatabaseMigration.class).inNamespace(ns).withName(name).edit(m -> {
-                change.accept(m);
-                return m;
-            });
-            return true;
-        });
+        Migrations.edit(client, ns, name, change);
     }
 
     private DatabaseMigration awaitMigration(String ns, String name, java.util.function.Consumer<DatabaseMigration> assertion) {
-        DatabaseMigration[] last = new DatabaseMigration[1];
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            last[0] = client.resources(DatabaseMigration.class).inNamespace(ns).withName(name).get();
-            assertion.accept(last[0]);
-        });
-        return last[0];
+        return Migrations.awaitMigration(client, ns, name, assertion);
     }
 }

@@ -10,9 +10,13 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.webmacs.migration.api.ApprovalMode;
+import io.webmacs.migration.api.ApprovalSpec;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.api.DestructivePolicy;
+import io.webmacs.migration.api.PolicySpec;
 import io.webmacs.migration.api.RolloutMode;
 import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.dependent.JobRequest;
@@ -209,6 +213,266 @@ class RunDeciderTest {
         assertThat(decision.status().condition(Conditions.STALLED).orElseThrow().getMessage()).contains("InitContainer mode only upgrades");
     }
 
+    @Test
+    void manualApprovalStartsWithAPlanJob() {
+        RunDecider.Decision decision = decide(manual("head", null), List.of(), NOW);
+
+        assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 1, Verb.PLAN, "005_oidc_sso", null));
+        assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.PLANNING);
+        assertThat(decision.status().getPlan()).isNull();
+    }
+
+    @Test
+    void aRunningPlanJobIsPlanningAndNoMigrationRun() {
+        RunDecider.Decision decision = decide(manual("head", null), List.of(planRunning()), NOW);
+
+        assertThat(decision.createJob()).isNull();
+        assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.PLANNING);
+        assertThat(decision.status().getLastRun()).as("a plan is no migration run").isNull();
+    }
+
+    @Test
+    void aFinishedPlanAwaitsApprovalSayingHowToGiveIt() {
+        RunDecider.Decision decision = decide(manual("head", null), List.of(planned(1, "h1", SAFE)), NOW);
+
+        assertThat(decision.createJob()).isNull();
+        assertThat(decision.requeueAfter()).as("the annotation's change triggers the next look").isNull();
+        assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.AWAITING_APPROVAL);
+        assertThat(decision.status().condition(Conditions.READY).orElseThrow().getMessage())
+                .contains("kubectl annotate -n lab dbm/webmacs --overwrite migrations.webmacs.io/approved-plan=h1")
+                .contains("webmacs-migrate approve webmacs -n lab").contains("ConfigMap webmacs-plan");
+        assertThat(decision.status().getPlan()).satisfies(plan -> {
+            assertThat(plan.getHash()).isEqualTo("h1");
+            assertThat(plan.getDirection()).isEqualTo("upgrade");
+            assertThat(plan.getRevisions()).containsExactly("004_rbac_api_tokens", "005_oidc_sso");
+            assertThat(plan.getFindings()).extracting(f -> f.kind()).containsExactly("DataMigration");
+            assertThat(plan.getLocks()).singleElement().satisfies(l -> assertThat(l.estimatedRows()).isEqualTo(12L));
+            assertThat(plan.getDestructive()).isFalse();
+            assertThat(plan.getApproved()).isFalse();
+            assertThat(plan.getJob()).isEqualTo("webmacs-" + FP + "-1");
+            assertThat(plan.getFingerprint()).isEqualTo(FP);
+            assertThat(plan.getConfigMap()).isEqualTo("webmacs-plan");
+        });
+        assertThat(decision.status().getRevision()).as("the plan saw where the database is").isEqualTo("003_fk_ondelete");
+    }
+
+    @Test
+    void anAnnotationForAnotherPlanKeepsWaiting() {
+        DatabaseMigration migration = approved(manual("head", null), "h0");
+
+        RunDecider.Decision decision = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
+
+        assertThat(decision.createJob()).isNull();
+        assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.AWAITING_APPROVAL);
+        assertThat(decision.status().condition(Conditions.READY).orElseThrow().getMessage()).contains("approves plan h0, not this one");
+    }
+
+    @Test
+    void theMatchingAnnotationStartsTheMigrationWithThePlanHash() {
+        DatabaseMigration migration = approved(manual("head", null), "h1");
+
+        RunDecider.Decision decision = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
+
+        assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.UPGRADE, "005_oidc_sso", null, "h1"));
+        assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.MIGRATING);
+        assertThat(decision.status().getPlan().getApproved()).isTrue();
+    }
+
+    @Test
+    void aPlanChangedBeforeItRanIsPlannedAgainAndNeedsANewApproval() {
+        DatabaseMigration migration = approved(manual("head", null), "h1");
+        ObservedRun changed = migrationRun(2, 2, "h1", """
+                {"command":"upgrade","revision":"004_rbac_api_tokens","error":{"code":"PlanChanged","message":"The plan is now h2, not h1"}}""");
+
+        RunDecider.Decision replan = decide(migration, List.of(planned(1, "h1", SAFE), changed), NOW);
+        RunDecider.Decision waiting = decide(migration, List.of(planned(1, "h1", SAFE), changed, planned(3, "h2", SAFE)), NOW);
+
+        assertThat(replan.createJob()).isEqualTo(new JobRequest(FP, 3, Verb.PLAN, "005_oidc_sso", null));
+        assertThat(reason(replan.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.PLANNING);
+        assertThat(replan.status().getLastRun().getErrorCode()).isEqualTo("PlanChanged");
+        assertThat(waiting.createJob()).isNull();
+        assertThat(reason(waiting.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.AWAITING_APPROVAL);
+        assertThat(waiting.status().getPlan().getHash()).isEqualTo("h2");
+    }
+
+    @Test
+    void aPlannedMigrationThatFailedForAPassingReasonIsRetriedWithTheSamePlanHash() {
+        DatabaseMigration migration = approved(manual("head", null), "h1");
+        ObservedRun unreachable = migrationRun(2, 3, "h1", """
+                {"command":"upgrade","revision":null,"error":{"code":"DatabaseUnreachable","message":"Cannot reach PostgreSQL"}}""");
+
+        RunDecider.Decision retrying = decide(migration, List.of(planned(1, "h1", SAFE), unreachable), NOW.plus(Duration.ofMinutes(5)));
+
+        assertThat(retrying.createJob()).isEqualTo(new JobRequest(FP, 3, Verb.UPGRADE, "005_oidc_sso", null, "h1"));
+    }
+
+    @Test
+    void theMigrationOfAnApprovedPlanIsReadyAndStaysSoAfterItsJobsExpired() {
+        DatabaseMigration migration = approved(manual("head", null), "h1");
+        ObservedRun migrated = migrationRun(2, 0, "h1", """
+                {"command":"upgrade","revision":"005_oidc_sso","applied":["004_rbac_api_tokens","005_oidc_sso"]}""");
+        RunDecider.Decision ready = decide(migration, List.of(planned(1, "h1", SAFE), migrated), NOW);
+        migration.setStatus(ready.status());
+
+        RunDecider.Decision onlyThePlanJobLeft = decide(migration, List.of(planned(1, "h1", SAFE)), NOW.plus(Duration.ofHours(2)));
+
+        assertThat(reason(ready.status(), Conditions.READY)).isEqualTo("True/" + Conditions.UP_TO_DATE);
+        assertThat(onlyThePlanJobLeft.createJob()).as("the plan was carried out; it is not run again").isNull();
+        assertThat(onlyThePlanJobLeft.status()).isEqualTo(ready.status());
+    }
+
+    @Test
+    void denyStallsADestructivePlanNamingItsFindings() {
+        DatabaseMigration migration = migration("head", null);
+        migration.getSpec().setPolicy(policy(DestructivePolicy.Deny));
+
+        RunDecider.Decision planning = decide(migration, List.of(), NOW);
+        RunDecider.Decision denied = decide(migration, List.of(planned(1, "h1", DESTRUCTIVE)), NOW);
+
+        assertThat(planning.createJob().verb()).isEqualTo(Verb.PLAN);
+        assertThat(denied.createJob()).isNull();
+        assertThat(reason(denied.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DESTRUCTIVE_PLAN_DENIED);
+        assertThat(denied.status().condition(Conditions.STALLED).orElseThrow().getMessage())
+                .contains("DropColumn on users", "policy.destructive is Deny", "nothing ran");
+        assertThat(denied.status().getPlan().getDestructive()).isTrue();
+    }
+
+    @Test
+    void denyWithManualApprovalStallsEvenWhenTheDestructivePlanWasApproved() {
+        DatabaseMigration migration = approved(manual("head", null), "h1");
+        migration.getSpec().setPolicy(policy(DestructivePolicy.Deny));
+
+        RunDecider.Decision denied = decide(migration, List.of(planned(1, "h1", DESTRUCTIVE)), NOW);
+
+        assertThat(denied.createJob()).isNull();
+        assertThat(reason(denied.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DESTRUCTIVE_PLAN_DENIED);
+    }
+
+    @Test
+    void denyRunsASafePlanWithoutApprovalInAutomaticMode() {
+        DatabaseMigration migration = migration("head", null);
+        migration.getSpec().setPolicy(policy(DestructivePolicy.Deny));
+
+        RunDecider.Decision decision = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
+
+        assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.UPGRADE, "005_oidc_sso", null, "h1"));
+        assertThat(decision.status().getPlan().getApproved()).isTrue();
+    }
+
+    @Test
+    void aPlannedDowngradeNeedsAllowDowngradeAndThenApproval() {
+        String down = """
+                {"command":"plan","revision":"005_oidc_sso","plan":{"hash":"d1","direction":"downgrade","from":"005_oidc_sso",
+                 "to":"003_fk_ondelete","revisions":[{"revision":"005_oidc_sso"},{"revision":"004_rbac_api_tokens"}],
+                 "findings":[{"kind":"DropTable","changeset":"db/webmacs/005_oidc_sso.xml::x::webmacs","table":"oidc_providers","detail":"DROP TABLE oidc_providers"}],
+                 "locks":[]}}""";
+        DatabaseMigration refused = approved(manual("003_fk_ondelete", null), "d1");
+        DatabaseMigration allowed = approved(manual("003_fk_ondelete", null), "d1");
+        allowed.getSpec().setAllowDowngrade(true);
+
+        RunDecider.Decision no = decide(refused, List.of(planned(1, down)), NOW);
+        RunDecider.Decision yes = decide(allowed, List.of(planned(1, down)), NOW);
+
+        assertThat(no.createJob()).isNull();
+        assertThat(reason(no.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DOWNGRADE_NOT_ALLOWED);
+        assertThat(yes.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.DOWNGRADE, "003_fk_ondelete", null, "d1"));
+    }
+
+    @Test
+    void aPlanThatChangesNothingNeedsNoApproval() {
+        String nothing = """
+                {"command":"plan","revision":"005_oidc_sso","plan":{"hash":"e0","direction":"upgrade","from":"005_oidc_sso",
+                 "to":"005_oidc_sso","revisions":[],"findings":[],"locks":[]}}""";
+
+        RunDecider.Decision decision = decide(manual("head", null), List.of(planned(1, nothing)), NOW);
+
+        assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.UPGRADE, "005_oidc_sso", null, "e0"));
+    }
+
+    @Test
+    void aPlanForAnotherInputIsDroppedAndTheNewInputPlanned() {
+        DatabaseMigration migration = approved(manual("head", null), "h1");
+        RunDecider.Decision before = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
+        migration.setStatus(before.status());
+
+        RunDecider.Decision decision = RunDecider.decide(migration, BUILT_IN, "fedcba9876", List.of(planned(1, "h1", SAFE)), RETRY, NOW);
+
+        assertThat(decision.createJob()).isEqualTo(new JobRequest("fedcba9876", 1, Verb.PLAN, "005_oidc_sso", null));
+        assertThat(decision.status().getPlan()).isNull();
+    }
+
+    @Test
+    void automaticModeWithoutPolicyMakesNoPlan() {
+        DatabaseMigration migration = migration("head", null);
+        migration.getSpec().setApproval(new ApprovalSpec());
+        migration.getSpec().setPolicy(new PolicySpec());
+
+        assertThat(decide(migration, List.of(), NOW).createJob().verb()).isEqualTo(Verb.UPGRADE);
+    }
+
+    private static final String SAFE = """
+            [{"kind":"DataMigration","changeset":"db/webmacs/004_rbac_api_tokens.xml::backfill::webmacs","table":"users","detail":"UPDATE users SET ..."}]""";
+    private static final String DESTRUCTIVE = """
+            [{"kind":"DropColumn","changeset":"db/webmacs/005_oidc_sso.xml::drop::webmacs","table":"users","detail":"ALTER TABLE users DROP COLUMN legacy"}]""";
+
+    private static DatabaseMigration manual(String target, String revision) {
+        DatabaseMigration migration = migration(target, revision);
+        ApprovalSpec approval = new ApprovalSpec();
+        approval.setMode(ApprovalMode.Manual);
+        migration.getSpec().setApproval(approval);
+        return migration;
+    }
+
+    private static PolicySpec policy(DestructivePolicy destructive) {
+        PolicySpec policy = new PolicySpec();
+        policy.setDestructive(destructive);
+        return policy;
+    }
+
+    private static DatabaseMigration approved(DatabaseMigration migration, String hash) {
+        migration.getMetadata().setAnnotations(Map.of(DatabaseMigration.APPROVED_PLAN, hash));
+        return migration;
+    }
+
+    /** A plan Job that reported an upgrade from 003 to head with {@code findings}. */
+    private static ObservedRun planned(int attempt, String hash, String findings) {
+        return planned(attempt, """
+                {"command":"plan","revision":"003_fk_ondelete","plan":{"hash":"%s","direction":"upgrade","from":"003_fk_ondelete",
+                 "to":"005_oidc_sso","revisions":[{"revision":"004_rbac_api_tokens"},{"revision":"005_oidc_sso"}],
+                 "findings":%s,"locks":[{"table":"users","mode":"AccessExclusiveLock","estimatedRows":12}]}}""".formatted(hash, findings));
+    }
+
+    private static ObservedRun planned(int attempt, String result) {
+        return ObservedRun.ofJob(job(Verb.PLAN, attempt, 0, "plan", "005_oidc_sso"), terminatedPod(0, result));
+    }
+
+    private static ObservedRun planRunning() {
+        Job job = new JobBuilder(job(Verb.PLAN, 1, 0, "plan", "005_oidc_sso")).withStatus(null).build();
+        return ObservedRun.ofJob(job, null);
+    }
+
+    private static ObservedRun migrationRun(int attempt, int exitCode, String planHash, String result) {
+        return ObservedRun.ofJob(job(Verb.UPGRADE, attempt, exitCode, "upgrade", "005_oidc_sso", "--plan-hash", planHash),
+                terminatedPod(exitCode, result));
+    }
+
+    private static Job job(Verb verb, int attempt, int exitCode, String... args) {
+        return new JobBuilder().withNewMetadata().withName("webmacs-" + FP + "-" + attempt)
+                .withLabels(Map.of(Labels.FINGERPRINT, FP, Labels.ATTEMPT, Integer.toString(attempt), Labels.VERB, verb.word())).endMetadata()
+                .withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("migrate")
+                .withArgs(args).endContainer().endSpec().endTemplate().endSpec()
+                .withNewStatus().withCompletionTime(exitCode == 0 ? NOW.toString() : null)
+                .withSucceeded(exitCode == 0 ? 1 : null).withFailed(exitCode == 0 ? null : 1)
+                .withConditions(new JobConditionBuilder().withType(exitCode == 0 ? "Complete" : "Failed").withStatus("True")
+                        .withLastTransitionTime(NOW.toString()).build())
+                .endStatus().build();
+    }
+
+    private static Pod terminatedPod(int exitCode, String result) {
+        return new PodBuilder().withNewStatus().addNewContainerStatus().withName("migrate").withNewState().withNewTerminated()
+                .withExitCode(exitCode).withMessage(result).endTerminated().endState().endContainerStatus().endStatus().build();
+    }
+
     private static RunDecider.Decision decide(DatabaseMigration migration, List<ObservedRun> runs, Instant now) {
         return RunDecider.decide(migration, BUILT_IN, FP, runs, RETRY, now);
     }
@@ -253,18 +517,7 @@ class RunDeciderTest {
     }
 
     private static ObservedRun run(int attempt, int exitCode, String result) {
-        Job job = new JobBuilder().withNewMetadata().withName("webmacs-" + FP + "-" + attempt)
-                .withLabels(Map.of(Labels.FINGERPRINT, FP, Labels.ATTEMPT, Integer.toString(attempt), Labels.VERB, "upgrade")).endMetadata()
-                .withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("migrate")
-                .withArgs("upgrade", "005_oidc_sso").endContainer().endSpec().endTemplate().endSpec()
-                .withNewStatus().withCompletionTime(exitCode == 0 ? NOW.toString() : null)
-                .withSucceeded(exitCode == 0 ? 1 : null).withFailed(exitCode == 0 ? null : 1)
-                .withConditions(new JobConditionBuilder().withType(exitCode == 0 ? "Complete" : "Failed").withStatus("True")
-                        .withLastTransitionTime(NOW.toString()).build())
-                .endStatus().build();
-        Pod pod = new PodBuilder().withNewStatus().addNewContainerStatus().withName("migrate").withNewState().withNewTerminated()
-                .withExitCode(exitCode).withMessage(result).endTerminated().endState().endContainerStatus().endStatus().build();
-        return ObservedRun.ofJob(job, pod);
+        return ObservedRun.ofJob(job(Verb.UPGRADE, attempt, exitCode, "upgrade", "005_oidc_sso"), terminatedPod(exitCode, result));
     }
 
     private static ObservedRun run(int attempt, int exitCode, Job like) {

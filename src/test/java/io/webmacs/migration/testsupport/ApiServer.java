@@ -63,26 +63,33 @@ public final class ApiServer {
     }
 
     public void ready(String namespace, String name, long generation, String revision) {
-        status(namespace, name, generation, revision, "Ready", "UpToDate", "At " + revision);
+        status(namespace, name, generation, revision, "Ready", "UpToDate", "At " + revision, Map.of());
     }
 
     public void reconciling(String namespace, String name, long generation, String reason, String message) {
-        status(namespace, name, generation, null, "Reconciling", reason, message);
+        status(namespace, name, generation, null, "Reconciling", reason, message, Map.of());
     }
 
     public void stalled(String namespace, String name, long generation, String reason, String message) {
-        status(namespace, name, generation, null, "Stalled", reason, message);
+        status(namespace, name, generation, null, "Stalled", reason, message, Map.of());
+    }
+
+    /** Reconciling, AwaitingApproval for the plan {@code hash}, whose SQL the operator keeps in the ConfigMap NAME-plan. */
+    public void awaitingApproval(String namespace, String name, long generation, String hash) {
+        status(namespace, name, generation, null, "Reconciling", "AwaitingApproval", "Plan " + hash + " awaits approval",
+                Map.of("plan", Map.of("hash", hash, "configMap", name + "-plan")));
     }
 
     /** The operator's status: the three conditions share the reason and message; {@code trueType} is the one that is True. */
     private void status(String namespace, String name, long generation, String revision, String trueType, String reason,
-            String message) {
+            String message, Map<String, Object> more) {
         List<Map<String, Object>> conditions = List.of("Ready", "Reconciling", "Stalled").stream()
                 .map(type -> Map.<String, Object>of("type", type, "status", type.equals(trueType) ? "True" : "False",
                         "reason", reason, "message", message, "observedGeneration", generation,
                         "lastTransitionTime", "2026-11-25T10:00:00Z"))
                 .toList();
         Map<String, Object> status = new HashMap<>(Map.of("observedGeneration", generation, "conditions", conditions));
+        status.putAll(more);
         if (revision != null) {
             status.put("revision", revision);
         }

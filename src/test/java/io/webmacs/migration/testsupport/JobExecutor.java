@@ -16,8 +16,11 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.webmacs.migration.cluster.AddOrUpdate;
 import io.webmacs.migration.cluster.ContainerInputs;
 import io.webmacs.migration.cluster.MigrateContainer;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -46,6 +49,7 @@ public final class JobExecutor {
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final Map<String, Instant> created = new ConcurrentHashMap<>();
     private final Map<String, Instant> finished = new ConcurrentHashMap<>();
+    private volatile KubernetesServer logServer;
     private SharedIndexInformer<Job> informer;
     private SharedIndexInformer<Pod> pods;
     private static JobExecutor running;
@@ -96,6 +100,14 @@ public final class JobExecutor {
         }));
     }
 
+    /**
+     * From now on, what a Job's container printed is readable through the pods/log API of {@code server}, as a kubelet
+     * serves it: registered before the pod shows as terminated.
+     */
+    public void servePodLogs(KubernetesServer server) {
+        logServer = server;
+    }
+
     /** Jobs in {@code namespace} are left pending, as if their pods had not been scheduled yet. */
     public void hold(String namespace) {
         held.add(namespace);
@@ -125,6 +137,7 @@ public final class JobExecutor {
                 waiting(pod, run.configError());
                 return;
             }
+            serveLog(pod, run.log());
             finish(job, pod, run.exitCode(), run.message(), started);
         } catch (RuntimeException e) {
             System.err.println("Job executor failed on " + key(job) + ": " + e); // the executor's pool would swallow it
@@ -169,19 +182,28 @@ public final class JobExecutor {
         }
     }
 
-    /** What one run of a container came to: its exit code and termination message, or why it could not be created. */
-    private record ContainerRun(int exitCode, String message, String configError) {
+    /** What one run of a container came to: its exit code, termination message and output, or why it could not be created. */
+    private record ContainerRun(int exitCode, String message, String log, String configError) {
+    }
+
+    private void serveLog(Pod pod, String log) {
+        KubernetesServer server = logServer;
+        if (server != null) {
+            server.expect().get().withPath("/api/v1/namespaces/" + pod.getMetadata().getNamespace() + "/pods/" + pod.getMetadata().getName()
+                    + "/log?pretty=false&container=" + pod.getSpec().getContainers().get(0).getName()).andReturn(200, log).always();
+        }
     }
 
     /** Runs {@code container} of {@code pod} through webmacs-migrate with what the kubelet would give it. */
     private ContainerRun run(Pod pod, Container container) {
         ContainerInputs inputs = ContainerInputs.prepare(client, pod, container);
         if (inputs.configError() != null) {
-            return new ContainerRun(-1, null, inputs.configError());
+            return new ContainerRun(-1, null, null, inputs.configError());
         }
         try {
-            int exitCode = cli.run(inputs, inputs.terminationLog().resolveSibling("output.log"));
-            return new ContainerRun(exitCode, inputs.terminationMessage(), null);
+            Path log = inputs.terminationLog().resolveSibling("output.log");
+            int exitCode = cli.run(inputs, log);
+            return new ContainerRun(exitCode, inputs.terminationMessage(), Files.exists(log) ? Files.readString(log) : "", null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.result.ErrorMessages;
@@ -14,13 +15,21 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** Finds the Kubernetes API the way kubectl does, and turns its failures into the one line the CLI prints. */
-final class KubernetesApi {
+public final class KubernetesApi {
+
+    /**
+     * Spelled out, so that the client needs no API discovery, nor permission for it. The names are api/'s compile-time
+     * constants: javac copies their values here, so the CLI jar carries no class of api/.
+     */
+    public static final ResourceDefinitionContext DATABASE_MIGRATIONS = new ResourceDefinitionContext.Builder()
+            .withGroup(DatabaseMigration.GROUP).withVersion(DatabaseMigration.VERSION).withKind(DatabaseMigration.KIND)
+            .withPlural(DatabaseMigration.PLURAL).withNamespaced(true).build();
 
     private KubernetesApi() {
     }
 
     /** {@code --kubeconfig}, else {@code $KUBECONFIG}, else {@code ~/.kube/config} or the pod's service account. */
-    static Config config(Path kubeconfig, Map<String, String> environment) {
+    public static Config config(Path kubeconfig, Map<String, String> environment) {
         Config config = kubeconfigOrAuto(kubeconfig != null ? kubeconfig.toString() : environment.get("KUBECONFIG"));
         // Unreachable fails within seconds, not after ten retries; once started, the informer keeps retrying itself.
         config.setRequestRetryBackoffLimit(3);
@@ -39,13 +48,13 @@ final class KubernetesApi {
         }
     }
 
-    static KubernetesClient client(Config config) {
+    public static KubernetesClient client(Config config) {
         // Named, not looked up: fabric8 7.5's lookup leaves a Vert.x instance running for every client it builds.
         return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new VertxHttpClientFactory()).build();
     }
 
     /** The context's namespace, or the pod's, else {@code default}. */
-    static String namespace(Config config) {
+    public static String namespace(Config config) {
         return config.getNamespace() == null || config.getNamespace().isBlank() ? "default" : config.getNamespace();
     }
 
@@ -53,11 +62,15 @@ final class KubernetesApi {
     private static final String RESOURCE = DatabaseMigration.PLURAL + "." + DatabaseMigration.GROUP;
 
     static MigrationException failure(KubernetesClientException e, Config config, String namespace) {
+        return failure(e, config, namespace, "list and watch " + DatabaseMigration.PLURAL, "get, list and watch on " + RESOURCE);
+    }
+
+    /** The failure of a call that {@code tried} something and needs {@code needs} (RBAC verbs on resources) in {@code namespace}. */
+    public static MigrationException failure(KubernetesClientException e, Config config, String namespace, String tried, String needs) {
         String api = "The Kubernetes API at " + config.getMasterUrl();
         return switch (e.getCode()) {
-            case 401, 403 -> new MigrationException(Failure.KUBERNETES_FORBIDDEN, api + " refused to list and watch"
-                    + " " + DatabaseMigration.PLURAL + " in namespace " + namespace + " (HTTP " + e.getCode() + "): the account"
-                    + " needs get, list and watch on " + RESOURCE + " there.", e);
+            case 401, 403 -> new MigrationException(Failure.KUBERNETES_FORBIDDEN, api + " refused to " + tried
+                    + " in namespace " + namespace + " (HTTP " + e.getCode() + "): the account needs " + needs + " there.", e);
             case 404 -> new MigrationException(Failure.KUBERNETES_UNREACHABLE, api + " does not serve"
                     + " " + RESOURCE + "/" + DatabaseMigration.VERSION + ": install the operator's CRD.", e);
             default -> new MigrationException(Failure.KUBERNETES_UNREACHABLE, "Cannot reach the Kubernetes API at "

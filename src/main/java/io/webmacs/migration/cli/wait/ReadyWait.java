@@ -2,11 +2,9 @@ package io.webmacs.migration.cli.wait;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
-import io.webmacs.migration.api.DatabaseMigration;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -18,14 +16,6 @@ import java.util.function.Consumer;
  * again when the API server answers 410 Gone), so no change is lost to a reconnect.
  */
 final class ReadyWait {
-
-    /**
-     * Spelled out, so that the client needs no API discovery, nor permission for it. The names are api/'s compile-time
-     * constants: javac copies their values here, so the CLI jar carries no class of api/.
-     */
-    static final ResourceDefinitionContext DATABASE_MIGRATIONS = new ResourceDefinitionContext.Builder()
-            .withGroup(DatabaseMigration.GROUP).withVersion(DatabaseMigration.VERSION).withKind(DatabaseMigration.KIND)
-            .withPlural(DatabaseMigration.PLURAL).withNamespaced(true).build();
 
     private final KubernetesClient client;
     private final String namespace;
@@ -41,7 +31,7 @@ final class ReadyWait {
     MigrationReadiness await(Duration timeout, Consumer<MigrationReadiness> onChange) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Semaphore changed = new Semaphore(0);
-        try (SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(DATABASE_MIGRATIONS)
+        try (SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(KubernetesApi.DATABASE_MIGRATIONS)
                 .inNamespace(namespace).withName(name).inform(signalling(changed))) {
             MigrationReadiness seen = null;
             while (true) {

@@ -1,0 +1,101 @@
+package io.webmacs.migration.cli.approve;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.webmacs.migration.api.Conditions;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.cli.wait.KubernetesApi;
+import io.webmacs.migration.result.Failure;
+import io.webmacs.migration.result.MigrationException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The {@code approve} verb's work: read the plan a DatabaseMigration awaits approval for (status.plan and the ConfigMap
+ * with its SQL), show it, and set the approved-plan annotation to its hash.
+ */
+public final class ApprovePlan {
+
+    /** What it needs, for the message when access is refused. */
+    private static final String NEEDS = "get and patch on " + DatabaseMigration.PLURAL + "." + DatabaseMigration.GROUP
+            + ", and get on configmaps";
+    /** The plan ConfigMap's key with the plan's text (the operator's PlanConfigMap.TEXT). */
+    private static final String PLAN_TEXT = "plan.txt";
+    private static final String PLAN_HASH = "hash";
+
+    private ApprovePlan() {
+    }
+
+    /** What approve ended with: the JSON result, the text to print (the plan, then the approval), or the failure. */
+    public record Outcome(ApproveResult result, String text, MigrationException failure) {
+    }
+
+    /** Approves the plan {@code name} in {@code namespace} awaits; with {@code expectedHash}, only if it is that plan. */
+    public static Outcome approve(String name, String namespace, String expectedHash, Path kubeconfig, Map<String, String> environment) {
+        long started = System.nanoTime();
+        Config config = KubernetesApi.config(kubeconfig, environment);
+        String inNamespace = namespace != null ? namespace : KubernetesApi.namespace(config);
+        try (KubernetesClient client = KubernetesApi.client(config)) {
+            GenericKubernetesResource migration = client.genericKubernetesResources(KubernetesApi.DATABASE_MIGRATIONS)
+                    .inNamespace(inNamespace).withName(name).get();
+            String hash = awaitedPlan(migration, inNamespace + "/" + name);
+            if (expectedHash != null && !expectedHash.equals(hash)) {
+                throw new MigrationException(Failure.PLAN_CHANGED, "DatabaseMigration " + inNamespace + "/" + name + " awaits approval"
+                        + " of plan " + hash + ", not " + expectedHash + ": the plan changed; review it again.");
+            }
+            String plan = planText(client, inNamespace, migration.get("status", "plan", "configMap"), hash);
+            client.genericKubernetesResources(KubernetesApi.DATABASE_MIGRATIONS).inNamespace(inNamespace).withName(name)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(
+                            Map.of("metadata", Map.of("annotations", Map.of(DatabaseMigration.APPROVED_PLAN, hash)))));
+            return new Outcome(ApproveResult.approved(name, inNamespace, hash, millisSince(started)),
+                    plan + "\nApproved plan " + hash + " of DatabaseMigration " + inNamespace + "/" + name + "; the migration runs now.\n", null);
+        } catch (KubernetesClientException e) {
+            MigrationException failure = KubernetesApi.failure(e, config, inNamespace, "read or annotate " + DatabaseMigration.PLURAL, NEEDS);
+            return new Outcome(ApproveResult.failed(name, inNamespace, failure, millisSince(started)), null, failure);
+        } catch (MigrationException e) {
+            return new Outcome(ApproveResult.failed(name, inNamespace, e, millisSince(started)), null, e);
+        }
+    }
+
+    /** The hash of the plan the resource awaits approval for, for its current generation; else why there is none. */
+    private static String awaitedPlan(GenericKubernetesResource migration, String which) {
+        if (migration == null) {
+            throw new MigrationException(Failure.NOTHING_TO_APPROVE, "DatabaseMigration " + which + " not found.");
+        }
+        Long generation = migration.getMetadata().getGeneration();
+        List<Map<String, Object>> conditions = migration.get("status", "conditions");
+        Map<String, Object> reconciling = conditions == null ? null
+                : conditions.stream().filter(c -> Conditions.RECONCILING.equals(c.get("type"))).findFirst().orElse(null);
+        boolean awaiting = reconciling != null && "True".equals(reconciling.get("status"))
+                && Conditions.AWAITING_APPROVAL.equals(reconciling.get("reason"))
+                && (!(reconciling.get("observedGeneration") instanceof Number n) || Objects.equals(n.longValue(), generation));
+        String hash = migration.get("status", "plan", "hash");
+        if (!awaiting || hash == null) {
+            String seen = reconciling == null ? "no status yet" : reconciling.get("reason") + ": " + reconciling.get("message");
+            throw new MigrationException(Failure.NOTHING_TO_APPROVE, "DatabaseMigration " + which + " awaits no approval ("
+                    + seen + ").");
+        }
+        return hash;
+    }
+
+    private static String planText(KubernetesClient client, String namespace, String configMap, String hash) {
+        ConfigMap plan = configMap == null ? null : client.configMaps().inNamespace(namespace).withName(configMap).get();
+        if (plan == null || plan.getData() == null || plan.getData().get(PLAN_TEXT) == null || !hash.equals(plan.getData().get(PLAN_HASH))) {
+            return "(The ConfigMap " + configMap + " does not hold this plan's SQL yet; status.plan has its summary.)\nPlan hash: " + hash + "\n";
+        }
+        return plan.getData().get(PLAN_TEXT);
+    }
+
+    private static long millisSince(long started) {
+        return Duration.ofNanos(System.nanoTime() - started).toMillis();
+    }
+}

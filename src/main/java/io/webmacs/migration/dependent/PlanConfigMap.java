@@ -1,0 +1,63 @@
+package io.webmacs.migration.dependent;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.PlanStatus;
+import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.operator.MigrateContainer;
+import java.util.Map;
+
+/**
+ * The ConfigMap {@code NAME-plan}, owned by its DatabaseMigration: the whole plan as the plan Job printed it (every
+ * statement of SQL), read from its pod's log, for a reviewer to read before approving. The termination message only
+ * holds a summary.
+ */
+public final class PlanConfigMap {
+
+    /** The plan as webmacs-migrate plan printed it. */
+    public static final String TEXT = "plan.txt";
+    /** The plan's hash, the value that approves it. */
+    public static final String HASH = "hash";
+    /** The plan Job whose log it is. */
+    public static final String JOB = "job";
+    /** Keeps the ConfigMap under the API server's 1 MiB limit. */
+    private static final int MAX_TEXT = 900_000;
+
+    private PlanConfigMap() {
+    }
+
+    public static String name(DatabaseMigration resource) {
+        return resource.getMetadata().getName() + "-plan";
+    }
+
+    /** Writes {@code plan}, with the text the pod {@code pod} printed; says so in the text when the log cannot be read. */
+    public static void write(KubernetesClient client, DatabaseMigration resource, PlanStatus plan, String pod) {
+        String namespace = resource.getMetadata().getNamespace();
+        ConfigMap configMap = new ConfigMapBuilder()
+                .withNewMetadata().withName(name(resource)).withNamespace(namespace)
+                .withLabels(Map.of(Labels.MANAGED_BY, Labels.OPERATOR, Labels.MIGRATION, resource.getMetadata().getName()))
+                .endMetadata()
+                .withData(Map.of(TEXT, text(client, namespace, pod, plan), HASH, plan.getHash(), JOB, plan.getJob()))
+                .build();
+        configMap.addOwnerReference(resource);
+        client.resource(configMap).createOr(NonDeletingOperation::update);
+    }
+
+    private static String text(KubernetesClient client, String namespace, String pod, PlanStatus plan) {
+        String unreadable = "The plan's text could not be read from the log of the plan Job " + plan.getJob() + " (pod " + pod + "): ";
+        if (pod == null) {
+            return unreadable + "its pod is gone. Its summary is in status.plan; its hash is " + plan.getHash() + ".\n";
+        }
+        try {
+            String log = client.pods().inNamespace(namespace).withName(pod).inContainer(MigrateContainer.NAME).getLog();
+            return log.length() <= MAX_TEXT ? log : log.substring(0, MAX_TEXT) + "\n... (cut at " + MAX_TEXT + " characters: read the"
+                    + " rest with kubectl logs " + pod + " -c " + MigrateContainer.NAME + ")\n";
+        } catch (KubernetesClientException e) {
+            return unreadable + e.getMessage() + ". Its summary is in status.plan; its hash is " + plan.getHash() + ".\n";
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.webmacs.migration.reconciler;
+
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.PlanFinding;
+import io.webmacs.migration.api.PlanLock;
+import io.webmacs.migration.api.PlanStatus;
+import io.webmacs.migration.dependent.PlanConfigMap;
+import io.webmacs.migration.result.Finding;
+import io.webmacs.migration.result.Plan;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/** What a plan Job reported, as status.plan, and whether that plan may run: approved, empty, or not to be approved. */
+final class PlanApproval {
+
+    private PlanApproval() {
+    }
+
+    /** status.plan for the plan {@code job} reported for {@code fingerprint}. */
+    static PlanStatus status(DatabaseMigration resource, Plan plan, String job, String fingerprint) {
+        PlanStatus status = new PlanStatus();
+        status.setHash(plan.hash());
+        status.setDirection(plan.direction() == null ? null : plan.direction().word());
+        status.setFrom(plan.from());
+        status.setTo(plan.to());
+        status.setAdopts(plan.adopts());
+        status.setRevisions(plan.revisions().stream().map(Plan.PlannedRevision::revision).toList());
+        status.setFindings(plan.findings().stream().map(f -> new PlanFinding(f.kind().code(), f.changeset(), f.table(), f.detail())).toList());
+        status.setLocks(plan.locks().stream().map(l -> new PlanLock(l.table(), l.mode(), l.estimatedRows())).toList());
+        status.setOmitted(plan.omitted() == 0 ? null : plan.omitted());
+        status.setDestructive(plan.destructive());
+        status.setApproved(approved(resource, plan));
+        status.setJob(job);
+        status.setFingerprint(fingerprint);
+        status.setConfigMap(PlanConfigMap.name(resource));
+        return status;
+    }
+
+    /** Approved: approval is Automatic, the plan changes nothing, or the annotation holds the plan's hash. */
+    static boolean approved(DatabaseMigration resource, Plan plan) {
+        boolean changesNothing = plan.revisions().isEmpty() && plan.adopts() == null;
+        return !resource.getSpec().needsApproval() || changesNothing || plan.hash().equals(annotation(resource).orElse(null));
+    }
+
+    /** The AwaitingApproval message: what the plan does and the exact commands that approve it. */
+    static String awaiting(DatabaseMigration resource, PlanStatus plan) {
+        String name = resource.getMetadata().getName();
+        String namespace = resource.getMetadata().getNamespace();
+        String stale = annotation(resource).map(h -> " The annotation approves plan " + h + ", not this one.").orElse("");
+        return "Plan " + plan.getHash() + " (" + plan.getDirection() + " " + plan.getFrom() + " -> " + plan.getTo() + ": "
+                + plan.getRevisions().size() + " revisions, " + plan.getFindings().size() + " findings"
+                + (Boolean.TRUE.equals(plan.getDestructive()) ? ", destructive" : "") + ") awaits approval; the SQL is in ConfigMap "
+                + plan.getConfigMap() + "." + stale + " Approve it with: kubectl annotate -n " + namespace + " dbm/" + name + " --overwrite "
+                + DatabaseMigration.APPROVED_PLAN + "=" + plan.getHash() + " (or: webmacs-migrate approve " + name + " -n " + namespace + ")";
+    }
+
+    /** The DestructivePlanDenied message, naming the destructive findings. */
+    static String denied(PlanStatus plan) {
+        Map<String, String> byKind = plan.getFindings().stream().filter(f -> destructive(f.kind()))
+                .collect(Collectors.groupingBy(PlanFinding::kind, TreeMap::new,
+                        Collectors.mapping(PlanFinding::describe, Collectors.joining(", "))));
+        return "Plan " + plan.getHash() + " (" + plan.getDirection() + " " + plan.getFrom() + " -> " + plan.getTo()
+                + ") has destructive steps and spec.policy.destructive is Deny; nothing ran: "
+                + String.join("; ", byKind.values())
+                + ". Change the target or the changelog, or set spec.policy.destructive: Allow";
+    }
+
+    private static boolean destructive(String kind) {
+        return Finding.Kind.ofCode(kind).destructive();
+    }
+
+    private static Optional<String> annotation(DatabaseMigration resource) {
+        return Optional.ofNullable(resource.getMetadata().getAnnotations()).map(a -> a.get(DatabaseMigration.APPROVED_PLAN));
+    }
+}

@@ -1,0 +1,216 @@
+package io.webmacs.migration.reconciler;
+
+import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigration;
+import static io.webmacs.migration.testsupport.Migrations.approve;
+import static io.webmacs.migration.testsupport.Migrations.awaitMigration;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.webmacs.migration.api.ApprovalMode;
+import io.webmacs.migration.api.ApprovalSpec;
+import io.webmacs.migration.api.Conditions;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DestructivePolicy;
+import io.webmacs.migration.api.PolicySpec;
+import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.testsupport.Catalog;
+import io.webmacs.migration.testsupport.Cli;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
+import io.webmacs.migration.testsupport.JobExecutor;
+import io.webmacs.migration.testsupport.Migrations;
+import io.webmacs.migration.testsupport.TestDatabase;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * approval.mode Manual and policy.destructive Deny against the fabric8 mock API server: every plan and migration Job
+ * really runs webmacs-migrate against an embedded PostgreSQL, and the plan's text is read back through pods/log.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class ApprovalReconcileTest {
+
+    @Inject
+    KubernetesClient client;
+
+    @KubernetesTestServer
+    KubernetesServer server;
+
+    @BeforeEach
+    void startExecutor() {
+        JobExecutor.running(client).servePodLogs(server);
+    }
+
+    @Test
+    void aManualMigrationWaitsForTheAnnotationWithItsPlanHash() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+
+        client.resource(manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+
+        DatabaseMigration waiting = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL));
+        String hash = waiting.getStatus().getPlan().getHash();
+        assertThat(hash).hasSize(64);
+        assertThat(waiting.getStatus().getPlan().getRevisions()).hasSize(6).endsWith("005_oidc_sso");
+        assertThat(waiting.getStatus().getPlan().getApproved()).isFalse();
+        assertThatMigration(waiting).hasMessageContaining("kubectl annotate -n " + ns + " dbm/webmacs --overwrite migrations.webmacs.io/approved-plan=" + hash)
+                .hasMessageContaining("webmacs-migrate approve webmacs -n " + ns);
+        assertThat(Catalog.of(db)).as("nothing migrated before the approval").isEmpty();
+        assertThat(onlyJob(ns).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                .containsExactly("plan", "005_oidc_sso", "--result-file", "/dev/termination-log");
+        ConfigMap plan = awaitPlanConfigMap(ns, hash);
+        assertThat(plan.getData().get("plan.txt")).contains("Plan hash: " + hash, "-- Apply 000_baseline", "CREATE TABLE");
+        assertThat(plan.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(owner -> assertThat(owner.getUid()).isEqualTo(waiting.getMetadata().getUid()));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(client.v1().events().inNamespace(ns).list().getItems())
+                .extracting(e -> e.getReason()).contains(Conditions.AWAITING_APPROVAL));
+
+        approve(client, ns, "webmacs", "0".repeat(64));
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL)
+                .hasMessageContaining("The annotation approves plan " + "0".repeat(64) + ", not this one"));
+        assertThat(Fixtures.jobs(client, ns)).hasSize(1);
+        assertThat(Catalog.of(db)).isEmpty();
+
+        approve(client, ns, "webmacs", hash);
+        DatabaseMigration ready = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        assertThat(ready.getStatus().getPlan().getApproved()).isTrue();
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+        assertThat(jobs(ns)).hasSize(2).last().satisfies(job -> {
+            assertThat(job.getMetadata().getLabels()).containsEntry(Labels.VERB, "upgrade");
+            assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsSequence("--plan-hash", hash);
+        });
+    }
+
+    @Test
+    void aChangedTargetIsPlannedAgainAndTheOldApprovalNoLongerRunsIt() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        client.resource(manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete"))).create();
+        String first = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
+                .getStatus().getPlan().getHash();
+        approve(client, ns, "webmacs", first);
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("003_fk_ondelete"));
+
+        Migrations.edit(client, ns, "webmacs", m -> m.getSpec().setTargetRevision("head"));
+
+        DatabaseMigration waiting = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL)
+                .hasMessageContaining("The annotation approves plan " + first + ", not this one"));
+        String second = waiting.getStatus().getPlan().getHash();
+        assertThat(second).isNotEqualTo(first);
+        assertThat(waiting.getStatus().getPlan().getFrom()).isEqualTo("003_fk_ondelete");
+        assertThat(waiting.getStatus().getPlan().getFindings()).extracting(f -> f.kind()).contains("DropColumn");
+        awaitPlanConfigMap(ns, second);
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("003"));
+
+        approve(client, ns, "webmacs", second);
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+    }
+
+    @Test
+    void aDatabaseThatMovedAfterTheApprovalIsPlannedAgainAndNeedsANewApproval() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        client.resource(manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+        String approved = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
+                .getStatus().getPlan().getHash();
+
+        Cli.against(db).ok("upgrade", "002_plugin_packages"); // someone migrates by hand in between
+        approve(client, ns, "webmacs", approved);
+
+        DatabaseMigration replanned = awaitMigration(client, ns, "webmacs", m -> {
+            assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL);
+            assertThat(m.getStatus().getPlan().getHash()).isNotEqualTo(approved);
+        });
+        assertThat(replanned.getStatus().getLastRun().getErrorCode()).isEqualTo("PlanChanged");
+        assertThat(replanned.getStatus().getPlan().getFrom()).isEqualTo("002_plugin_packages");
+        assertThat(Catalog.of(db)).as("the run with the old plan changed nothing").containsExactlyElementsOf(Catalog.reference("002"));
+        assertThat(jobs(ns)).extracting(j -> j.getMetadata().getLabels().get(Labels.VERB)).containsExactly("plan", "upgrade", "plan");
+
+        approve(client, ns, "webmacs", replanned.getStatus().getPlan().getHash());
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+    }
+
+    @Test
+    void denyStallsADestructivePlanBeforeAnythingRuns() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        Cli.against(db).ok("upgrade", "003_fk_ondelete");
+
+        client.resource(deny(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+
+        DatabaseMigration stalled = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isStalled(Conditions.DESTRUCTIVE_PLAN_DENIED));
+        assertThat(stalled.getStatus().getConditions()).filteredOn(c -> c.getType().equals(Conditions.STALLED)).singleElement()
+                .satisfies(c -> assertThat(c.getMessage()).contains("DropColumn on users", "nothing ran"));
+        assertThat(stalled.getStatus().getPlan().getDestructive()).isTrue();
+        assertThat(onlyJob(ns).getMetadata().getLabels()).containsEntry(Labels.VERB, "plan");
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("003"));
+    }
+
+    @Test
+    void denyRunsASafePlanWithoutAnApproval() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+
+        client.resource(deny(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete"))).create();
+
+        DatabaseMigration ready = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("003_fk_ondelete"));
+        assertThat(ready.getStatus().getPlan().getDestructive()).isFalse();
+        assertThat(jobs(ns)).extracting(j -> j.getMetadata().getLabels().get(Labels.VERB)).containsExactly("plan", "upgrade");
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("003"));
+    }
+
+    private static DatabaseMigration manual(DatabaseMigration migration) {
+        ApprovalSpec approval = new ApprovalSpec();
+        approval.setMode(ApprovalMode.Manual);
+        migration.getSpec().setApproval(approval);
+        return migration;
+    }
+
+    private static DatabaseMigration deny(DatabaseMigration migration) {
+        PolicySpec policy = new PolicySpec();
+        policy.setDestructive(DestructivePolicy.Deny);
+        migration.getSpec().setPolicy(policy);
+        return migration;
+    }
+
+    private ConfigMap awaitPlanConfigMap(String ns, String hash) {
+        ConfigMap[] plan = new ConfigMap[1];
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            plan[0] = client.configMaps().inNamespace(ns).withName("webmacs-plan").get();
+            assertThat(plan[0]).isNotNull();
+            assertThat(plan[0].getData()).containsEntry("hash", hash);
+        });
+        return plan[0];
+    }
+
+    private Job onlyJob(String ns) {
+        return jobs(ns).stream().reduce((a, b) -> {
+            throw new AssertionError("more than one Job in " + ns + ": " + jobs(ns));
+        }).orElseThrow();
+    }
+
+    /** The namespace's Jobs in the order they were made. */
+    private List<Job> jobs(String ns) {
+        return Fixtures.jobs(client, ns).stream()
+                .sorted(Comparator.comparingInt(j -> Integer.parseInt(j.getMetadata().getLabels().get(Labels.ATTEMPT)))).toList();
+    }
+
+    private TestDatabase databaseSecretIn(String ns) {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        return db;
+    }
+}
