@@ -199,18 +199,15 @@ public final class WebmacsMigrate {
                 + " 4 not Ready within --timeout."})
     int waitUntilReady(
             @Parameters(paramLabel = "NAME", description = "The DatabaseMigration.") String name,
-            @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE",
-                    description = "Default: the kubeconfig context's namespace, or the pod's own, else default.") String namespace,
             @Option(names = "--timeout", defaultValue = "5m", paramLabel = "DURATION", converter = DurationConverter.class,
                     description = "How long to wait, e.g. 300s, 5m, 1h30m. Default: ${DEFAULT-VALUE}.") Duration timeout,
-            @Option(names = "--kubeconfig", paramLabel = "PATH",
-                    description = "Default: $KUBECONFIG (one file), ~/.kube/config, or the pod's service account.")
-            Path kubeconfig) {
+            @Mixin KubernetesOptions kubernetes) {
         long started = System.nanoTime();
         return guarded(Verb.WAIT, () -> {
-            WaitForReady.Outcome outcome = WaitForReady.await(name, namespace, timeout, kubeconfig, environment, err::println);
+            WaitForReady.Outcome outcome = WaitForReady.await(name, kubernetes.namespace, timeout, kubernetes.kubeconfig,
+                    environment, err::println);
             return writer().finish(outcome.result(), outcome.text(), outcome.failure());
-        }, e -> WaitResult.failed(name, namespace, e, millisSince(started)));
+        }, e -> WaitResult.failed(name, kubernetes.namespace, e, millisSince(started)));
     }
 
     @Command(name = "approve", sortOptions = false, description = {
@@ -222,18 +219,15 @@ public final class WebmacsMigrate {
                 + " unreachable, access refused or bad kubeconfig."})
     int approve(
             @Parameters(paramLabel = "NAME", description = "The DatabaseMigration.") String name,
-            @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE",
-                    description = "Default: the kubeconfig context's namespace, or the pod's own, else default.") String namespace,
             @Option(names = "--hash", paramLabel = "HASH", description = "Approve only if the awaited plan has this hash,"
                     + " the one you reviewed.") String hash,
-            @Option(names = "--kubeconfig", paramLabel = "PATH",
-                    description = "Default: $KUBECONFIG (one file), ~/.kube/config, or the pod's service account.")
-            Path kubeconfig) {
+            @Mixin KubernetesOptions kubernetes) {
         long started = System.nanoTime();
         return guarded(Verb.APPROVE, () -> {
-            ApprovePlan.Outcome outcome = ApprovePlan.approve(name, namespace, hash, kubeconfig, environment);
+            ApprovePlan.Outcome outcome = ApprovePlan.approve(name, kubernetes.namespace, hash, kubernetes.kubeconfig,
+                    environment);
             return writer().finish(outcome.result(), outcome.text(), outcome.failure());
-        }, e -> ApproveResult.failed(name, namespace, e, millisSince(started)));
+        }, e -> ApproveResult.failed(name, kubernetes.namespace, e, millisSince(started)));
     }
 
     private static final Predicate<IndexedHistory.Position> NEVER = position -> false;
