@@ -21,6 +21,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The objects the operator tests create: namespaces, Secrets in WebMACS's own form, DatabaseMigrations. */
@@ -36,6 +37,11 @@ public final class Fixtures {
             """;
 
     private static final AtomicInteger namespaces = new AtomicInteger();
+    /**
+     * Quarkus restarts between test classes load this class again, and the counter with it, while meters registered
+     * by an earlier start stay in the JVM: a per-load prefix keeps one class's resources from taking another's meters.
+     */
+    private static final String NAMESPACE_PREFIX = "ns-" + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36) + "-";
 
     private Fixtures() {
     }
@@ -51,7 +57,7 @@ public final class Fixtures {
     }
 
     public static String newNamespace(KubernetesClient client) {
-        String name = "ns-" + namespaces.incrementAndGet();
+        String name = NAMESPACE_PREFIX + namespaces.incrementAndGet();
         client.resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
         return name;
     }
