@@ -57,7 +57,9 @@ import java.util.regex.Pattern;
  * <li>anything else (the WebMACS backend's image): a stand-in that is reported running and runs nothing.</li>
  * </ul>
  * Init containers run first, in order, restarted after a failure unless the pod's restartPolicy is Never. Deleting a
- * pod stops its containers and then removes it, as the kubelet confirms a graceful deletion.
+ * pod stops its containers and then removes it, as the kubelet confirms a graceful deletion. Each container's output
+ * (stdout and stderr, every restart) goes to a file that its {@link KubeletLogServer} serves: {@code pods/log} through
+ * the API server, and so {@code kubectl logs}, read it.
  */
 public final class FakeKubelet implements AutoCloseable {
 
@@ -83,6 +85,7 @@ public final class FakeKubelet implements AutoCloseable {
     private final ExecutorService workers = Executors.newCachedThreadPool();
     private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final KubeletLogServer logServer;
     private SharedIndexInformer<Pod> informer;
 
     private FakeKubelet(ControlPlane cluster, MigrateContainer migrate) {
@@ -94,6 +97,7 @@ public final class FakeKubelet implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        this.logServer = new KubeletLogServer(this::log);
     }
 
     /**
@@ -170,7 +174,13 @@ public final class FakeKubelet implements AutoCloseable {
                 .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady")
                 .withLastHeartbeatTime(Instant.now().toString()).withLastTransitionTime(Instant.now().toString()).endCondition()
                 .addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress()
+                .withNewDaemonEndpoints().withNewKubeletEndpoint().withPort(logServer.port()).endKubeletEndpoint().endDaemonEndpoints()
                 .endStatus().build());
+    }
+
+    /** The file the output of container {@code container} of pod {@code namespace/pod} goes to. */
+    private Path log(String namespace, String pod, String container) {
+        return logs.resolve(namespace + "_" + pod + "_" + container + ".log");
     }
 
     private void observe(Pod pod) {
@@ -221,6 +231,7 @@ public final class FakeKubelet implements AutoCloseable {
         }
         runs.values().forEach(PodRun::stop);
         workers.shutdownNow();
+        logServer.close();
     }
 
     /** One pod on this node: its containers' processes and the status written for them. */
@@ -450,7 +461,7 @@ public final class FakeKubelet implements AutoCloseable {
         }
 
         private Path log(Container container) {
-            return logs.resolve(namespace + "_" + name + "_" + container.getName() + ".log");
+            return FakeKubelet.this.log(namespace, name, container.getName());
         }
 
         private void writeStatus(String phase) {
