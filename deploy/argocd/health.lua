@@ -6,6 +6,7 @@
 --   no status, or status.observedGeneration missing or != metadata.generation   -> Progressing
 --   Stalled=True                                                                 -> Degraded
 --   Ready=True                                                                   -> Healthy
+--     and Drifted=True (spec.driftCheck found schema drift): still Healthy, the drift as a warning in the message
 --   Reconciling=True                                                             -> Progressing
 --   anything else                                                                -> Progressing
 --
@@ -89,6 +90,11 @@ if isTrue(ready) then
     hs.message = "At revision " .. revision .. " (" .. detail .. ")"
   else
     hs.message = "At revision " .. revision
+  end
+  -- Drift is for a person to look at; the schema still serves the revision the application expects.
+  local drifted = condition(conditions, "Drifted")
+  if isTrue(drifted) then
+    hs.message = hs.message .. "; warning: Drifted: " .. describe(drifted)
   end
   return hs
 end

@@ -10,6 +10,9 @@ public final class Conditions {
     /** A failure that retrying cannot fix; waits for a change of the spec or the changelog. */
     public static final String STALLED = "Stalled";
 
+    /** spec.driftCheck: whether the last check found the live schema different from the changelog's. */
+    public static final String DRIFTED = "Drifted";
+
     /** Ready: the database is at the target revision. */
     public static final String UP_TO_DATE = "UpToDate";
     /** Reconciling: a migration Job has been created and has not finished. */
@@ -40,6 +43,13 @@ public final class Conditions {
     public static final String INVALID_INPUT = "InvalidInput";
     /** Stalled: runs kept failing for a passing reason until the retry limit. */
     public static final String RETRIES_EXHAUSTED = "RetriesExhausted";
+
+    /** Drifted=True: the last check found differences; the message names the first. */
+    public static final String SCHEMA_DRIFT = "SchemaDrift";
+    /** Drifted=False: the last check found the schema the changelog defines at the database's revision. */
+    public static final String NO_DRIFT = "NoDrift";
+    /** Drifted=Unknown: the last check Job failed without comparing (database unreachable, say). */
+    public static final String CHECK_FAILED = "CheckFailed";
 
     private Conditions() {
     }

@@ -42,6 +42,10 @@ public class DatabaseMigrationSpec {
     @JsonPropertyDescription("Rules a plan must meet before it runs. Default: destructive steps allowed.")
     private PolicySpec policy;
 
+    @JsonPropertyDescription("Compare the live schema with the changelog's now and then, and report differences as the"
+            + " condition Drifted. Default: off.")
+    private DriftCheckSpec driftCheck;
+
     @JsonPropertyDescription("Hold new WebMACS pods until the database is at the target revision. Default: no gate.")
     private RolloutSpec rollout;
 
@@ -107,6 +111,14 @@ public class DatabaseMigrationSpec {
 
     public void setPolicy(PolicySpec policy) {
         this.policy = policy;
+    }
+
+    public DriftCheckSpec getDriftCheck() {
+        return driftCheck;
+    }
+
+    public void setDriftCheck(DriftCheckSpec driftCheck) {
+        this.driftCheck = driftCheck;
     }
 
     /** approval.mode Manual: the migration waits for the approval annotation. */

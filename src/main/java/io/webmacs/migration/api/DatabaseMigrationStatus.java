@@ -21,7 +21,7 @@ public class DatabaseMigrationStatus {
     @JsonPropertyDescription("The revision the spec asks for, resolved (head becomes the newest revision of the changelog).")
     private String targetRevision;
 
-    @JsonPropertyDescription("Ready, Reconciling and Stalled, in the kstatus convention.")
+    @JsonPropertyDescription("Ready, Reconciling and Stalled, in the kstatus convention; and Drifted, when spec.driftCheck is set.")
     private List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("The latest migration run.")
@@ -29,6 +29,9 @@ public class DatabaseMigrationStatus {
 
     @JsonPropertyDescription("The plan of the pending migration, when approval.mode is Manual or policy.destructive is Deny.")
     private PlanStatus plan;
+
+    @JsonPropertyDescription("What the last drift check found, when spec.driftCheck is set.")
+    private DriftStatus drift;
 
     @JsonPropertyDescription("Finished runs, newest first, at most ten.")
     private List<MigrationRun> history = new ArrayList<>();
@@ -81,6 +84,14 @@ public class DatabaseMigrationStatus {
         this.plan = plan;
     }
 
+    public DriftStatus getDrift() {
+        return drift;
+    }
+
+    public void setDrift(DriftStatus drift) {
+        this.drift = drift;
+    }
+
     public List<MigrationRun> getHistory() {
         return history;
     }
@@ -99,11 +110,11 @@ public class DatabaseMigrationStatus {
         return o instanceof DatabaseMigrationStatus s && Objects.equals(observedGeneration, s.observedGeneration)
                 && Objects.equals(revision, s.revision) && Objects.equals(targetRevision, s.targetRevision)
                 && Objects.equals(conditions, s.conditions) && Objects.equals(lastRun, s.lastRun)
-                && Objects.equals(plan, s.plan) && Objects.equals(history, s.history);
+                && Objects.equals(plan, s.plan) && Objects.equals(drift, s.drift) && Objects.equals(history, s.history);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, revision, targetRevision, conditions, lastRun, plan, history);
+        return Objects.hash(observedGeneration, revision, targetRevision, conditions, lastRun, plan, drift, history);
     }
 }

@@ -193,7 +193,8 @@ public final class WebmacsMigrate {
                 + " metadata.generation and the Ready condition is True (and, when the condition says which generation it"
                 + " is for, that is the current one too). Then print: NAME is Ready at REVISION (generation N).",
         "A DatabaseMigration that does not exist yet is waited for. Stalled=True for the current generation ends the wait"
-                + " at once. What it sees on the way goes to stderr. Needs get, list and watch on"
+                + " at once. What it sees on the way goes to stderr. Drifted=True (spec.driftCheck found schema drift) is a"
+                + " warning on stderr and in the JSON result's drift; the wait still succeeds. Needs get, list and watch on"
                 + " databasemigrations.migrations.webmacs.io; reads no Secret.",
         "Exit codes: 0 Ready, 1 Stalled, 2 bad input, 3 Kubernetes API unreachable, access refused or bad kubeconfig,"
                 + " 4 not Ready within --timeout."})

@@ -3,7 +3,8 @@ package io.webmacs.migration.dependent;
 import io.webmacs.migration.result.Verb;
 
 /**
- * A Job to create: which attempt at the current fingerprint, and webmacs-migrate's verb and target revision.
+ * A Job to create: which attempt at the current fingerprint (for a drift check: which check), and webmacs-migrate's verb
+ * and target revision (none for a check).
  *
  * @param planHash the approved plan's hash, passed as {@code --plan-hash}; null when no plan was made
  */

@@ -13,11 +13,12 @@ import io.webmacs.migration.operator.EffectiveRunner;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.operator.MigrateContainer;
 import io.webmacs.migration.operator.OperatorSettings;
+import io.webmacs.migration.result.Verb;
 import jakarta.inject.Inject;
 import java.util.Map;
 
 /**
- * The migration Job: one per run, created once and never updated (Jobs are immutable), garbage-collected with its
+ * The migration Job (and the plan and drift check Jobs, which run the same container): one per run, created once and never updated (Jobs are immutable), garbage-collected with its
  * DatabaseMigration through its owner reference.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Labels.SELECTOR))
@@ -53,7 +54,7 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
 
     /** The Job for one run of {@code resource}. */
     public static Job job(DatabaseMigration resource, JobRequest request, OperatorSettings.Runner defaults) {
-        String name = jobName(resource.getMetadata().getName(), request.fingerprint(), request.attempt());
+        String name = jobName(resource.getMetadata().getName(), request);
         EffectiveRunner runner = EffectiveRunner.of(resource, defaults);
         Map<String, String> labels = Map.of(
                 Labels.MANAGED_BY, Labels.OPERATOR,
@@ -84,6 +85,11 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
                 .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    /** A migration or plan Job is named by its input and attempt; a drift check, which any input may have, by its number. */
+    public static String jobName(String resourceName, JobRequest request) {
+        return jobName(resourceName, request.verb() == Verb.CHECK ? "drift" : request.fingerprint(), request.attempt());
     }
 
     /** Deterministic, so that a restarted operator finds the Job it created instead of making a second one. */

@@ -14,7 +14,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The digest of everything that should cause a migration run: the spec, the changelog's content and the runner image. */
+/** The digest of everything that should cause a migration run: the spec (but its rollout and driftCheck), the changelog's content and the runner image. */
 public final class Fingerprint {
 
     private static final ObjectMapper CANONICAL = JsonMapper.builder()
@@ -31,6 +31,7 @@ public final class Fingerprint {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             ObjectNode runInputs = CANONICAL.valueToTree(spec);
             runInputs.remove("rollout"); // which pods wait is no reason to migrate again
+            runInputs.remove("driftCheck"); // nor is how often the schema is checked
             digest.update(CANONICAL.writeValueAsBytes(runInputs));
             digest.update(CANONICAL.writeValueAsBytes(new TreeMap<>(changelogFiles)));
             digest.update(runnerImage.getBytes(StandardCharsets.UTF_8));

@@ -31,7 +31,7 @@ public final class MigrateContainer {
     }
 
     /**
-     * The {@code migrate} container: webmacs-migrate with {@code verb target} as its arguments and the database
+     * The {@code migrate} container: webmacs-migrate with {@code verb target} (just {@code verb} when target is null) as its arguments and the database
      * settings as environment; the Job's only container, or an init container of a gated pod.
      */
     public static Container of(DatabaseMigration resource, Verb verb, String target, String changelogFile,
@@ -43,7 +43,11 @@ public final class MigrateContainer {
     public static Container of(DatabaseMigration resource, Verb verb, String target, String planHash, String changelogFile,
             OperatorSettings.Runner defaults) {
         EffectiveRunner runner = EffectiveRunner.of(resource, defaults);
-        List<String> args = new ArrayList<>(List.of(verb.word(), target, "--result-file", "/dev/termination-log"));
+        List<String> args = new ArrayList<>(List.of(verb.word()));
+        if (target != null) {
+            args.add(target);
+        }
+        args.addAll(List.of("--result-file", "/dev/termination-log"));
         if (planHash != null) {
             args.addAll(List.of("--plan-hash", planHash));
         }

@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The three kstatus conditions for one observation. lastTransitionTime is carried over from the previous
+ * The three kstatus conditions for one observation, and Drifted. lastTransitionTime is carried over from the previous
  * conditions unless the status flips, so an observation with nothing new writes nothing new.
  */
 final class ConditionSet {
@@ -36,9 +36,18 @@ final class ConditionSet {
                 condition(Conditions.STALLED, true, reason, message, generation, previous, now));
     }
 
+    /** Drifted: True, False or Unknown (the check could not compare). */
+    static Condition drifted(String value, String reason, String message, long generation, List<Condition> previous, Instant now) {
+        return condition(Conditions.DRIFTED, value, reason, message, generation, previous, now);
+    }
+
     private static Condition condition(String type, boolean status, String reason, String message, long generation,
             List<Condition> previous, Instant now) {
-        String value = status ? "True" : "False";
+        return condition(type, status ? "True" : "False", reason, message, generation, previous, now);
+    }
+
+    private static Condition condition(String type, String value, String reason, String message, long generation,
+            List<Condition> previous, Instant now) {
         String since = previous.stream().filter(c -> type.equals(c.getType()) && value.equals(c.getStatus()))
                 .map(Condition::getLastTransitionTime).findFirst().orElse(now.toString());
         return new ConditionBuilder().withType(type).withStatus(value).withReason(reason).withMessage(message)

@@ -20,6 +20,7 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.api.RunResult;
+import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.dependent.MigrationJobDependent;
 import io.webmacs.migration.dependent.PlanConfigMap;
 import io.webmacs.migration.engine.Changelog;
@@ -32,15 +33,19 @@ import io.webmacs.migration.operator.OperatorSettings;
 import io.webmacs.migration.operator.RunInput;
 import io.webmacs.migration.result.Verb;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
- * Turns a DatabaseMigration into at most one migration Job per input, and the Job's result into status. The
- * decision is {@link RunDecider}'s; this class observes, acts on the decision, and writes status only when it changed.
+ * Turns a DatabaseMigration into at most one migration Job per input, and the Job's result into status; with
+ * spec.driftCheck, into drift check Jobs too. The decisions are {@link RunDecider}'s and {@link DriftDecider}'s; this
+ * class observes, acts on them, and writes status only when it changed.
  */
 // Not generation-aware: the approved-plan annotation changes no generation, and must still start the migration.
 @ControllerConfiguration(generationAwareEventProcessing = false)
@@ -80,19 +85,28 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         ChangelogLoader.Loaded changelog = changelogs.load(resource.getSpec().getChangelog(),
                 context.getSecondaryResource(ConfigMap.class).orElse(null));
         String fingerprint = RunInput.of(resource, changelog, settings.runner()).fingerprint();
-        List<ObservedRun> jobs = observeJobs(resource, context);
+        Map<Boolean, List<ObservedRun>> observed = observeJobs(resource, context).stream()
+                .collect(Collectors.partitioningBy(run -> run.verb() == Verb.CHECK));
+        List<ObservedRun> jobs = observed.get(false);
+        List<ObservedRun> checks = observed.get(true);
         List<ObservedRun> runs = resource.getSpec().runsInInitContainers() ? observeInitContainers(resource, context) : jobs;
         RunDecider.Decision decision = RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), clock.instant());
+        DriftDecider.Decision drift = DriftDecider.decide(resource, decision.status(), checks, fingerprint, changelog.file(), clock.instant());
 
         writePlanConfigMap(resource, decision.status(), context);
         if (decision.createJob() != null) {
             removeOlderFailedJobs(jobs, context);
-            context.managedWorkflowAndDependentResourceContext().put(MigrationJobDependent.REQUEST, decision.createJob());
+        }
+        JobRequest request = decision.createJob() != null ? decision.createJob() : drift.createJob();
+        if (request != null) {
+            context.managedWorkflowAndDependentResourceContext().put(MigrationJobDependent.REQUEST, request);
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         }
+        DriftDecider.obsolete(resource, checks).forEach(check -> delete(check, context));
         expireSucceededJobs(jobs, fingerprint, context);
         events.emit(resource, resource.getStatus(), decision.status());
         metrics.record(resource, resource.getStatus(), decision.status());
+        metrics.recordDriftCheck(resource, resource.getStatus(), decision.status());
         if (changelog.usable() && decision.status().getTargetRevision() != null) {
             metrics.pendingChangesets(resource, pendingChangesets(changelog, decision.status()));
         }
@@ -105,7 +119,9 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         if (Gates.readyForGeneration(resource)) {
             liftGates(resource, context);
         }
-        return decision.requeueAfter() == null ? control : control.rescheduleAfter(decision.requeueAfter());
+        Duration requeueAfter = Stream.of(decision.requeueAfter(), drift.requeueAfter()).filter(Objects::nonNull).min(Comparator.naturalOrder())
+                .orElse(null);
+        return requeueAfter == null ? control : control.rescheduleAfter(requeueAfter);
     }
 
     private RunDecider.RetryPolicy retryPolicy(DatabaseMigration resource) {
@@ -147,7 +163,11 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         runs.stream().filter(r -> r.state() == RunResult.FAILED)
                 .sorted(Comparator.comparing((ObservedRun r) -> r.source().getMetadata().getCreationTimestamp()).reversed())
                 .skip(1)
-                .forEach(r -> context.getClient().resource(r.source()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
+                .forEach(r -> delete(r, context));
+    }
+
+    private static void delete(ObservedRun job, Context<DatabaseMigration> context) {
+        context.getClient().resource(job.source()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
     }
 
     /** A newly observed plan: its whole text, from the plan pod's log, goes to the plan ConfigMap. */

@@ -18,12 +18,19 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
-/** Kubernetes Events on a DatabaseMigration when a run starts, succeeds, fails or is retried, and when a plan awaits approval. */
+/**
+ * Kubernetes Events on a DatabaseMigration when a run starts, succeeds, fails or is retried, when a plan awaits approval,
+ * and when a drift check finds something new.
+ */
 @ApplicationScoped
 public class MigrationEvents {
 
     /** Reconciling reasons that announce another attempt, or a plan that waits for someone, each worth one Event when it begins. */
     private static final Set<String> ANNOUNCED_REASONS = Set.of(Conditions.RETRYING, Conditions.WAITING_FOR_LOCK, Conditions.AWAITING_APPROVAL);
+
+    /** The Event reasons for drift: found (or changed), and gone again. */
+    static final String DRIFTED = "Drifted";
+    static final String DRIFT_RESOLVED = "DriftResolved";
 
     private final KubernetesClient client;
 
@@ -52,6 +59,30 @@ public class MigrationEvents {
         }
         if (isStalled(after) && !isStalled(before)) {
             event(resource, "Warning", reason, message);
+        }
+        announceDrift(resource, before, after);
+    }
+
+    /** A check found drift, found other differences, found none after drift, or could not check; a check that finds what the last found says nothing. */
+    private void announceDrift(DatabaseMigration resource, DatabaseMigrationStatus before, DatabaseMigrationStatus after) {
+        Optional<Condition> was = before == null ? Optional.empty() : before.condition(Conditions.DRIFTED);
+        Optional<Condition> drifted = after.condition(Conditions.DRIFTED);
+        if (drifted.isEmpty() || drifted.map(Condition::getMessage).equals(was.map(Condition::getMessage))) {
+            return;
+        }
+        String message = drifted.get().getMessage();
+        switch (drifted.get().getStatus()) {
+            case "True" -> event(resource, "Warning", DRIFTED, message);
+            case "False" -> {
+                if (was.map(c -> "True".equals(c.getStatus())).orElse(false)) {
+                    event(resource, "Normal", DRIFT_RESOLVED, message);
+                }
+            }
+            default -> {
+                if (!was.map(c -> Conditions.CHECK_FAILED.equals(c.getReason())).orElse(false)) {
+                    event(resource, "Warning", Conditions.CHECK_FAILED, message);
+                }
+            }
         }
     }
 

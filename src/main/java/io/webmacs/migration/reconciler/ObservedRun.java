@@ -118,9 +118,9 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
         return labels == null ? null : labels.get(key);
     }
 
-    /** The CLI verb and its target: "upgrade 005_oidc_sso". */
+    /** The CLI verb and its target: "upgrade 005_oidc_sso"; "check" has none. */
     private static String command(List<String> args) {
-        return args.size() >= 2 ? args.get(0) + " " + args.get(1) : String.join(" ", args);
+        return args.size() >= 2 && !args.get(1).startsWith("--") ? args.get(0) + " " + args.get(1) : args.get(0);
     }
 
     private static RunResult state(Job job) {

@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The CEL rules of the committed CRD on spec and spec.database, evaluated with cel-java the way the API server evaluates them. */
+/** The CEL rules of the committed CRD on spec and its fields, evaluated with cel-java the way the API server evaluates them. */
 public final class CrdRules {
 
     private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
@@ -30,7 +30,17 @@ public final class CrdRules {
 
     /** The messages of the rules that {@code database} (spec.database as plain maps and lists) breaks. */
     public static List<String> databaseViolations(Map<?, ?> database) throws Exception {
-        return violations(spec().getProperties().get("database").getXKubernetesValidations(), database);
+        return fieldViolations("database", database);
+    }
+
+    /** The messages of the rules on spec.{@code field} that {@code value} (as plain maps and lists) breaks. */
+    public static List<String> fieldViolations(String field, Map<?, ?> value) throws Exception {
+        return violations(spec().getProperties().get(field).getXKubernetesValidations(), value);
+    }
+
+    /** The schema of spec.{@code field}.{@code property}, as the committed CRD has it. */
+    public static JSONSchemaProps property(String field, String property) {
+        return spec().getProperties().get(field).getProperties().get(property);
     }
 
     /** The messages of the rules on spec itself that {@code spec} (as plain maps and lists) breaks. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The CEL rules of the committed CRD, evaluated the way the API server evaluates them on spec.database. */
@@ -40,6 +41,17 @@ class CrdValidationRulesTest {
         assertThat(CrdRules.specViolations(Map.of("rollout", Map.of("mode", "SchedulingGate"), "approval", Map.of("mode", "Manual"),
                 "policy", Map.of("destructive", "Deny")))).isEmpty();
         assertThat(CrdRules.specViolations(Map.of("approval", Map.of("mode", "Manual")))).isEmpty();
+    }
+
+    @Test
+    void aDriftCheckIntervalIsADurationOfAtLeastAMinute() throws Exception {
+        Pattern pattern = Pattern.compile(CrdRules.property("driftCheck", "interval").getPattern());
+
+        assertThat(List.of("1m", "90s", "1h30m", "24h", "1h0m30s")).allMatch(v -> pattern.matcher(v).find());
+        assertThat(List.of("", "5", "1d", "30m1h", "1.5h", "-1h")).noneMatch(v -> pattern.matcher(v).find());
+        assertThat(CrdRules.fieldViolations("driftCheck", Map.of("interval", "1m"))).isEmpty();
+        assertThat(CrdRules.fieldViolations("driftCheck", Map.of("interval", "1h30m"))).isEmpty();
+        assertThat(CrdRules.fieldViolations("driftCheck", Map.of("interval", "59s"))).containsExactly("driftCheck.interval must be at least 1m");
     }
 
     private static List<String> violations(Map<String, Object> database) throws Exception {

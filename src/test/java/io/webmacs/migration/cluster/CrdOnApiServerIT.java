@@ -56,11 +56,20 @@ class CrdOnApiServerIT {
         assertThat(cluster.kubectl("get", "dbm", "valid", "-o", "jsonpath={.spec.targetRevision}").output()).isEqualTo("head");
     }
 
+    @Test
+    void aDriftCheckOfAnHourAndAHalfIsAccepted() throws IOException {
+        ControlPlane.Result created = apply("checked", "spec: {database: {url: \"jdbc:postgresql://db/webmacs\"}, driftCheck: {interval: 1h30m}}");
+
+        assertThat(created.exitCode()).as(created.output()).isZero();
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             a password in the url | {database: {url: "postgresql://webmacs:secret@db:5432/webmacs"}} | url must not contain a password: put it in a Secret and use urlFrom or passwordFrom
             both url and urlFrom  | {database: {url: "jdbc:postgresql://db/webmacs", urlFrom: {secretKeyRef: {name: webmacs-db, key: DATABASE_URL}}}} | set exactly one of url and urlFrom
             a malformed revision  | {database: {url: "jdbc:postgresql://db/webmacs"}, targetRevision: "head; DROP TABLE users"} | spec.targetRevision in body should match
+            a drift check every 30s | {database: {url: "jdbc:postgresql://db/webmacs"}, driftCheck: {interval: 30s}} | driftCheck.interval must be at least 1m
+            a drift check every day | {database: {url: "jdbc:postgresql://db/webmacs"}, driftCheck: {interval: 1d}} | spec.driftCheck.interval in body should match
             InitContainer mode with a custom changelog but no file | {database: {url: "jdbc:postgresql://db/webmacs"}, changelog: {configMapRef: {name: my-changelog}}, rollout: {mode: InitContainer, workloadRef: {name: webmacs-backend}}} | rollout.mode InitContainer with a changelog ConfigMap needs spec.changelog.file
             """)
     void theApiServerRefusesAnInvalidDatabaseMigrationWithTheCrdsMessage(String what, String spec, String message) throws IOException {

@@ -53,6 +53,8 @@ class ArgoCdHealthCheckTest {
     static Stream<Arguments> fixtures() {
         return Stream.of(
                 Arguments.of("ready.yaml", "Healthy", "005_oidc_sso"),
+                Arguments.of("ready-drifted.yaml", "Healthy", "; warning: Drifted: SchemaDrift: 1 difference from the schema the"
+                        + " changelog defines at 005_oidc_sso: missing index users.ix_users_email"),
                 Arguments.of("migrating.yaml", "Progressing", "Migrating: Job webmacs-8d41e07c52-1 is migrating to 005_oidc_sso"),
                 Arguments.of("retrying.yaml", "Progressing", "Retrying: Job webmacs-8d41e07c52-2 failed"),
                 Arguments.of("stalled-changeset.yaml", "Degraded",
@@ -82,6 +84,15 @@ class ArgoCdHealthCheckTest {
         Health health = run(YAML.readTree(FIXTURES.resolve("ready.yaml").toFile()), JsePlatform::standardGlobals);
 
         assertThat(health.message()).startsWith("At revision 005_oidc_sso (At 005_oidc_sso; applied ");
+    }
+
+    @Test
+    void driftIsAWarningOnAHealthyResourceNotAFailure() throws IOException {
+        Health drifted = run(YAML.readTree(FIXTURES.resolve("ready-drifted.yaml").toFile()), JsePlatform::standardGlobals);
+        Health clean = run(YAML.readTree(FIXTURES.resolve("ready.yaml").toFile()), JsePlatform::standardGlobals);
+
+        assertThat(drifted.status()).isEqualTo("Healthy");
+        assertThat(drifted.message()).startsWith(clean.message() + "; warning: Drifted: SchemaDrift: ");
     }
 
     @Test
@@ -149,8 +160,9 @@ class ArgoCdHealthCheckTest {
         assertThat(resource.getStatus().getObservedGeneration()).isNotNull();
         assertThat(resource.getStatus().getRevision()).isNotBlank();
         assertThat(resource.getStatus().getTargetRevision()).isNotBlank();
-        assertThat(resource.getStatus().getConditions()).extracting(Condition::getType)
-                .containsExactly(Conditions.READY, Conditions.RECONCILING, Conditions.STALLED);
+        List<Condition> kstatus = resource.getStatus().getConditions().stream().filter(c -> !Conditions.DRIFTED.equals(c.getType())).toList();
+        assertThat(kstatus).extracting(Condition::getType).containsExactly(Conditions.READY, Conditions.RECONCILING, Conditions.STALLED);
+        assertThat(resource.getStatus().getConditions()).as("Drifted comes last, when at all").startsWith(kstatus.toArray(Condition[]::new));
         for (Condition condition : resource.getStatus().getConditions()) {
             assertThat(condition.getStatus()).isIn("True", "False");
             assertThat(condition.getReason()).isNotBlank();
@@ -159,7 +171,7 @@ class ArgoCdHealthCheckTest {
             assertThat(condition.getObservedGeneration()).isEqualTo(resource.getStatus().getObservedGeneration());
             assertThat(condition.getAdditionalProperties()).isEmpty();
         }
-        assertThat(resource.getStatus().getConditions()).filteredOn(c -> "True".equals(c.getStatus())).hasSize(1);
+        assertThat(kstatus).filteredOn(c -> "True".equals(c.getStatus())).hasSize(1);
     }
 
     static Stream<String> fixtureNames() {

@@ -2,14 +2,18 @@ package io.webmacs.migration.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.api.DriftStatus;
 import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.RunResult;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** What the operator counts when a run's result first shows in the status. */
+/** What the operator counts when a run's or a drift check's result first shows in the status. */
 class MigrationMetricsTest {
 
     @Test
@@ -27,6 +31,37 @@ class MigrationMetricsTest {
 
         assertThat(registry.counter("webmacs_migration_lock_not_available", "namespace", "lab", "name", "webmacs").count()).isEqualTo(1);
         assertThat(registry.counter("webmacs_migration_runs", "namespace", "lab", "result", "Failed").count()).isEqualTo(1);
+    }
+
+    @Test
+    void aDriftCheckIsCountedOnceAndItsGaugeGoesWhenChecksAreTurnedOff() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        MigrationMetrics metrics = new MigrationMetrics(registry);
+        DatabaseMigration resource = new DatabaseMigration();
+        resource.getMetadata().setName("webmacs");
+        resource.getMetadata().setNamespace("lab");
+        DatabaseMigrationStatus before = new DatabaseMigrationStatus();
+        DatabaseMigrationStatus drifted = checked("webmacs-drift-1", 2, Conditions.SCHEMA_DRIFT);
+
+        metrics.recordDriftCheck(resource, before, drifted);
+        metrics.recordDriftCheck(resource, drifted, drifted);
+
+        assertThat(registry.counter("webmacs_migration_drift_checks", "namespace", "lab", "result", "SchemaDrift").count()).isEqualTo(1);
+        assertThat(registry.get("webmacs_migration_schema_differences").tags("namespace", "lab", "name", "webmacs").gauge().value()).isEqualTo(2);
+
+        metrics.recordDriftCheck(resource, drifted, new DatabaseMigrationStatus());
+
+        assertThat(registry.find("webmacs_migration_schema_differences").gauges()).isEmpty();
+    }
+
+    private static DatabaseMigrationStatus checked(String job, int differences, String reason) {
+        DriftStatus drift = new DriftStatus();
+        drift.setJob(job);
+        drift.setDifferences(differences);
+        DatabaseMigrationStatus status = new DatabaseMigrationStatus();
+        status.setDrift(drift);
+        status.setConditions(List.of(new ConditionBuilder().withType(Conditions.DRIFTED).withStatus("True").withReason(reason).build()));
+        return status;
     }
 
     private static DatabaseMigrationStatus status(RunResult result, String errorCode) {

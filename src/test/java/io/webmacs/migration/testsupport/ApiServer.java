@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +79,20 @@ public final class ApiServer {
     public void awaitingApproval(String namespace, String name, long generation, String hash) {
         status(namespace, name, generation, null, "Reconciling", "AwaitingApproval", "Plan " + hash + " awaits approval",
                 Map.of("plan", Map.of("hash", hash, "configMap", name + "-plan")));
+    }
+
+    /** Ready at {@code revision}, and the last drift check found {@code drift} (condition Drifted=True, SchemaDrift). */
+    public void readyButDrifted(String namespace, String name, long generation, String revision, String drift) {
+        ready(namespace, name, generation, revision);
+        in(namespace).withName(name).editStatus(m -> {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> status = (Map<String, Object>) m.getAdditionalProperties().get("status");
+            List<Map<String, Object>> conditions = new ArrayList<>((List<Map<String, Object>>) status.get("conditions"));
+            conditions.add(Map.of("type", "Drifted", "status", "True", "reason", "SchemaDrift", "message", drift,
+                    "observedGeneration", generation, "lastTransitionTime", "2026-11-25T11:00:00Z"));
+            status.put("conditions", conditions);
+            return m;
+        });
     }
 
     /** The operator's status: the three conditions share the reason and message; {@code trueType} is the one that is True. */

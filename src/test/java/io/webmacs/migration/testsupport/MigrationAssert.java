@@ -32,6 +32,20 @@ public final class MigrationAssert extends AbstractAssert<MigrationAssert, Datab
         return has(Conditions.RECONCILING, "True", reason).has(Conditions.READY, "False", reason).isCurrent();
     }
 
+    /** Drifted is {@code value} ("True", "False" or "Unknown") for {@code reason}. */
+    public MigrationAssert isDrifted(String value, String reason) {
+        return has(Conditions.DRIFTED, value, reason);
+    }
+
+    /** No drift check reports anything: spec.driftCheck is off. */
+    public MigrationAssert hasNoDriftCondition() {
+        isNotNull();
+        if (condition(Conditions.DRIFTED).isPresent() || status().getDrift() != null) {
+            failWithMessage("expected no Drifted condition and no status.drift but the status is %s", describe());
+        }
+        return this;
+    }
+
     public MigrationAssert hasRevision(String revision) {
         isNotNull();
         if (!revision.equals(status().getRevision())) {

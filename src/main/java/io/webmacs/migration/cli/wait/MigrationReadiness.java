@@ -11,14 +11,15 @@ import java.util.Map;
  *
  * @param generation metadata.generation, null when not found
  * @param seen what was seen, on one line, for progress and timeout messages
+ * @param drift the Drifted condition's message when the last drift check found differences (a warning, not a failure)
  */
-public record MigrationReadiness(State state, Long generation, String revision, String reason, String message, String seen) {
+public record MigrationReadiness(State state, Long generation, String revision, String reason, String message, String seen, String drift) {
 
     public enum State { READY, STALLED, IN_PROGRESS, NOT_FOUND }
 
     static MigrationReadiness of(GenericKubernetesResource migration) {
         if (migration == null) {
-            return new MigrationReadiness(State.NOT_FOUND, null, null, null, null, "not found");
+            return new MigrationReadiness(State.NOT_FOUND, null, null, null, null, "not found", null);
         }
         Long generation = migration.getMetadata().getGeneration();
         String revision = migration.get("status", "revision");
@@ -31,7 +32,9 @@ public record MigrationReadiness(State state, Long generation, String revision, 
         Map<String, Object> stalled = condition(migration, "Stalled");
         Map<String, Object> reconciling = condition(migration, "Reconciling");
         if (isTrueFor(ready, generation)) {
-            return reported(State.READY, generation, revision, "Ready", ready);
+            Map<String, Object> drifted = condition(migration, "Drifted");
+            String drift = drifted != null && "True".equals(drifted.get("status")) ? ErrorMessages.oneLine(String.valueOf(drifted.get("message"))) : null;
+            return reported(State.READY, generation, revision, "Ready", ready).withDrift(drift);
         }
         if (isTrueFor(stalled, generation)) {
             return reported(State.STALLED, generation, revision, "Stalled", stalled);
@@ -56,7 +59,7 @@ public record MigrationReadiness(State state, Long generation, String revision, 
     }
 
     private static MigrationReadiness inProgress(Long generation, String revision, String seen) {
-        return new MigrationReadiness(State.IN_PROGRESS, generation, revision, null, null, seen);
+        return new MigrationReadiness(State.IN_PROGRESS, generation, revision, null, null, seen, null);
     }
 
     /** A state as a condition reports it: {@code Stalled: ChangesetFailed: Job ... failed: ...}. */
@@ -65,7 +68,11 @@ public record MigrationReadiness(State state, Long generation, String revision, 
         String reason = (String) condition.get("reason");
         String message = condition.get("message") == null ? null : ErrorMessages.oneLine((String) condition.get("message"));
         String seen = label + ": " + reason + (message == null ? "" : ": " + message);
-        return new MigrationReadiness(state, generation, revision, reason, message, seen);
+        return new MigrationReadiness(state, generation, revision, reason, message, seen, null);
+    }
+
+    private MigrationReadiness withDrift(String drift) {
+        return new MigrationReadiness(state, generation, revision, reason, message, seen, drift);
     }
 
     private static Map<String, Object> condition(GenericKubernetesResource migration, String type) {

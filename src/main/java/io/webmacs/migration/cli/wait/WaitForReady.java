@@ -36,6 +36,9 @@ public final class WaitForReady {
             MigrationException failure = KubernetesApi.failure(e, config, inNamespace);
             return new Outcome(WaitResult.failed(name, inNamespace, failure, millisSince(started)), null, failure);
         }
+        if (seen.drift() != null) {
+            progress.accept("warning: " + name + " is Drifted: " + seen.drift());
+        }
         MigrationException failure = failure("DatabaseMigration " + inNamespace + "/" + name, seen, timeout);
         return new Outcome(WaitResult.of(name, inNamespace, seen, failure, millisSince(started)), failure != null ? null
                 : name + " is Ready at " + seen.revision() + " (generation " + seen.generation() + ")\n", failure);

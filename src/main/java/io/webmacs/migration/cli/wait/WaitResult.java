@@ -1,5 +1,6 @@
 package io.webmacs.migration.cli.wait;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.webmacs.migration.result.MigrationException;
 import io.webmacs.migration.result.MigrationResult;
@@ -11,8 +12,9 @@ import io.webmacs.migration.result.Verb;
  * @param revision status.revision: what the database is at
  * @param generation metadata.generation, null when the resource was not found
  * @param reason the reason of the condition that decided (Ready, Stalled or Reconciling), when one did
+ * @param drift what the last drift check found, when it found differences: Ready all the same
  */
-@JsonPropertyOrder({"command", "name", "namespace", "ready", "revision", "generation", "reason", "message", "durationMs", "error"})
+@JsonPropertyOrder({"command", "name", "namespace", "ready", "revision", "generation", "reason", "message", "drift", "durationMs", "error"})
 public record WaitResult(
         String command,
         String name,
@@ -22,16 +24,18 @@ public record WaitResult(
         Long generation,
         String reason,
         String message,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String drift,
         long durationMs,
         MigrationResult.Error error) {
 
     public static WaitResult of(String name, String namespace, MigrationReadiness seen, MigrationException failure, long durationMs) {
         return new WaitResult(Verb.WAIT.word(), name, namespace, seen.state() == MigrationReadiness.State.READY, seen.revision(),
-                seen.generation(), seen.reason(), seen.message(), durationMs, failure == null ? null : MigrationResult.Error.of(failure));
+                seen.generation(), seen.reason(), seen.message(), seen.drift(), durationMs, failure == null ? null : MigrationResult.Error.of(failure));
     }
 
     /** Nothing was seen: the API could not be asked. */
     public static WaitResult failed(String name, String namespace, MigrationException failure, long durationMs) {
-        return new WaitResult(Verb.WAIT.word(), name, namespace, false, null, null, null, null, durationMs, MigrationResult.Error.of(failure));
+        return new WaitResult(Verb.WAIT.word(), name, namespace, false, null, null, null, null, null, durationMs,
+                MigrationResult.Error.of(failure));
     }
 }

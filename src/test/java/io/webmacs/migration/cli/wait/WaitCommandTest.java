@@ -67,6 +67,24 @@ class WaitCommandTest {
         assertThat(result.get("reason").asText()).isEqualTo("UpToDate");
         assertThat(result.get("message").asText()).isEqualTo("At 005_oidc_sso");
         assertThat(result.get("error").isNull()).isTrue();
+        assertThat(result.has("drift")).as("no drift check, no drift").isFalse();
+    }
+
+    @Test
+    void driftIsAWarningAndTheWaitStillSucceeds() {
+        api.create("lab", "webmacs");
+        String drift = "1 difference from the schema the changelog defines at 005_oidc_sso: missing index users.ix_users_email";
+        api.readyButDrifted("lab", "webmacs", 1, "005_oidc_sso", drift);
+
+        Cli.Run text = cli.run("wait", "webmacs");
+        Cli.Run json = cli.run("--output", "json", "wait", "webmacs");
+
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).isEqualTo("webmacs is Ready at 005_oidc_sso (generation 1)\n");
+        assertThat(text.errLines()).contains("warning: webmacs is Drifted: " + drift);
+        assertThat(json.exitCode()).isZero();
+        assertThat(json.json().get("ready").asBoolean()).isTrue();
+        assertThat(json.json().get("drift").asText()).isEqualTo(drift);
     }
 
     @Test

@@ -1,0 +1,148 @@
+package io.webmacs.migration.reconciler;
+
+import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigration;
+import static io.webmacs.migration.testsupport.Migrations.awaitMigration;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.webmacs.migration.api.Conditions;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DriftCheckSpec;
+import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.result.Verb;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
+import io.webmacs.migration.testsupport.JobExecutor;
+import io.webmacs.migration.testsupport.Migrations;
+import io.webmacs.migration.testsupport.TestDatabase;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * spec.driftCheck against the fabric8 mock API server: the check Jobs really run webmacs-migrate check against an
+ * embedded PostgreSQL that the test changes by hand, as someone with psql would.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class DriftCheckReconcileTest {
+
+    @Inject
+    KubernetesClient client;
+
+    @TestHTTPResource("/q/metrics")
+    URL metricsUrl;
+
+    @BeforeEach
+    void startExecutor() {
+        JobExecutor.running(client);
+    }
+
+    @Test
+    void aHandDroppedIndexIsFoundByTheNextCheckAsAWarningAndItsRepairClearsIt() throws Exception {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        // The CRD refuses intervals under 1m; the mock API server does not evaluate CEL, which keeps this test short.
+        client.resource(checkedEvery("5s", Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+
+        DatabaseMigration clean = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady()
+                .isDrifted("False", Conditions.NO_DRIFT));
+        assertThat(clean.getStatus().getDrift().getRevision()).isEqualTo("005_oidc_sso");
+        assertThat(clean.getStatus().getDrift().getDifferences()).isZero();
+        assertThat(checkJobs(ns)).first().satisfies(job -> assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                .containsExactly("check", "--result-file", "/dev/termination-log"));
+        String index = db.rows("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_users_email'").get(0);
+
+        db.execute("DROP INDEX ix_users_email");
+
+        DatabaseMigration drifted = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady()
+                .isDrifted("True", Conditions.SCHEMA_DRIFT));
+        assertThat(condition(drifted, Conditions.DRIFTED)).isEqualTo("1 difference from the schema the changelog defines at 005_oidc_sso:"
+                + " missing index users.ix_users_email (the log of the Job in status.drift.job lists them all)");
+        assertThat(drifted.getStatus().getDrift().getSummary()).containsExactly("missing index users.ix_users_email");
+        assertThat(drifted.getStatus().getDrift().getJob()).startsWith("webmacs-drift-");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(events(ns)).filteredOn(e -> e.getReason().equals("Drifted"))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.getType()).isEqualTo("Warning");
+                    assertThat(e.getMessage()).contains("missing index users.ix_users_email");
+                }));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(metricsUrl))
+                .contains("webmacs_migration_schema_differences{name=\"webmacs\",namespace=\"" + ns + "\"} 1.0")
+                .containsPattern("webmacs_migration_drift_checks_total\\{namespace=\"" + ns + "\",result=\"SchemaDrift\"} [1-9]"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checkJobs(ns)).as("only the last check Job stays").hasSize(1));
+        assertThat(jobsWithVerb(ns, Verb.UPGRADE)).as("a check migrates nothing").hasSize(1);
+
+        db.execute(index);
+
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().isDrifted("False", Conditions.NO_DRIFT));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(events(ns)).extracting(Event::getReason)
+                .containsOnlyOnce("Drifted", "DriftResolved"));
+    }
+
+    @Test
+    void turningChecksOnMigratesNothingAgainAndTurningThemOffLeavesNoTrace() {
+        String ns = Fixtures.newNamespace(client);
+        databaseSecretIn(ns);
+        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete")).create();
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("003_fk_ondelete").hasNoDriftCondition());
+
+        Migrations.edit(client, ns, "webmacs", m -> checkedEvery("1h", m));
+
+        DatabaseMigration checked = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady()
+                .isDrifted("False", Conditions.NO_DRIFT));
+        assertThat(checked.getStatus().getDrift().getRevision()).isEqualTo("003_fk_ondelete");
+        assertThat(checked.getStatus().getDrift().getChecks()).isEqualTo(1);
+        assertThat(jobsWithVerb(ns, Verb.UPGRADE)).as("how often the schema is checked is no reason to migrate again").hasSize(1);
+
+        Migrations.edit(client, ns, "webmacs", m -> m.getSpec().setDriftCheck(null));
+
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasNoDriftCondition());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checkJobs(ns)).isEmpty());
+        assertThat(jobsWithVerb(ns, Verb.UPGRADE)).hasSize(1);
+    }
+
+    private static DatabaseMigration checkedEvery(String interval, DatabaseMigration migration) {
+        DriftCheckSpec driftCheck = new DriftCheckSpec();
+        driftCheck.setInterval(interval);
+        migration.getSpec().setDriftCheck(driftCheck);
+        return migration;
+    }
+
+    private List<Job> checkJobs(String ns) {
+        return jobsWithVerb(ns, Verb.CHECK);
+    }
+
+    private List<Job> jobsWithVerb(String ns, Verb verb) {
+        return Fixtures.jobs(client, ns).stream().filter(j -> verb.word().equals(j.getMetadata().getLabels().get(Labels.VERB))).toList();
+    }
+
+    private List<Event> events(String ns) {
+        return client.v1().events().inNamespace(ns).list().getItems();
+    }
+
+    private static String condition(DatabaseMigration migration, String type) {
+        return migration.getStatus().condition(type).orElseThrow().getMessage();
+    }
+
+    private static String get(URL url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(url.toURI()).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private TestDatabase databaseSecretIn(String ns) {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        return db;
+    }
+}
