@@ -47,7 +47,8 @@ final class DriftDecider {
             String changelogFile, Instant now) {
         Instant at = now.truncatedTo(ChronoUnit.SECONDS);
         List<Condition> previous = resource.getStatus() == null ? List.of() : resource.getStatus().getConditions();
-        List<Condition> conditions = status.getConditions().stream().filter(c -> !isDrifted(c)).collect(Collectors.toCollection(ArrayList::new));
+        List<Condition> conditions = status.getConditions().stream().filter(c -> !isDrifted(c))
+                .collect(Collectors.toCollection(ArrayList::new));
         status.setConditions(conditions);
         DriftCheckSpec spec = resource.getSpec().getDriftCheck();
         if (spec == null) {

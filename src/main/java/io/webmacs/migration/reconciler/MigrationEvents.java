@@ -63,7 +63,10 @@ public class MigrationEvents {
         announceDrift(resource, before, after);
     }
 
-    /** A check found drift, found other differences, found none after drift, or could not check; a check that finds what the last found says nothing. */
+    /**
+     * A check found drift, found other differences, found none after drift, or could not check; a check that finds
+     * what the last one found says nothing.
+     */
     private void announceDrift(DatabaseMigration resource, DatabaseMigrationStatus before, DatabaseMigrationStatus after) {
         Optional<Condition> was = before == null ? Optional.empty() : before.condition(Conditions.DRIFTED);
         Optional<Condition> drifted = after.condition(Conditions.DRIFTED);

@@ -11,13 +11,9 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.webmacs.migration.api.ApprovalMode;
-import io.webmacs.migration.api.ApprovalSpec;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.api.DestructivePolicy;
 import io.webmacs.migration.api.PlanStatus;
-import io.webmacs.migration.api.PolicySpec;
 import io.webmacs.migration.dependent.PlanConfigMap;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.testsupport.Catalog;
@@ -84,7 +80,7 @@ class ApprovalOnApiServerIT {
     @Test
     @Order(1)
     void aManualMigrationWaitsWithItsPlanAndTheSqlFromThePlanPodsLog() {
-        client.resource(manual(Fixtures.migration(ns, NAME, "webmacs-db", "head"))).create();
+        client.resource(Fixtures.manual(Fixtures.migration(ns, NAME, "webmacs-db", "head"))).create();
 
         DatabaseMigration waiting = awaitMigration(ns, m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL));
         PlanStatus plan = waiting.getStatus().getPlan();
@@ -189,7 +185,7 @@ class ApprovalOnApiServerIT {
         String denyNs = operator.restrictedNamespace("approval-deny");
         TestDatabase denyDb = databaseAt003(denyNs);
 
-        client.resource(deny(Fixtures.migration(denyNs, NAME, "webmacs-db", "head"))).create();
+        client.resource(Fixtures.deny(Fixtures.migration(denyNs, NAME, "webmacs-db", "head"))).create();
 
         DatabaseMigration stalled = awaitMigration(denyNs, m -> assertThatMigration(m).isStalled(Conditions.DESTRUCTIVE_PLAN_DENIED)
                 .hasMessageContaining("DropColumn on users").hasMessageContaining("nothing ran"));
@@ -230,20 +226,6 @@ class ApprovalOnApiServerIT {
                 .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role").withName(role.getMetadata().getName()).endRoleRef()
                 .addNewSubject().withKind("ServiceAccount").withName(APPROVER).withNamespace(namespace).endSubject().build()).create();
         return operator.cluster().serviceAccountKubeconfig(namespace, APPROVER);
-    }
-
-    private static DatabaseMigration manual(DatabaseMigration migration) {
-        ApprovalSpec approval = new ApprovalSpec();
-        approval.setMode(ApprovalMode.Manual);
-        migration.getSpec().setApproval(approval);
-        return migration;
-    }
-
-    private static DatabaseMigration deny(DatabaseMigration migration) {
-        PolicySpec policy = new PolicySpec();
-        policy.setDestructive(DestructivePolicy.Deny);
-        migration.getSpec().setPolicy(policy);
-        return migration;
     }
 
     private static ConfigMap awaitPlanConfigMap(String namespace, String hash) {

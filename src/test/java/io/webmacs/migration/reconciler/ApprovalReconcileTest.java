@@ -13,12 +13,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import io.webmacs.migration.api.ApprovalMode;
-import io.webmacs.migration.api.ApprovalSpec;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.api.DestructivePolicy;
-import io.webmacs.migration.api.PolicySpec;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
@@ -58,7 +54,7 @@ class ApprovalReconcileTest {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = databaseSecretIn(ns);
 
-        client.resource(manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
 
         DatabaseMigration waiting = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL));
         String hash = waiting.getStatus().getPlan().getHash();
@@ -97,7 +93,7 @@ class ApprovalReconcileTest {
     void aChangedTargetIsPlannedAgainAndTheOldApprovalNoLongerRunsIt() {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = databaseSecretIn(ns);
-        client.resource(manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete"))).create();
+        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete"))).create();
         String first = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
                 .getStatus().getPlan().getHash();
         approve(client, ns, "webmacs", first);
@@ -123,7 +119,7 @@ class ApprovalReconcileTest {
     void aDatabaseThatMovedAfterTheApprovalIsPlannedAgainAndNeedsANewApproval() {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = databaseSecretIn(ns);
-        client.resource(manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
         String approved = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
                 .getStatus().getPlan().getHash();
 
@@ -149,7 +145,7 @@ class ApprovalReconcileTest {
         TestDatabase db = databaseSecretIn(ns);
         Cli.against(db).ok("upgrade", "003_fk_ondelete");
 
-        client.resource(deny(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+        client.resource(Fixtures.deny(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
 
         DatabaseMigration stalled = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isStalled(Conditions.DESTRUCTIVE_PLAN_DENIED));
         assertThat(stalled.getStatus().getConditions()).filteredOn(c -> c.getType().equals(Conditions.STALLED)).singleElement()
@@ -164,26 +160,12 @@ class ApprovalReconcileTest {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = databaseSecretIn(ns);
 
-        client.resource(deny(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete"))).create();
+        client.resource(Fixtures.deny(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete"))).create();
 
         DatabaseMigration ready = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("003_fk_ondelete"));
         assertThat(ready.getStatus().getPlan().getDestructive()).isFalse();
         assertThat(jobs(ns)).extracting(j -> j.getMetadata().getLabels().get(Labels.VERB)).containsExactly("plan", "upgrade");
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("003"));
-    }
-
-    private static DatabaseMigration manual(DatabaseMigration migration) {
-        ApprovalSpec approval = new ApprovalSpec();
-        approval.setMode(ApprovalMode.Manual);
-        migration.getSpec().setApproval(approval);
-        return migration;
-    }
-
-    private static DatabaseMigration deny(DatabaseMigration migration) {
-        PolicySpec policy = new PolicySpec();
-        policy.setDestructive(DestructivePolicy.Deny);
-        migration.getSpec().setPolicy(policy);
-        return migration;
     }
 
     private ConfigMap awaitPlanConfigMap(String ns, String hash) {

@@ -16,13 +16,12 @@ import org.junit.jupiter.api.Test;
 /** What the operator counts when a run's or a drift check's result first shows in the status. */
 class MigrationMetricsTest {
 
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final MigrationMetrics metrics = new MigrationMetrics(registry);
+    private final DatabaseMigration resource = resource("lab", "webmacs");
+
     @Test
     void aRunThatGaveUpWaitingForATableLockIsCountedOnceForItsResource() {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        MigrationMetrics metrics = new MigrationMetrics(registry);
-        DatabaseMigration resource = new DatabaseMigration();
-        resource.getMetadata().setName("webmacs");
-        resource.getMetadata().setNamespace("lab");
         DatabaseMigrationStatus running = status(RunResult.RUNNING, null);
         DatabaseMigrationStatus failed = status(RunResult.FAILED, "LockNotAvailable");
 
@@ -35,11 +34,6 @@ class MigrationMetricsTest {
 
     @Test
     void aDriftCheckIsCountedOnceAndItsGaugeGoesWhenChecksAreTurnedOff() {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        MigrationMetrics metrics = new MigrationMetrics(registry);
-        DatabaseMigration resource = new DatabaseMigration();
-        resource.getMetadata().setName("webmacs");
-        resource.getMetadata().setNamespace("lab");
         DatabaseMigrationStatus before = new DatabaseMigrationStatus();
         DatabaseMigrationStatus drifted = checked("webmacs-drift-1", 2, Conditions.SCHEMA_DRIFT);
 
@@ -52,6 +46,13 @@ class MigrationMetricsTest {
         metrics.recordDriftCheck(resource, drifted, new DatabaseMigrationStatus());
 
         assertThat(registry.find("webmacs_migration_schema_differences").gauges()).isEmpty();
+    }
+
+    private static DatabaseMigration resource(String namespace, String name) {
+        DatabaseMigration resource = new DatabaseMigration();
+        resource.getMetadata().setName(name);
+        resource.getMetadata().setNamespace(namespace);
+        return resource;
     }
 
     private static DatabaseMigrationStatus checked(String job, int differences, String reason) {

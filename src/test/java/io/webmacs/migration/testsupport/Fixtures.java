@@ -10,10 +10,14 @@ import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.webmacs.migration.api.ApprovalMode;
+import io.webmacs.migration.api.ApprovalSpec;
 import io.webmacs.migration.api.ChangelogSpec;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationSpec;
 import io.webmacs.migration.api.DatabaseSpec;
+import io.webmacs.migration.api.DestructivePolicy;
+import io.webmacs.migration.api.PolicySpec;
 import io.webmacs.migration.api.SecretValueSource;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -79,6 +83,22 @@ public final class Fixtures {
         migration.getMetadata().setName(name);
         migration.getMetadata().setNamespace(namespace);
         migration.setSpec(spec);
+        return migration;
+    }
+
+    /** {@code migration} with approval.mode Manual: planned first, run once the plan is approved. */
+    public static DatabaseMigration manual(DatabaseMigration migration) {
+        ApprovalSpec approval = new ApprovalSpec();
+        approval.setMode(ApprovalMode.Manual);
+        migration.getSpec().setApproval(approval);
+        return migration;
+    }
+
+    /** {@code migration} with policy.destructive Deny: a destructive plan stalls before anything runs. */
+    public static DatabaseMigration deny(DatabaseMigration migration) {
+        PolicySpec policy = new PolicySpec();
+        policy.setDestructive(DestructivePolicy.Deny);
+        migration.getSpec().setPolicy(policy);
         return migration;
     }
 

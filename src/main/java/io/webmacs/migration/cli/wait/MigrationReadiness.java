@@ -32,9 +32,11 @@ public record MigrationReadiness(State state, Long generation, String revision, 
         Map<String, Object> stalled = condition(migration, "Stalled");
         Map<String, Object> reconciling = condition(migration, "Reconciling");
         if (isTrueFor(ready, generation)) {
+            // Drift is reported whatever generation the last check ran for: it describes the schema, not the spec.
             Map<String, Object> drifted = condition(migration, "Drifted");
-            String drift = drifted != null && "True".equals(drifted.get("status")) ? ErrorMessages.oneLine(String.valueOf(drifted.get("message"))) : null;
-            return reported(State.READY, generation, revision, "Ready", ready).withDrift(drift);
+            boolean isDrifted = drifted != null && "True".equals(drifted.get("status"));
+            return reported(State.READY, generation, revision, "Ready", ready)
+                    .withDrift(isDrifted ? ErrorMessages.oneLine(String.valueOf(drifted.get("message"))) : null);
         }
         if (isTrueFor(stalled, generation)) {
             return reported(State.STALLED, generation, revision, "Stalled", stalled);
