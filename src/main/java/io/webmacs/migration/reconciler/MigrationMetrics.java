@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class MigrationMetrics {
 
     private final MeterRegistry registry;
-    private final Map<String, AtomicInteger> pending = new ConcurrentHashMap<>();
+    private final Map<String, TrackedGauge> pending = new ConcurrentHashMap<>();
     private final Map<String, TrackedGauge> differences = new ConcurrentHashMap<>();
 
     public MigrationMetrics(MeterRegistry registry) {
@@ -71,6 +71,12 @@ public class MigrationMetrics {
         }
     }
 
+    /** The changesets between the database's revision and the target, as the changelog counts them. */
+    public void pendingChangesets(DatabaseMigration resource, int changesets) {
+        pending.computeIfAbsent(key(resource), k -> TrackedGauge.register(registry, "webmacs_migration_pending_changesets", resource))
+                .value().set(changesets);
+    }
+
     private static String key(DatabaseMigration resource) {
         return resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
     }
@@ -79,13 +85,7 @@ public class MigrationMetrics {
         return Tags.of("namespace", resource.getMetadata().getNamespace(), "name", resource.getMetadata().getName());
     }
 
-    /** The changesets between the database's revision and the target, as the changelog counts them. */
-    public void pendingChangesets(DatabaseMigration resource, int changesets) {
-        pending.computeIfAbsent(key(resource), k -> registry.gauge("webmacs_migration_pending_changesets", tags(resource),
-                new AtomicInteger())).set(changesets);
-    }
-
-    /** A gauge of one resource, removed again when what it measures is turned off. */
+    /** A gauge of one resource, which can be removed again when what it measures is turned off. */
     private record TrackedGauge(AtomicInteger value, Gauge meter) {
 
         static TrackedGauge register(MeterRegistry registry, String name, DatabaseMigration resource) {
