@@ -229,13 +229,7 @@ class ApprovalOnApiServerIT {
     }
 
     private static ConfigMap awaitPlanConfigMap(String namespace, String hash) {
-        ConfigMap[] plan = new ConfigMap[1];
-        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
-            plan[0] = client.configMaps().inNamespace(namespace).withName(NAME + "-plan").get();
-            assertThat(plan[0]).isNotNull();
-            assertThat(plan[0].getData()).containsEntry(PlanConfigMap.HASH, hash);
-        });
-        return plan[0];
+        return Migrations.awaitPlanConfigMap(client, namespace, NAME, hash, Duration.ofMinutes(1));
     }
 
     /** The namespace's Jobs in the order they were made (attempts count again from 1 for a new spec). */

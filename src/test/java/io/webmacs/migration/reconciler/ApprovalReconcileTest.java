@@ -169,13 +169,7 @@ class ApprovalReconcileTest {
     }
 
     private ConfigMap awaitPlanConfigMap(String ns, String hash) {
-        ConfigMap[] plan = new ConfigMap[1];
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            plan[0] = client.configMaps().inNamespace(ns).withName("webmacs-plan").get();
-            assertThat(plan[0]).isNotNull();
-            assertThat(plan[0].getData()).containsEntry("hash", hash);
-        });
-        return plan[0];
+        return Migrations.awaitPlanConfigMap(client, ns, "webmacs", hash, Duration.ofSeconds(20));
     }
 
     private Job onlyJob(String ns) {

@@ -1,10 +1,13 @@
 package io.webmacs.migration.testsupport;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.dependent.PlanConfigMap;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,6 +38,17 @@ public final class Migrations {
             });
             return true;
         });
+    }
+
+    /** The plan ConfigMap NAME-plan once it holds the plan {@code hash}, within {@code timeout}. */
+    public static ConfigMap awaitPlanConfigMap(KubernetesClient client, String ns, String name, String hash, Duration timeout) {
+        ConfigMap[] plan = new ConfigMap[1];
+        await().atMost(timeout).untilAsserted(() -> {
+            plan[0] = client.configMaps().inNamespace(ns).withName(name + "-plan").get();
+            assertThat(plan[0]).isNotNull();
+            assertThat(plan[0].getData()).containsEntry(PlanConfigMap.HASH, hash);
+        });
+        return plan[0];
     }
 
     /** What kubectl annotate --overwrite migrations.webmacs.io/approved-plan=HASH does. */
