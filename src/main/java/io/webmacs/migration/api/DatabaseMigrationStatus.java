@@ -105,6 +105,11 @@ public class DatabaseMigrationStatus {
         return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }
 
+    /** Whether the condition of {@code type} is present and True. */
+    public boolean isTrue(String type) {
+        return condition(type).map(c -> "True".equals(c.getStatus())).orElse(false);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof DatabaseMigrationStatus s && Objects.equals(observedGeneration, s.observedGeneration)

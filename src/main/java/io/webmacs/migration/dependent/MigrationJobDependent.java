@@ -18,8 +18,8 @@ import jakarta.inject.Inject;
 import java.util.Map;
 
 /**
- * The migration Job (and the plan and drift check Jobs, which run the same container): one per run, created once and never updated (Jobs are immutable), garbage-collected with its
- * DatabaseMigration through its owner reference.
+ * The migration Job (and the plan and drift check Jobs, which run the same container): one per run, created once and
+ * never updated (Jobs are immutable), garbage-collected with its DatabaseMigration through its owner reference.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Labels.SELECTOR))
 public class MigrationJobDependent extends KubernetesDependentResource<Job, DatabaseMigration>
@@ -87,7 +87,10 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
                 .build();
     }
 
-    /** A migration or plan Job is named by its input and attempt; a drift check, which any input may have, by its number. */
+    /**
+     * A migration or plan Job is named by its input and attempt; a drift check, which any input may have, by its
+     * number.
+     */
     public static String jobName(String resourceName, JobRequest request) {
         return jobName(resourceName, request.verb() == Verb.CHECK ? "drift" : request.fingerprint(), request.attempt());
     }

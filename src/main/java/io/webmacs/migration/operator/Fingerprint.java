@@ -14,7 +14,10 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The digest of everything that should cause a migration run: the spec (but its rollout and driftCheck), the changelog's content and the runner image. */
+/**
+ * The digest of everything that should cause a migration run: the spec (but its rollout and driftCheck), the
+ * changelog's content and the runner image.
+ */
 public final class Fingerprint {
 
     private static final ObjectMapper CANONICAL = JsonMapper.builder()

@@ -31,8 +31,9 @@ public final class MigrateContainer {
     }
 
     /**
-     * The {@code migrate} container: webmacs-migrate with {@code verb target} (just {@code verb} when target is null) as its arguments and the database
-     * settings as environment; the Job's only container, or an init container of a gated pod.
+     * The {@code migrate} container: webmacs-migrate with {@code verb target} (just {@code verb} when target is null)
+     * as its arguments and the database settings as environment; the Job's only container, or an init container of a
+     * gated pod.
      */
     public static Container of(DatabaseMigration resource, Verb verb, String target, String changelogFile,
             OperatorSettings.Runner defaults) {

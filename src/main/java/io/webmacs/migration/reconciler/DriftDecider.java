@@ -59,12 +59,12 @@ final class DriftDecider {
         status.setDrift(drift);
         Optional<ObservedRun> latest = checks.stream().max(Comparator.comparingInt(ObservedRun::attempt));
         latest.ifPresent(check -> drift.setChecks(Math.max(drift.getChecks(), check.attempt())));
-        boolean ready = status.condition(Conditions.READY).map(c -> "True".equals(c.getStatus())).orElse(false);
+        boolean ready = status.isTrue(Conditions.READY);
         boolean checking = latest.map(DriftDecider::unfinished).orElse(false);
         Optional<Condition> drifted = previous.stream().filter(DriftDecider::isDrifted).findFirst();
         if (ready && !checking && latest.isPresent() && !latest.get().name().equals(drift.getJob())
                 && comparedRevision(latest.get(), status.getRevision()).equals(status.getRevision())) {
-            drifted = Optional.of(takeIn(latest.get(), drift, status.getRevision(), generation(resource), previous, at));
+            drifted = Optional.of(takeIn(latest.get(), drift, status.getRevision(), status.getObservedGeneration(), previous, at));
         }
         drifted.ifPresent(conditions::add);
         if (!ready || checking) {
@@ -125,11 +125,6 @@ final class DriftDecider {
 
     private static boolean isDrifted(Condition condition) {
         return Conditions.DRIFTED.equals(condition.getType());
-    }
-
-    private static long generation(DatabaseMigration resource) {
-        Long generation = resource.getMetadata().getGeneration();
-        return generation == null ? 0 : generation;
     }
 
     private static DriftStatus copy(DriftStatus previous) {

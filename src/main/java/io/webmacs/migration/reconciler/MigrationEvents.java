@@ -113,7 +113,7 @@ public class MigrationEvents {
     }
 
     private static boolean isStalled(DatabaseMigrationStatus status) {
-        return status != null && status.condition(Conditions.STALLED).map(c -> "True".equals(c.getStatus())).orElse(false);
+        return status != null && status.isTrue(Conditions.STALLED);
     }
 
     private static String truncate(String message) {

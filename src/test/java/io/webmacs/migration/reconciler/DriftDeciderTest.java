@@ -170,6 +170,7 @@ class DriftDeciderTest {
     /** A status as RunDecider decides it: Ready, or Reconciling, at {@code revision}; with the previous drift carried. */
     private static DatabaseMigrationStatus status(String revision, String trueCondition) {
         DatabaseMigrationStatus status = new DatabaseMigrationStatus();
+        status.setObservedGeneration(1L);
         status.setRevision(revision);
         List<Condition> conditions = new ArrayList<>();
         for (String type : List.of(Conditions.READY, Conditions.RECONCILING, Conditions.STALLED)) {
