@@ -8,6 +8,7 @@ import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.engine.DatabaseTarget;
 import io.webmacs.migration.engine.IndexedHistory;
 import io.webmacs.migration.engine.MigrationEngine;
+import io.webmacs.migration.engine.ServerErrors;
 import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
@@ -43,7 +44,8 @@ import picocli.CommandLine.ScopeType;
         description = "Migrates a WebMACS PostgreSQL database with Liquibase, and waits for a DatabaseMigration. Exit codes:"
                 + " 0 done, 1 a changeset failed, 2 bad input, 3 database unreachable or login refused, 4 migration lock not"
                 + " obtained in time, 5 a table lock not obtained within --ddl-lock-budget, 6 the schema differs from the"
-                + " changelog's (check); for wait and approve, see their --help.")
+                + " changelog's (check), 7 the server broke a changeset off for a passing reason (deadlock, serialization"
+                + " failure, resources; run again); for wait and approve, see their --help.")
 public final class WebmacsMigrate {
 
     /** Keeps Liquibase's loggers configured: java.util.logging holds them weakly. */
@@ -281,8 +283,7 @@ public final class WebmacsMigrate {
         } catch (MigrationException e) {
             return writer().report(failedResult.apply(e), e);
         } catch (Exception e) {
-            MigrationException unexpected = new MigrationException(Failure.CHANGESET_FAILED,
-                    "Unexpected failure: " + ErrorMessages.rootCause(e), e);
+            MigrationException unexpected = ServerErrors.failure(e, "Unexpected failure", Failure.CHANGESET_FAILED);
             return writer().report(failedResult.apply(unexpected), unexpected);
         }
     }

@@ -4,8 +4,8 @@ import io.webmacs.migration.result.ErrorMessages;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
 import java.io.OutputStream;
-import java.sql.SQLException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import liquibase.Scope;
 import liquibase.change.Change;
@@ -98,10 +98,13 @@ final class LiquibaseCommands {
 
     private MigrationException translate(Exception e, ChangeSet failed) {
         String cause = ErrorMessages.rootCause(e);
+        Optional<Failure> passing = ServerErrors.passing(e);
         if (failed != null) {
             String changeset = failed.toString(false);
-            return new MigrationException(Failure.CHANGESET_FAILED, "Changeset " + changeset + " failed and was rolled back: "
-                    + cause + ". Earlier changesets stay applied; fix the cause and run again.", changeset, e);
+            return passing.map(f -> interrupted(f, failed, cause, e))
+                    .orElseGet(() -> new MigrationException(Failure.CHANGESET_FAILED, "Changeset " + changeset
+                            + " failed and was rolled back: " + cause + ". Earlier changesets stay applied; fix the cause and"
+                            + " run again.", changeset, e));
         }
         for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
             if (t instanceof ValidationFailedException) {
@@ -109,11 +112,19 @@ final class LiquibaseCommands {
                         + " does not validate against this database: " + cause, e);
             }
         }
-        SQLException sql = ErrorMessages.sqlException(e);
-        if (sql != null && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
-            return new MigrationException(Failure.DATABASE_UNREACHABLE, "Lost the connection to PostgreSQL: " + cause, e);
-        }
-        return new MigrationException(Failure.CHANGESET_FAILED, "Liquibase failed: " + cause, e);
+        return ServerErrors.failure(e, "Liquibase failed", Failure.CHANGESET_FAILED);
+    }
+
+    /** A changeset the server broke off for a reason that passes: a lost connection, a deadlock, a shutdown. */
+    private static MigrationException interrupted(Failure failure, ChangeSet failed, String cause, Exception e) {
+        String changeset = failed.toString(false);
+        // In a transaction nothing of it stays, and its history row goes with it; outside one, what ran before stays.
+        String left = failed.isRunInTransaction()
+                ? "it was rolled back (had its commit gone through, the history would say so, and the next run skips it)"
+                : "it runs outside a transaction, so the statements before the failing one stay applied";
+        return new MigrationException(failure, "Changeset " + changeset + " was interrupted: " + cause + " (SQLSTATE "
+                + ServerErrors.sqlState(e) + ", which passes by itself); " + left + ". Earlier changesets stay applied;"
+                + " run again.", changeset, e);
     }
 
     /**

@@ -115,6 +115,7 @@ public final class MigrationEngine implements AutoCloseable {
         MigrationException failure = before.pendingUpTo(target).isEmpty()
                 ? null
                 : guard.run(() -> liquibase.run("updateToTag", Map.of("tag", target)));
+        throwIfDisconnected(failure);
         AppliedHistory after = history();
         return Outcome.changed(after, before.newlyAppliedIn(after), List.of(),
                 adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure, guard.blockers());
@@ -155,6 +156,7 @@ public final class MigrationEngine implements AutoCloseable {
         DowngradeGuard.check(connection, rollingBack);
         // Counted again on each try: a retry after a lock timeout starts where the last try stopped.
         MigrationException failure = guard.run(() -> liquibase.run("rollbackCount", Map.of("count", history().ranAbove(to).size())));
+        throwIfDisconnected(failure);
         AppliedHistory after = history();
         Set<String> stillApplied = after.appliedRevisions().keySet();
         List<String> rolledBack = rollingBack.stream().filter(r -> !stillApplied.contains(r)).toList();
@@ -258,6 +260,13 @@ public final class MigrationEngine implements AutoCloseable {
             throwIfFailed(commands.run("updateToTagSql", Map.of("tag", target), out));
         } finally {
             Files.deleteIfExists(history);
+        }
+    }
+
+    /** A run broken off with its connection: nothing more can be read on it, so the failure is all there is to report. */
+    private static void throwIfDisconnected(MigrationException failure) {
+        if (failure != null && failure.failure() == Failure.DATABASE_UNREACHABLE) {
+            throw failure;
         }
     }
 

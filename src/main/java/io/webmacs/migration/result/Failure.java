@@ -32,7 +32,10 @@ public enum Failure {
     WAIT_TIMEOUT("WaitTimeout", 4, true),
     MIGRATION_STALLED("MigrationStalled", 1, false),
     // approve: the DatabaseMigration does not exist, or has no plan awaiting approval.
-    NOTHING_TO_APPROVE("NothingToApprove", 2, false);
+    NOTHING_TO_APPROVE("NothingToApprove", 2, false),
+    // The server rolled a changeset back for a reason that passes (a deadlock, a serialization failure, resources running
+    // out); earlier changesets stay applied.
+    CHANGESET_ABORTED("ChangesetAborted", 7, true);
 
     private final String code;
     private final int exitCode;
