@@ -1,16 +1,15 @@
 package io.webmacs.migration.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
@@ -24,22 +23,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class InterruptedChangesetTest {
 
-    /**
-     * Creates {@code things} and a sequence (v1); then inserts one row and, on its first try only, sleeps long enough to
-     * be terminated (v2). A sequence is not rolled back, so it counts the tries.
-     */
-    private static final String SLOW_CHANGELOG = """
-            databaseChangeLog:
-              - changeSet: {id: things, author: app, changes: [{sql: {sql: "CREATE TABLE things (id int); CREATE SEQUENCE tries"}}]}
-              - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
-              - changeSet:
-                  id: slow
-                  author: app
-                  changes:
-                    - sql: {sql: "INSERT INTO things VALUES (1); SELECT pg_sleep(CASE WHEN nextval('tries') = 1 THEN 60 ELSE 0 END)"}
-              - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
-            """;
-
     @TempDir
     Path dir;
 
@@ -47,11 +30,9 @@ class InterruptedChangesetTest {
 
     @Test
     void aRunnerWhoseSessionIsTerminatedMidChangesetFailsTransientlyAndTheNextRunAppliesItOnce() throws Exception {
-        Cli cli = Cli.against(db).args("--changelog", changelog(SLOW_CHANGELOG).toString(), "--output", "json");
+        Cli cli = Cli.against(db).args("--changelog", changelog(Fixtures.INTERRUPTIBLE_CHANGELOG).toString(), "--output", "json");
         Cli.Running upgrade = cli.start("upgrade");
-        await().atMost(Duration.ofSeconds(30)).until(() -> !sleepingRunner().isEmpty());
-
-        db.execute("SELECT pg_terminate_backend(" + sleepingRunner() + ")");
+        db.terminateSleepingRunner();
         Cli.Run interrupted = upgrade.finished().get(60, TimeUnit.SECONDS);
 
         assertThat(interrupted.exitCode()).as(interrupted.toString()).isEqualTo(3);
@@ -101,12 +82,6 @@ class InterruptedChangesetTest {
         assertThat(run.json().at("/error/changeset").asText()).isEqualTo("changelog.yaml::broken-off::app");
         assertThat(db.count("things")).as("rolled back").isZero();
         assertThat(db.rows("SELECT count(*) FROM databasechangelog WHERE id = 'broken-off'")).containsExactly("0");
-    }
-
-    /** The pid of the runner's session while it sleeps in the slow changeset, or an empty string. */
-    private String sleepingRunner() {
-        return String.join("", db.rows("SELECT pid FROM pg_stat_activity WHERE application_name = 'webmacs-migrate'"
-                + " AND query LIKE '%pg_sleep%' AND state = 'active'"));
     }
 
     private Path changelog(String yaml) throws IOException {

@@ -2,6 +2,7 @@ package io.webmacs.migration.reconciler;
 
 import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigration;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Container;
@@ -12,6 +13,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.cli.WebmacsMigrate;
 import io.webmacs.migration.testsupport.Catalog;
@@ -165,6 +167,28 @@ class DatabaseMigrationReconcileTest {
         assertThat(Fixtures.jobs(client, ns)).hasSize(1);
         assertThat(Fixtures.jobs(client, ns).get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
                 .containsExactly("upgrade", "v2", "--result-file", "/dev/termination-log", "--changelog", "/changelog/changelog.yaml");
+    }
+
+    @Test
+    void aRunnerWhoseSessionIsTerminatedMidChangesetIsRetriedAndAppliesItOnce() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "app-db", db);
+        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", Fixtures.INTERRUPTIBLE_CHANGELOG);
+        DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
+        migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
+        client.resource(migration).create();
+
+        db.terminateSleepingRunner();
+
+        DatabaseMigration ready = awaitMigration(ns, "app", m -> assertThatMigration(m).isReady().hasRevision("v2"));
+        assertThat(ready.getStatus().getHistory()).extracting(MigrationRun::getResult, MigrationRun::getErrorCode)
+                .containsExactly(tuple(RunResult.SUCCEEDED, null), tuple(RunResult.FAILED, "DatabaseUnreachable"));
+        assertThat(ready.getStatus().getHistory().get(1).getMessage()).contains("changelog.yaml::slow::app was interrupted");
+        assertThat(client.v1().events().inNamespace(ns).list().getItems()).extracting(e -> e.getReason())
+                .contains(Conditions.RETRYING).doesNotContain(Conditions.CHANGESET_FAILED);
+        assertThat(db.count("things")).as("the changeset applied once").isEqualTo(1);
+        assertThat(db.rows("SELECT count(*) FROM databasechangelog WHERE id = 'slow'")).containsExactly("1");
     }
 
     @Test

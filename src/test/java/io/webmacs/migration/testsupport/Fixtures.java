@@ -40,6 +40,23 @@ public final class Fixtures {
               - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
             """;
 
+    /**
+     * A changelog whose v2 changeset inserts one row into {@code things} and then, on its first try only, sleeps a
+     * minute, long enough for a test to terminate the runner's session in the middle of it. A sequence counts the tries:
+     * it is not rolled back with the changeset.
+     */
+    public static final String INTERRUPTIBLE_CHANGELOG = """
+            databaseChangeLog:
+              - changeSet: {id: things, author: app, changes: [{sql: {sql: "CREATE TABLE things (id int); CREATE SEQUENCE tries"}}]}
+              - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
+              - changeSet:
+                  id: slow
+                  author: app
+                  changes:
+                    - sql: {sql: "INSERT INTO things VALUES (1); SELECT pg_sleep(CASE WHEN nextval('tries') = 1 THEN 60 ELSE 0 END)"}
+              - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
+            """;
+
     private static final AtomicInteger namespaces = new AtomicInteger();
     /**
      * Quarkus restarts between test classes load this class again, and the counter with it, while meters registered

@@ -5,8 +5,10 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.Awaitility;
 
 /** A database on the embedded test server, with the few queries tests need. */
 public record TestDatabase(int port, String name) {
@@ -55,6 +57,17 @@ public record TestDatabase(int port, String name) {
         } catch (SQLException e) {
             throw new IllegalStateException(sql, e);
         }
+    }
+
+    /**
+     * Terminates the session of the webmacs-migrate that sleeps in a changeset ({@link Fixtures#INTERRUPTIBLE_CHANGELOG}),
+     * once it does, as an administrator or a failover would.
+     */
+    public void terminateSleepingRunner() {
+        String sleeping = "SELECT pid FROM pg_stat_activity WHERE application_name = 'webmacs-migrate' AND state = 'active'"
+                + " AND query LIKE '%pg_sleep%'";
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !rows(sleeping).isEmpty());
+        execute("SELECT pg_terminate_backend(pid) FROM (" + sleeping + ") s");
     }
 
     public long count(String table) {
