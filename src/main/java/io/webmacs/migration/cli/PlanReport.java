@@ -22,6 +22,7 @@ final class PlanReport {
                     .append(" revision(s), ").append(changesets).append(" changeset(s)")
                     .append(plan.adopts() == null ? "" : ", after adopting this " + plan.adopts() + " database").append(".\n");
         }
+        text.append("Database: ").append(plan.database()).append('\n');
         text.append("Plan hash: ").append(plan.hash()).append('\n');
         if (!plan.findings().isEmpty()) {
             text.append("\nFindings").append(plan.destructive() ? " (destructive steps marked !)" : "").append(":\n");

@@ -103,12 +103,10 @@ public final class MigrationEngine implements AutoCloseable {
         AppliedHistory known = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(known);
         String current = adoptable.map(WebmacsDatabase.Detected::revision).orElse(known.current());
+        requireApproved(approvedPlan, () -> planner.plan(target, known, adoptable), current);
         if (changelog.position(target) < changelog.position(current)) {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + current + ", above " + target
                     + "; upgrade never rolls back. Use: downgrade " + target + ".").atRevision(current);
-        }
-        if (approvedPlan != null) {
-            requireApproved(approvedPlan, planner.plan(target, known, adoptable), current);
         }
         adoptable.ifPresent(this::adopt);
         AppliedHistory before = history();
@@ -121,12 +119,40 @@ public final class MigrationEngine implements AutoCloseable {
                 adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure, guard.blockers());
     }
 
-    private static void requireApproved(String approvedPlan, Plan now, String current) {
-        if (!now.hash().equals(approvedPlan)) {
-            throw new MigrationException(Failure.PLAN_CHANGED, "The plan is now " + now.hash() + ", not the approved "
-                    + approvedPlan + ": the database or the changelog changed since it was planned. Nothing was run;"
-                    + " plan and approve again.").atRevision(current);
+    /** Works out a plan; may fail like planning does. */
+    private interface Planning {
+        Plan plan() throws SQLException;
+    }
+
+    /**
+     * With an approved plan hash, runs nothing unless the plan worked out now has that hash. It is checked before
+     * anything else, the direction included: a database that is not where the plan said, or another database, fails
+     * PlanChanged whichever way it moved.
+     */
+    private static void requireApproved(String approvedPlan, Planning planning, String current) throws SQLException {
+        if (approvedPlan == null) {
+            return;
         }
+        Plan now;
+        try {
+            now = planning.plan();
+        } catch (MigrationException e) {
+            if (e.failure().isTransient()) {
+                throw e;
+            }
+            // The approved plan could be made when it was approved; one that cannot be made now is not that plan.
+            throw planChanged(approvedPlan, "no plan can be made now: " + e.getMessage(), current);
+        }
+        if (!now.hash().equals(approvedPlan)) {
+            throw planChanged(approvedPlan, "the plan is now " + now.hash() + " (" + now.direction().word() + " from "
+                    + now.from() + " to " + now.to() + " on " + now.database() + ")", current);
+        }
+    }
+
+    private static MigrationException planChanged(String approvedPlan, String now, String current) {
+        return new MigrationException(Failure.PLAN_CHANGED, "Not the approved plan " + approvedPlan + ": " + now
+                + ". The database, its revision or the changelog changed since it was planned. Nothing was run; plan and"
+                + " approve again.").atRevision(current);
     }
 
     /**
@@ -140,14 +166,12 @@ public final class MigrationEngine implements AutoCloseable {
         AppliedHistory before = history();
         int from = changelog.position(before.current());
         String target = steps == null ? named : relative(from, steps);
+        requireApproved(approvedPlan, () -> planner.plan(target, before, Optional.empty()), before.current());
         int to = changelog.position(target);
         if (to >= from) {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + before.current() + ", not above "
                     + target + "; nothing to downgrade." + (to > from ? " Use: upgrade " + target + "." : ""))
                     .atRevision(before.current());
-        }
-        if (approvedPlan != null) {
-            requireApproved(approvedPlan, planner.plan(target, before, Optional.empty()), before.current());
         }
         List<String> rollingBack = new ArrayList<>();
         for (int position = from; position > to; position--) {

@@ -80,8 +80,10 @@ final class Planner {
             }
         }
         String adopts = adoptable.map(WebmacsDatabase.Detected::route).orElse(null);
-        return new Plan(hash(direction, from, target, adopts, planned), direction, from, target, adopts, planned, findings,
-                locks.values().stream().map(l -> l.toTableLock(live)).toList(), 0);
+        String identity = DatabaseIdentity.of(connection);
+        List<Plan.TableLock> tableLocks = locks.values().stream().map(l -> l.toTableLock(live)).toList();
+        return new Plan(hash(direction, identity, from, target, adopts, planned), direction, identity, from, target, adopts, planned,
+                findings, tableLocks, 0);
     }
 
     private Plan.PlannedChangeset review(ChangeSet changeSet, Plan.Direction direction, LiveTables live, List<Finding> findings,
@@ -119,10 +121,11 @@ final class Planner {
         return copy;
     }
 
-    /** Everything that decides what would run; not the row estimates, which change while nothing else does. */
-    private static String hash(Plan.Direction direction, String from, String to, String adopts, List<Plan.PlannedRevision> planned) {
-        StringBuilder canonical = new StringBuilder().append(direction.word()).append('\n').append(from).append('\n').append(to)
-                .append('\n').append(adopts).append('\n');
+    /** Everything that decides what would run, and where; not the row estimates, which change while nothing else does. */
+    private static String hash(Plan.Direction direction, String database, String from, String to, String adopts,
+            List<Plan.PlannedRevision> planned) {
+        StringBuilder canonical = new StringBuilder().append(direction.word()).append('\n').append(database).append('\n')
+                .append(from).append('\n').append(to).append('\n').append(adopts).append('\n');
         for (Plan.PlannedRevision revision : planned) {
             canonical.append("revision ").append(revision.revision()).append('\n');
             for (Plan.PlannedChangeset changeSet : revision.changesets()) {

@@ -10,6 +10,8 @@ import java.util.List;
  * {@code hash} is what a reviewer approves: the same database state and the same changelog give the same hash; the
  * planner's row estimates are not part of it.
  *
+ * @param database which database the plan is for: its name and schema, and its PostgreSQL cluster (or server) as the runner
+ *     saw it; part of the hash, so that an approval is for this database only
  * @param from the revision the database is at (for a database upgrade would adopt, the one its tables show)
  * @param adopts the kind of existing WebMACS database upgrade would adopt first, or null
  * @param revisions the revisions that would be applied (or rolled back), in the order they would run
@@ -17,10 +19,11 @@ import java.util.List;
  * @param locks the existing tables the plan locks, each with the strongest lock it takes
  * @param omitted findings and locks left out of a compact plan (a termination message holds 4 KiB)
  */
-@JsonPropertyOrder({"hash", "direction", "from", "to", "adopts", "revisions", "findings", "locks", "omitted"})
+@JsonPropertyOrder({"hash", "direction", "database", "from", "to", "adopts", "revisions", "findings", "locks", "omitted"})
 public record Plan(
         String hash,
         Direction direction,
+        String database,
         String from,
         String to,
         String adopts,
@@ -76,6 +79,6 @@ public record Plan(
         List<TableLock> keptLocks = locks.stream().limit(COMPACT_LOCKS)
                 .map(l -> new TableLock(l.table(), l.mode(), l.estimatedRows(), null)).toList();
         int left = omitted + findings.size() - kept.size() + locks.size() - keptLocks.size();
-        return new Plan(hash, direction, from, to, adopts, names, kept, keptLocks, left);
+        return new Plan(hash, direction, database, from, to, adopts, names, kept, keptLocks, left);
     }
 }
