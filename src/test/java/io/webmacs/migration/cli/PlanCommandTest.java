@@ -109,20 +109,51 @@ class PlanCommandTest {
 
     @Test
     void theSameStateAndChangelogGiveTheSameHashWhateverTheRows() {
-        TestDatabase first = EmbeddedPostgresServer.newDatabase();
-        TestDatabase second = EmbeddedPostgresServer.newDatabase();
-        Cli.against(first).ok("upgrade", "002_plugin_packages");
-        Cli.against(second).ok("upgrade", "002_plugin_packages");
-        WebmacsFixtures.insertRows(second, "002_plugin_packages");
-        second.execute("ANALYZE");
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli.against(db).ok("upgrade", "002_plugin_packages");
+        String empty = hash(Cli.against(db), "head");
 
-        String firstHash = hash(Cli.against(first), "head");
+        WebmacsFixtures.insertRows(db, "002_plugin_packages");
+        db.execute("ANALYZE");
 
-        assertThat(hash(Cli.against(first), "head")).isEqualTo(firstHash);
-        assertThat(hash(Cli.against(second), "head")).isEqualTo(firstHash);
-        assertThat(hash(Cli.against(first), "004_rbac_api_tokens")).isNotEqualTo(firstHash);
-        Cli.against(second).ok("upgrade", "003_fk_ondelete");
-        assertThat(hash(Cli.against(second), "head")).isNotEqualTo(firstHash);
+        assertThat(hash(Cli.against(db), "head")).isEqualTo(empty);
+        assertThat(hash(Cli.against(db), "004_rbac_api_tokens")).isNotEqualTo(empty);
+        Cli.against(db).ok("upgrade", "003_fk_ondelete");
+        assertThat(hash(Cli.against(db), "head")).isNotEqualTo(empty);
+    }
+
+    @Test
+    void aPlanIsForOneDatabaseAndItsApprovalRunsNothingOnAnotherAtTheSameRevision() {
+        TestDatabase planned = EmbeddedPostgresServer.newDatabase();
+        TestDatabase other = EmbeddedPostgresServer.newDatabase();
+        Cli.against(planned).ok("upgrade", "003_fk_ondelete");
+        Cli.against(other).ok("upgrade", "003_fk_ondelete");
+        JsonNode plan = Cli.against(planned).ok("--output", "json", "plan").json().get("plan");
+        List<String> catalog = Catalog.of(other);
+
+        assertThat(plan.get("database").asText()).startsWith(planned.name() + ".public ");
+        assertThat(hash(Cli.against(other), "head")).isNotEqualTo(plan.get("hash").asText());
+        Cli.Run run = Cli.against(other).run("--output", "json", "upgrade", "--plan-hash", plan.get("hash").asText());
+
+        assertPlanChangedAndNothingRan(run, plan.get("hash").asText(), other, catalog);
+        assertThat(run.json().get("revision").asText()).isEqualTo("003_fk_ondelete");
+    }
+
+    @Test
+    void aLoginThatMayNotReadTheClusterIdentifierPlansForTheServerItReaches() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli.against(db).ok("upgrade", "003_fk_ondelete");
+        String owner = "owner_" + db.name();
+        db.execute("CREATE ROLE " + owner + " LOGIN PASSWORD 'own3r'; GRANT ALL ON SCHEMA public TO " + owner
+                + "; GRANT ALL ON ALL TABLES IN SCHEMA public TO " + owner
+                + "; REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC");
+        Cli asOwner = new Cli().args("--url", db.jdbcUrl(), "--username", owner, "--password", "own3r", "--output", "json");
+
+        JsonNode plan = asOwner.ok("plan").json().get("plan");
+
+        assertThat(plan.get("database").asText()).isEqualTo(db.name() + ".public on 127.0.0.1:" + db.port());
+        assertThat(Cli.against(db).ok("--output", "json", "plan").json().at("/plan/database").asText())
+                .matches(db.name() + "\\.public in cluster \\d+");
     }
 
     @Test
@@ -136,11 +167,53 @@ class PlanCommandTest {
 
         Cli.Run run = cli.run("--output", "json", "upgrade", "--plan-hash", approved);
 
-        assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.json().at("/error/code").asText()).isEqualTo("PlanChanged");
+        assertPlanChangedAndNothingRan(run, approved, db, catalog);
         assertThat(run.json().get("revision").asText()).isEqualTo("003_fk_ondelete");
+        assertThat(run.errLines()).singleElement().asString().contains("the plan is now ", "(upgrade from 003_fk_ondelete to");
+    }
+
+    /** The approved plan went up to 004; someone took the database to head since: PlanChanged, not WrongDirection. */
+    @Test
+    void anApprovedUpgradeOnADatabaseMovedAboveItsTargetIsPlanChanged() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli cli = Cli.against(db);
+        cli.ok("upgrade", "003_fk_ondelete");
+        String approved = hash(cli, "004_rbac_api_tokens");
+        cli.ok("upgrade");
+        WebmacsFixtures.insertRows(db, "005_oidc_sso");
+        List<String> catalog = Catalog.of(db);
+
+        Cli.Run upgrade = cli.run("--output", "json", "upgrade", "004_rbac_api_tokens", "--plan-hash", approved);
+        Cli.Run downgrade = cli.run("--output", "json", "downgrade", "004_rbac_api_tokens", "--plan-hash", approved);
+
+        assertPlanChangedAndNothingRan(upgrade, approved, db, catalog);
+        assertPlanChangedAndNothingRan(downgrade, approved, db, catalog);
+        assertThat(upgrade.errLines().get(0)).contains("(downgrade from 005_oidc_sso to 004_rbac_api_tokens");
+        assertThat(db.rows("SELECT count(*) FROM users WHERE sso_subject_id IS NOT NULL")).as("the SSO identities")
+                .doesNotContain("0");
+    }
+
+    /** Approved from head down to 003; someone took the database down to 002 since: no plan goes there from 002. */
+    @Test
+    void anApprovedDowngradeOnADatabaseMovedBelowItsTargetIsPlanChanged() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli cli = Cli.against(db);
+        cli.ok("upgrade");
+        String approved = hash(cli, "003_fk_ondelete");
+        cli.ok("downgrade", "002_plugin_packages");
+        List<String> catalog = Catalog.of(db);
+
+        Cli.Run run = cli.run("--output", "json", "downgrade", "003_fk_ondelete", "--plan-hash", approved);
+
+        assertPlanChangedAndNothingRan(run, approved, db, catalog);
+        assertThat(run.json().get("revision").asText()).isEqualTo("002_plugin_packages");
+    }
+
+    private static void assertPlanChangedAndNothingRan(Cli.Run run, String approved, TestDatabase db, List<String> catalog) {
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.json().at("/error/code").asText()).isEqualTo("PlanChanged");
         assertThat(run.errLines()).singleElement().asString()
-                .startsWith("error: The plan is now ").contains("not the approved " + approved, "Nothing was run");
+                .startsWith("error: Not the approved plan " + approved + ": ").contains("Nothing was run");
         assertThat(Catalog.of(db)).isEqualTo(catalog);
     }
 
