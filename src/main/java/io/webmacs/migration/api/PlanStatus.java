@@ -15,6 +15,10 @@ public class PlanStatus {
     @JsonPropertyDescription("upgrade or downgrade.")
     private String direction;
 
+    @JsonPropertyDescription("The database the plan is for, as the plan Job saw it: name and schema, and the PostgreSQL"
+            + " cluster's system identifier (or the server's address). Part of the hash: an approval is for this database only.")
+    private String database;
+
     @JsonPropertyDescription("The revision the database was at when planned.")
     private String from;
 
@@ -65,6 +69,14 @@ public class PlanStatus {
 
     public void setDirection(String direction) {
         this.direction = direction;
+    }
+
+    public String getDatabase() {
+        return database;
+    }
+
+    public void setDatabase(String database) {
+        this.database = database;
     }
 
     public String getFrom() {
@@ -166,7 +178,7 @@ public class PlanStatus {
     @Override
     public boolean equals(Object o) {
         return o instanceof PlanStatus p && Objects.equals(hash, p.hash) && Objects.equals(direction, p.direction)
-                && Objects.equals(from, p.from) && Objects.equals(to, p.to) && Objects.equals(adopts, p.adopts)
+                && Objects.equals(database, p.database) && Objects.equals(from, p.from) && Objects.equals(to, p.to) && Objects.equals(adopts, p.adopts)
                 && Objects.equals(revisions, p.revisions) && Objects.equals(findings, p.findings) && Objects.equals(locks, p.locks)
                 && Objects.equals(omitted, p.omitted) && Objects.equals(destructive, p.destructive)
                 && Objects.equals(approved, p.approved) && Objects.equals(job, p.job) && Objects.equals(fingerprint, p.fingerprint)
@@ -175,7 +187,7 @@ public class PlanStatus {
 
     @Override
     public int hashCode() {
-        return Objects.hash(hash, direction, from, to, adopts, revisions, findings, locks, omitted, destructive, approved, job,
-                fingerprint, configMap);
+        return Objects.hash(hash, direction, database, from, to, adopts, revisions, findings, locks, omitted, destructive,
+                approved, job, fingerprint, configMap);
     }
 }

@@ -23,6 +23,7 @@ final class PlanApproval {
         PlanStatus status = new PlanStatus();
         status.setHash(plan.hash());
         status.setDirection(plan.direction() == null ? null : plan.direction().word());
+        status.setDatabase(plan.database());
         status.setFrom(plan.from());
         status.setTo(plan.to());
         status.setAdopts(plan.adopts());
@@ -49,7 +50,8 @@ final class PlanApproval {
         String name = resource.getMetadata().getName();
         String namespace = resource.getMetadata().getNamespace();
         String stale = annotation(resource).map(h -> " The annotation approves plan " + h + ", not this one.").orElse("");
-        return "Plan " + plan.getHash() + " (" + plan.getDirection() + " " + plan.getFrom() + " -> " + plan.getTo() + ": "
+        return "Plan " + plan.getHash() + " (" + plan.getDirection() + " " + plan.getFrom() + " -> " + plan.getTo() + " on "
+                + plan.getDatabase() + ": "
                 + plan.getRevisions().size() + " revisions, " + plan.getFindings().size() + " findings"
                 + (Boolean.TRUE.equals(plan.getDestructive()) ? ", destructive" : "") + ") awaits approval; the SQL is in ConfigMap "
                 + plan.getConfigMap() + "." + stale + " Approve it with: kubectl annotate -n " + namespace + " dbm/" + name + " --overwrite "

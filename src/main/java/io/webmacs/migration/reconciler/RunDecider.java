@@ -160,13 +160,15 @@ public final class RunDecider {
         String fingerprint = observed.getFingerprint();
         String why = observed.describe() + " failed: " + Optional.ofNullable(observed.getMessage()).orElse("no result was reported");
         Optional<Failure> failure = run.failure();
-        if (failure.equals(Optional.of(Failure.WRONG_DIRECTION))) {
-            return draft.initContainers ? downgradeRefused(draft, draft.status.getRevision(), target) : wrongDirection(draft, run, fingerprint, target, changelogFile);
-        }
-        if (failure.equals(Optional.of(Failure.PLAN_CHANGED))) {
-            // The database moved between plan and run: what was approved is not what would run.
+        boolean plansFirst = draft.resource.getSpec().plansFirst();
+        // The database moved between plan and run: what was approved is not what would run. Only a new plan (approved,
+        // and allowed by the policy) may run, whichever way the database moved.
+        if (failure.equals(Optional.of(Failure.PLAN_CHANGED)) || plansFirst && failure.equals(Optional.of(Failure.WRONG_DIRECTION))) {
             return draft.reconciling(Conditions.PLANNING, why + "; planning again",
                     new JobRequest(fingerprint, run.attempt() + 1, Verb.PLAN, target, changelogFile), null);
+        }
+        if (failure.equals(Optional.of(Failure.WRONG_DIRECTION))) {
+            return draft.initContainers ? downgradeRefused(draft, draft.status.getRevision(), target) : wrongDirection(draft, run, fingerprint, target, changelogFile);
         }
         // A run that died without a result (killed, evicted, out of memory) is worth another attempt.
         if (!failure.map(Failure::isTransient).orElse(run.result() == null)) {
@@ -191,7 +193,8 @@ public final class RunDecider {
 
     /**
      * The run went the wrong way: the database was not where the status said (a first run on a database already
-     * above the target, say). Going the other way is a new attempt; down only with allowDowngrade.
+     * above the target, say). Without approval or policy, going the other way is a new attempt; down only with
+     * allowDowngrade.
      */
     private static Decision wrongDirection(StatusDraft draft, ObservedRun run, String fingerprint, String target, String changelogFile) {
         Verb verb = run.verb() == Verb.UPGRADE ? Verb.DOWNGRADE : Verb.UPGRADE;

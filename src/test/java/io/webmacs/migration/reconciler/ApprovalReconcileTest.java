@@ -18,11 +18,13 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
+import io.webmacs.migration.testsupport.DatabaseState;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.JobExecutor;
 import io.webmacs.migration.testsupport.Migrations;
 import io.webmacs.migration.testsupport.TestDatabase;
+import io.webmacs.migration.testsupport.WebmacsFixtures;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Comparator;
@@ -139,6 +141,101 @@ class ApprovalReconcileTest {
         awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
     }
 
+    /**
+     * Approved: upgrade 003 to 004. Then someone takes the database to head, SSO identities and all. With allowDowngrade
+     * the old operator ran an unapproved downgrade to 004 that dropped them; now the other way is planned and awaits its
+     * own approval, and nothing ran.
+     */
+    @Test
+    void anApprovedUpgradeOnADatabaseMovedAboveItsTargetIsPlannedAgainAndRunsNothing() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        Cli.against(db).ok("upgrade", "003_fk_ondelete");
+        DatabaseMigration migration = Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "004_rbac_api_tokens"));
+        migration.getSpec().setAllowDowngrade(true);
+        client.resource(migration).create();
+        String approved = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
+                .getStatus().getPlan().getHash();
+
+        Cli.against(db).ok("upgrade");
+        WebmacsFixtures.insertRows(db, "005_oidc_sso");
+        DatabaseState moved = DatabaseState.of(db);
+        approve(client, ns, "webmacs", approved);
+
+        DatabaseMigration replanned = awaitNewPlan(ns, approved);
+        assertThat(replanned.getStatus().getPlan().getDirection()).isEqualTo("downgrade");
+        assertThat(replanned.getStatus().getPlan().getFrom()).isEqualTo("005_oidc_sso");
+        assertThat(replanned.getStatus().getLastRun().getErrorCode()).isEqualTo("PlanChanged");
+        assertThat(DatabaseState.of(db)).as("nothing ran").isEqualTo(moved);
+        assertThat(jobs(ns)).extracting(j -> j.getMetadata().getLabels().get(Labels.VERB)).containsExactly("plan", "upgrade", "plan");
+    }
+
+    @Test
+    void anApprovedUpgradeOnADatabaseMovedBelowWhereItWasPlannedIsPlannedAgainAndRunsNothing() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        Cli.against(db).ok("upgrade", "003_fk_ondelete");
+        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+        String approved = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
+                .getStatus().getPlan().getHash();
+
+        Cli.against(db).ok("downgrade", "002_plugin_packages");
+        DatabaseState moved = DatabaseState.of(db);
+        approve(client, ns, "webmacs", approved);
+
+        DatabaseMigration replanned = awaitNewPlan(ns, approved);
+        assertThat(replanned.getStatus().getPlan().getFrom()).isEqualTo("002_plugin_packages");
+        assertThat(DatabaseState.of(db)).as("nothing ran").isEqualTo(moved);
+    }
+
+    /** Approved and run on one database; spec.database then names another at the same revision: a new approval is due. */
+    @Test
+    void anApprovalDoesNotCarryToAnotherDatabaseNamedInTheSpec() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase first = databaseSecretIn(ns);
+        TestDatabase second = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "second-db", second);
+        Cli.against(first).ok("upgrade", "003_fk_ondelete");
+        Cli.against(second).ok("upgrade", "003_fk_ondelete");
+        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+        String approved = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
+                .getStatus().getPlan().getHash();
+        approve(client, ns, "webmacs", approved);
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        DatabaseState untouched = DatabaseState.of(second);
+
+        Migrations.edit(client, ns, "webmacs", m -> m.getSpec().getDatabase().getUrlFrom().getSecretKeyRef().setName("second-db"));
+
+        DatabaseMigration waiting = awaitNewPlan(ns, approved);
+        assertThat(waiting.getStatus().getPlan().getDatabase()).startsWith(second.name() + ".public ");
+        assertThatMigration(waiting).hasMessageContaining("The annotation approves plan " + approved + ", not this one");
+        assertThat(DatabaseState.of(second)).as("nothing ran on the other database").isEqualTo(untouched);
+    }
+
+    /** The Secret is pointed at another database after the plan: the approved plan's run refuses it and it is planned there. */
+    @Test
+    void anApprovalDoesNotCarryToAnotherDatabaseTheSecretNowNames() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase first = databaseSecretIn(ns);
+        TestDatabase second = EmbeddedPostgresServer.newDatabase();
+        Cli.against(first).ok("upgrade", "003_fk_ondelete");
+        Cli.against(second).ok("upgrade", "003_fk_ondelete");
+        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+        String approved = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
+                .getStatus().getPlan().getHash();
+        DatabaseState firstBefore = DatabaseState.of(first);
+        DatabaseState secondBefore = DatabaseState.of(second);
+
+        Fixtures.databaseSecret(client, ns, "webmacs-db", second);
+        approve(client, ns, "webmacs", approved);
+
+        DatabaseMigration replanned = awaitNewPlan(ns, approved);
+        assertThat(replanned.getStatus().getPlan().getDatabase()).startsWith(second.name() + ".public ");
+        assertThat(replanned.getStatus().getLastRun().getErrorCode()).isEqualTo("PlanChanged");
+        assertThat(DatabaseState.of(first)).isEqualTo(firstBefore);
+        assertThat(DatabaseState.of(second)).as("nothing ran on the other database").isEqualTo(secondBefore);
+    }
+
     @Test
     void denyStallsADestructivePlanBeforeAnythingRuns() {
         String ns = Fixtures.newNamespace(client);
@@ -166,6 +263,14 @@ class ApprovalReconcileTest {
         assertThat(ready.getStatus().getPlan().getDestructive()).isFalse();
         assertThat(jobs(ns)).extracting(j -> j.getMetadata().getLabels().get(Labels.VERB)).containsExactly("plan", "upgrade");
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("003"));
+    }
+
+    /** The resource once it awaits the approval of a plan other than {@code approved}. */
+    private DatabaseMigration awaitNewPlan(String ns, String approved) {
+        return awaitMigration(client, ns, "webmacs", m -> {
+            assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL);
+            assertThat(m.getStatus().getPlan().getHash()).isNotEqualTo(approved);
+        });
     }
 
     private ConfigMap awaitPlanConfigMap(String ns, String hash) {

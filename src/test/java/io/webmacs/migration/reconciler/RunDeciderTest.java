@@ -295,6 +295,29 @@ class RunDeciderTest {
         assertThat(waiting.status().getPlan().getHash()).isEqualTo("h2");
     }
 
+    /**
+     * A migration of an approved plan that went the wrong way (the database was moved above the target, and a runner
+     * reported WrongDirection): with approval or Deny, the other way is planned and approved first, never just run.
+     */
+    @Test
+    void aWrongDirectionOfAPlannedMigrationIsPlannedAgainNeverRunTheOtherWay() {
+        DatabaseMigration manual = approved(manual("004_rbac_api_tokens", null), "h1");
+        manual.getSpec().setAllowDowngrade(true);
+        DatabaseMigration deny = migration("004_rbac_api_tokens", null);
+        deny.getSpec().setPolicy(policy(DestructivePolicy.Deny));
+        deny.getSpec().setAllowDowngrade(true);
+        ObservedRun wrongWay = migrationRun(2, 2, "h1", """
+                {"command":"upgrade","revision":"005_oidc_sso",
+                 "error":{"code":"WrongDirection","message":"The database is at 005_oidc_sso, above 004_rbac_api_tokens"}}""");
+
+        for (DatabaseMigration migration : List.of(manual, deny)) {
+            RunDecider.Decision decision = decide(migration, List.of(planned(1, "h1", SAFE), wrongWay), NOW);
+
+            assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 3, Verb.PLAN, "004_rbac_api_tokens", null));
+            assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.PLANNING);
+        }
+    }
+
     @Test
     void aPlannedMigrationThatFailedForAPassingReasonIsRetriedWithTheSamePlanHash() {
         DatabaseMigration migration = approved(manual("head", null), "h1");

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.webmacs.migration.api.ApprovalMode;
 import io.webmacs.migration.api.ApprovalSpec;
 import io.webmacs.migration.api.ChangelogSpec;
@@ -83,10 +84,13 @@ public final class Fixtures {
         return name;
     }
 
-    /** A Secret holding WebMACS's DATABASE_URL, password included, exactly as WebMACS's own deployment has it. */
+    /**
+     * A Secret holding WebMACS's DATABASE_URL, password included, exactly as WebMACS's own deployment has it; an existing
+     * one is pointed at {@code db}.
+     */
     public static Secret databaseSecret(KubernetesClient client, String namespace, String name, TestDatabase db) {
         return client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withStringData(Map.of("DATABASE_URL", db.sqlAlchemyUrl())).build()).create();
+                .withStringData(Map.of("DATABASE_URL", db.sqlAlchemyUrl())).build()).createOr(NonDeletingOperation::update);
     }
 
     /** A DatabaseMigration whose URL comes from the Secret {@code secret}. */
