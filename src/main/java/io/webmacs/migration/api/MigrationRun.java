@@ -48,6 +48,13 @@ public class MigrationRun {
     @JsonPropertyDescription("What went wrong, in one line.")
     private String message;
 
+    @JsonPropertyDescription("The first sessions that held a lock a changeset waited for, whether or not it got it in the end,"
+            + " one line each (pid, user, application, client, state, how long their transaction was open).")
+    private List<String> blockedBy;
+
+    @JsonPropertyDescription("How many more sessions blocked the run than blockedBy names.")
+    private Integer blockedByOmitted;
+
     public String getJob() {
         return job;
     }
@@ -152,6 +159,22 @@ public class MigrationRun {
         this.message = message;
     }
 
+    public List<String> getBlockedBy() {
+        return blockedBy;
+    }
+
+    public void setBlockedBy(List<String> blockedBy) {
+        this.blockedBy = blockedBy;
+    }
+
+    public Integer getBlockedByOmitted() {
+        return blockedByOmitted;
+    }
+
+    public void setBlockedByOmitted(Integer blockedByOmitted) {
+        this.blockedByOmitted = blockedByOmitted;
+    }
+
     /** The run in words, for messages: "Job x" or "Init container migrate of pod y". */
     public String describe() {
         return job != null ? "Job " + job : "Init container migrate of pod " + pod;
@@ -165,12 +188,13 @@ public class MigrationRun {
                 && Objects.equals(result, r.result) && Objects.equals(applied, r.applied)
                 && Objects.equals(rolledBack, r.rolledBack) && Objects.equals(durationMs, r.durationMs)
                 && Objects.equals(finishedAt, r.finishedAt) && Objects.equals(errorCode, r.errorCode)
-                && Objects.equals(failedChangeset, r.failedChangeset) && Objects.equals(message, r.message);
+                && Objects.equals(failedChangeset, r.failedChangeset) && Objects.equals(message, r.message)
+                && Objects.equals(blockedBy, r.blockedBy) && Objects.equals(blockedByOmitted, r.blockedByOmitted);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(job, pod, fingerprint, attempt, command, result, applied, rolledBack, durationMs, finishedAt,
-                errorCode, failedChangeset, message);
+                errorCode, failedChangeset, message, blockedBy, blockedByOmitted);
     }
 }

@@ -1,6 +1,10 @@
 package io.webmacs.migration.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.webmacs.migration.result.MigrationException;
 import io.webmacs.migration.result.MigrationResult;
 import java.io.IOException;
@@ -62,24 +66,49 @@ final class ResultWriter {
         return e.failure().exitCode();
     }
 
-    /** The JSON result to stdout with --output json, and to --result-file, where a plan or drift comes compact. */
+    /**
+     * The JSON result to stdout with --output json, and to --result-file, where a migration result comes compact and
+     * the whole fits what a termination message holds.
+     */
     private void writeJson(Object result) throws IOException {
         if (resultFile != null) {
-            writeResultFile(json(result instanceof MigrationResult migration ? migration.compact() : result));
+            writeResultFile(TerminationMessage.fit(redacted(result instanceof MigrationResult migration ? migration.compact() : result),
+                    Json.MAPPER));
         }
         if (format == Format.json) {
-            out.println(json(result));
+            out.println(Json.MAPPER.writeValueAsString(redacted(result)));
         }
     }
 
-    private String json(Object result) throws IOException {
-        return redact(Json.MAPPER.writeValueAsString(result));
+    /**
+     * The result as a JSON tree with every secret taken out of its text values, before it is written: replacing text in
+     * the written JSON could break it (a password {@code null}, or one with a quote, which JSON escapes).
+     */
+    private JsonNode redacted(Object result) {
+        JsonNode tree = Json.MAPPER.valueToTree(result);
+        redactValues(tree);
+        return tree;
+    }
+
+    private void redactValues(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            object.fields().forEachRemaining(field -> field.setValue(redactedValue(field.getValue())));
+        } else if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                array.set(i, redactedValue(array.get(i)));
+            }
+        }
+    }
+
+    private JsonNode redactedValue(JsonNode value) {
+        if (value.isTextual()) {
+            return TextNode.valueOf(redact(value.asText()));
+        }
+        redactValues(value);
+        return value;
     }
 
     private void writeResultFile(String json) {
-        if (resultFile == null) {
-            return;
-        }
         try {
             Files.writeString(resultFile, json, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -87,7 +116,8 @@ final class ResultWriter {
         }
     }
 
-    private String redact(String text) {
+    /** {@code text} with every secret replaced by {@code ****}. */
+    String redact(String text) {
         String redacted = text;
         for (String secret : secrets) {
             redacted = redacted.replace(secret, "****");

@@ -29,19 +29,19 @@ final class Results {
                 : changelog.changeSetsBetween(changelog.position(adoptable.revision()), changelog.revisions().size()).size();
         return new MigrationResult(verb.word(), revision, changelog.head(), outcome.applied(), outcome.rolledBack(), pending,
                 outcome.adopted(), adoptable == null ? null : adoptable.route(), durationMs,
-                verb == Verb.HISTORY ? revisions(changelog, history) : null, outcome.blockedBy(), outcome.plan(), outcome.drift(),
+                verb == Verb.HISTORY ? revisions(changelog, history) : null, outcome.blockedBy(), 0, outcome.plan(), outcome.drift(),
                 failure == null ? null : MigrationResult.Error.of(failure));
     }
 
     /** The result of a command that found nothing to do at {@code position}, as {@link #of} would build it. */
     static MigrationResult at(Verb verb, IndexedHistory.Position position, long durationMs) {
         return new MigrationResult(verb.word(), position.revision(), position.head(), List.of(), List.of(), position.pending(),
-                null, null, durationMs, null, List.of(), null, null, null);
+                null, null, durationMs, null, List.of(), 0, null, null, null);
     }
 
     static MigrationResult failed(String command, MigrationException failure, long durationMs) {
         return new MigrationResult(command, failure.revision(), null, List.of(), List.of(), 0, null, null, durationMs, null,
-                List.of(), null, null, MigrationResult.Error.of(failure));
+                List.of(), 0, null, null, MigrationResult.Error.of(failure));
     }
 
     /** Every revision of the changelog, with when it was applied; pending ones have no time. */

@@ -300,10 +300,14 @@ public final class WebmacsMigrate {
         return new ResultWriter(output, resultFile, connection().secrets(), out, err);
     }
 
-    /** The engine on {@code target}, with the options' lock settings; what the DDL lock guard waits for goes to stderr. */
+    /**
+     * The engine on {@code target}, with the options' lock settings; what the DDL lock guard waits for goes to stderr,
+     * without a secret.
+     */
     private MigrationEngine connect(DatabaseTarget target, Changelog changelog) {
+        ResultWriter writer = writer();
         return MigrationEngine.connect(target, changelog, Duration.ofSeconds(lockTimeoutSeconds),
-                ddlLocks.settings(verbose), err::println);
+                ddlLocks.settings(verbose), line -> err.println(writer.redact(line)));
     }
 
     private static long millisSince(long started) {

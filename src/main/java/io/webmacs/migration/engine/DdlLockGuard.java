@@ -37,6 +37,8 @@ public final class DdlLockGuard {
     /** SQLSTATE lock_not_available: lock_timeout expired. */
     private static final String LOCK_NOT_AVAILABLE = "55P03";
     private static final Duration MAX_PAUSE = Duration.ofSeconds(10);
+    /** How many blocking sessions a message names. */
+    private static final int NAMED_BLOCKERS = 3;
 
     private final DatabaseTarget target;
     private final Connection connection;
@@ -157,9 +159,13 @@ public final class DdlLockGuard {
         return failure.failure() == Failure.CHANGESET_FAILED && sql != null && LOCK_NOT_AVAILABLE.equals(sql.getSQLState());
     }
 
+    /** The first few blockers, one line each, and how many more: a busy database can have dozens. */
     private static String describe(List<Blocker> blockers) {
-        return blockers.isEmpty() ? "sessions that ended before they could be named"
-                : String.join(", ", blockers.stream().map(Blocker::describe).toList());
+        if (blockers.isEmpty()) {
+            return "sessions that ended before they could be named";
+        }
+        String named = String.join(", ", blockers.stream().limit(NAMED_BLOCKERS).map(Blocker::describe).toList());
+        return blockers.size() > NAMED_BLOCKERS ? named + " and " + (blockers.size() - NAMED_BLOCKERS) + " more" : named;
     }
 
     /** Back to the server's default for what follows (history reads); on a connection that is gone there is nothing to reset. */

@@ -7,6 +7,7 @@ import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.dependent.JobRequest;
+import io.webmacs.migration.result.Blocker;
 import io.webmacs.migration.result.MigrationResult;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,6 +88,10 @@ final class StatusDraft {
             observed.setDurationMs(result.durationMs());
             if (result.revision() != null) {
                 status.setRevision(result.revision());
+            }
+            if (result.blockedBy() != null && !result.blockedBy().isEmpty()) {
+                observed.setBlockedBy(result.blockedBy().stream().map(Blocker::describe).toList());
+                observed.setBlockedByOmitted(result.blockedByOmitted() == 0 ? null : result.blockedByOmitted());
             }
             if (result.error() != null) {
                 observed.setErrorCode(result.error().code());

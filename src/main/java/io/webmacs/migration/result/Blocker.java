@@ -17,6 +17,15 @@ public record Blocker(int pid, String user, String applicationName, String clien
         return new Blocker(pid, user, applicationName, clientAddress, state, transactionSeconds, query, true);
     }
 
+    /** The longest query text a compact result keeps of a blocker. */
+    private static final int COMPACT_QUERY = 120;
+
+    /** The same session with its query text (shown with --verbose only) cut short, for a compact result. */
+    public Blocker compact() {
+        return new Blocker(pid, user, applicationName, clientAddress, state, transactionSeconds,
+                ErrorMessages.abbreviate(query, COMPACT_QUERY), terminated);
+    }
+
     /** One line for logs and status messages. */
     public String describe() {
         return "pid " + pid + " (user " + user + ", application '" + applicationName + "', from "

@@ -15,10 +15,11 @@ import java.util.List;
  * @param adoptable the kind of existing WebMACS database that upgrade would adopt (current and history only)
  * @param history applied revisions with when they ran (history only)
  * @param blockedBy the sessions whose locks a changeset waited for, whether or not it got them in the end
+ * @param blockedByOmitted sessions left out of {@code blockedBy} in a compact result (a termination message holds 4 KiB)
  * @param plan what upgrade or downgrade would do (plan only)
  * @param drift how the schema differs from the changelog's (check only; with no differences when it matches)
  */
-@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "adopted", "adoptable", "durationMs", "history", "blockedBy", "plan", "drift", "error"})
+@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "adopted", "adoptable", "durationMs", "history", "blockedBy", "blockedByOmitted", "plan", "drift", "error"})
 public record MigrationResult(
         String command,
         String revision,
@@ -31,14 +32,24 @@ public record MigrationResult(
         long durationMs,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<AppliedRevision> history,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Blocker> blockedBy,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) int blockedByOmitted,
         @JsonInclude(JsonInclude.Include.NON_NULL) Plan plan,
         @JsonInclude(JsonInclude.Include.NON_NULL) Drift drift,
         Error error) {
 
-    /** This result as a termination message holds it (4 KiB): the plan without its SQL, only the first differences. */
+    /** The most blockers a compact result names; a busy database can have dozens of sessions on one table. */
+    private static final int COMPACT_BLOCKERS = 5;
+
+    /**
+     * This result as a termination message holds it (4 KiB): the plan without its SQL, only the first differences and
+     * blockers, each with the rest counted.
+     */
     public MigrationResult compact() {
+        List<Blocker> firstBlockers = blockedBy == null ? null : blockedBy.stream().limit(COMPACT_BLOCKERS).map(Blocker::compact).toList();
+        int leftOut = blockedBy == null ? 0 : blockedBy.size() - firstBlockers.size();
         return new MigrationResult(command, revision, head, applied, rolledBack, pending, adopted, adoptable, durationMs, history,
-                blockedBy, plan == null ? null : plan.compact(), drift == null ? null : drift.compact(), error);
+                firstBlockers, blockedByOmitted + leftOut, plan == null ? null : plan.compact(), drift == null ? null : drift.compact(),
+                error);
     }
 
     /** One applied revision in {@code history}. */

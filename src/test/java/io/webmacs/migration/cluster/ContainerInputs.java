@@ -41,6 +41,8 @@ public record ContainerInputs(Pod pod, Container container, Map<String, String> 
         String configError) {
 
     private static final String DEFAULT_TERMINATION_LOG = "/dev/termination-log";
+    /** What the kubelet keeps of a termination message file: its last 4 KiB (MaxContainerTerminationMessageLength). */
+    private static final int TERMINATION_MESSAGE_BYTES = 4096;
     /** Where containers' volumes, env files and termination logs live; env files hold Secrets, so not in /tmp. */
     private static final Path SANDBOXES = Path.of("target", "containers").toAbsolutePath();
 
@@ -91,10 +93,18 @@ public record ContainerInputs(Pod pod, Container container, Map<String, String> 
         return Optional.ofNullable(container.getTerminationMessagePath()).orElse(DEFAULT_TERMINATION_LOG);
     }
 
-    /** The termination message the container wrote, as the kubelet reads it after the container exited. */
+    /**
+     * The termination message the container wrote, as the kubelet reads it after the container exited: only the last
+     * {@value #TERMINATION_MESSAGE_BYTES} bytes of the file (a longer message loses its start).
+     */
     public String terminationMessage() {
         try {
-            return Files.exists(terminationLog) ? Files.readString(terminationLog) : "";
+            if (!Files.exists(terminationLog)) {
+                return "";
+            }
+            byte[] written = Files.readAllBytes(terminationLog);
+            int from = Math.max(0, written.length - TERMINATION_MESSAGE_BYTES);
+            return new String(written, from, written.length - from, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
