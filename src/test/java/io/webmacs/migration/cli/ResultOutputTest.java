@@ -115,7 +115,7 @@ class ResultOutputTest {
             assertThat(result.at("/error/code").asText()).isEqualTo("ChangesetFailed");
             assertThat(result.at("/error/message").asText()).contains("invalid input syntax for type integer: \"****\"")
                     .doesNotContain(password);
-            assertThat(result.get("revision").isNull()).as("JSON's own null survives").isTrue();
+            assertThat(result.get("adopted").isNull()).as("JSON's own null survives").isTrue();
         }
         assertThat(run.err()).doesNotContain(password);
     }
