@@ -16,7 +16,9 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.cli.WebmacsMigrate;
+import io.webmacs.migration.testsupport.BusyReaders;
 import io.webmacs.migration.testsupport.Catalog;
+import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.JobExecutor;
@@ -189,6 +191,30 @@ class DatabaseMigrationReconcileTest {
                 .contains(Conditions.RETRYING).doesNotContain(Conditions.CHANGESET_FAILED);
         assertThat(db.count("things")).as("the changeset applied once").isEqualTo(1);
         assertThat(db.rows("SELECT count(*) FROM databasechangelog WHERE id = 'slow'")).containsExactly("1");
+    }
+
+    /**
+     * A busy WebMACS: forty sessions keep a read of users open while the upgrade from 003 waits for its lock, then end.
+     * The run's result still fits the termination message the kubelet keeps (4 KiB, read from its end by the executor),
+     * so the resource becomes Ready at head and names the first blockers.
+     */
+    @Test
+    void aRunBlockedByFortySessionsBecomesReadyNamingTheFirstBlockers() throws Exception {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        Cli.against(db).ok("upgrade", "003_fk_ondelete");
+        try (BusyReaders readers = BusyReaders.on(db, 40)) {
+            client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
+            await().atMost(Duration.ofSeconds(30)).until(() -> db.rows("SELECT count(*) FROM pg_locks WHERE NOT granted"
+                    + " AND relation = 'users'::regclass").equals(List.of("1")));
+            Thread.sleep(3000); // a few of the guard's attempts, which its blocker watch follows every 200 ms
+        }
+
+        DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        assertThat(ready.getStatus().getLastRun().getBlockedBy()).hasSize(5)
+                .allSatisfy(blocker -> assertThat(blocker).contains("application 'webmacs-worker-"));
+        assertThat(ready.getStatus().getLastRun().getBlockedByOmitted()).isEqualTo(35);
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
     }
 
     @Test
