@@ -15,14 +15,16 @@ import java.util.Map;
 /**
  * A JSON result as a pod's termination message holds it. The kubelet keeps only the last 4096 bytes of the file, so a
  * longer result would lose its start and parse as nothing. A migration result comes compact already; what is still too
- * long (the long messages of a custom changelog, say) has its longest text shortened, and then its longest list halved,
- * until it fits.
+ * long (the long messages of a custom changelog, say) has its long texts shortened, then its longest list halved, then
+ * its other texts shortened, until it fits.
  */
 final class TerminationMessage {
 
     /** What the kubelet keeps of a termination message file. */
     static final int MAX_BYTES = 4096;
-    /** Shorter texts are left whole: cutting them would save little and lose what they say. */
+    /** Texts longer than this (messages, queries, statements) are shortened first. */
+    private static final int LONG_TEXT = 200;
+    /** Shorter texts (revisions, names) are left whole: cutting them would save little and lose what they say. */
     private static final int SHORTEST_CUT = 32;
 
     private TerminationMessage() {
@@ -36,13 +38,15 @@ final class TerminationMessage {
             text.find(result, true);
             Longest list = new Longest();
             list.find(result, false);
-            if (text.size > SHORTEST_CUT || list.node == null) {
+            if (text.size > LONG_TEXT || list.node == null && text.size > SHORTEST_CUT) {
                 text.replace(TextNode.valueOf(ErrorMessages.abbreviate(text.node.asText(), text.size / 2)));
-            } else {
+            } else if (list.node != null) {
                 ArrayNode array = (ArrayNode) list.node;
                 for (int keep = array.size() / 2; array.size() > keep; ) {
                     array.remove(array.size() - 1);
                 }
+            } else {
+                throw new IllegalStateException("a result of short texts only cannot be this long: " + json.length() + " characters");
             }
             json = mapper.writeValueAsString(result);
         }
@@ -71,7 +75,9 @@ final class TerminationMessage {
         }
 
         private void consider(JsonNode value, boolean texts, ContainerNode<?> in, String name, int at) {
-            int length = texts ? (value.isTextual() ? value.asText().length() : 0) : (value.isArray() && value.size() > 0 ? value.size() : 0);
+            int length = texts
+                    ? (value.isTextual() ? value.asText().length() : 0)
+                    : (value.isArray() ? value.size() : 0);
             if (length > size) {
                 node = value;
                 size = length;

@@ -45,11 +45,11 @@ public record MigrationResult(
      * blockers, each with the rest counted.
      */
     public MigrationResult compact() {
-        List<Blocker> firstBlockers = blockedBy == null ? null : blockedBy.stream().limit(COMPACT_BLOCKERS).map(Blocker::compact).toList();
-        int leftOut = blockedBy == null ? 0 : blockedBy.size() - firstBlockers.size();
+        List<Blocker> blockers = blockedBy == null ? List.of() : blockedBy;
+        List<Blocker> first = blockers.stream().limit(COMPACT_BLOCKERS).map(Blocker::compact).toList();
         return new MigrationResult(command, revision, head, applied, rolledBack, pending, adopted, adoptable, durationMs, history,
-                firstBlockers, blockedByOmitted + leftOut, plan == null ? null : plan.compact(), drift == null ? null : drift.compact(),
-                error);
+                first, blockedByOmitted + blockers.size() - first.size(), plan == null ? null : plan.compact(),
+                drift == null ? null : drift.compact(), error);
     }
 
     /** One applied revision in {@code history}. */
