@@ -127,7 +127,10 @@ public final class Changelog {
         return file;
     }
 
-    /** Whether this is the built-in WebMACS changelog, whose databases may have create_all's shape. */
+    /**
+     * Whether this is the built-in WebMACS changelog: its databases may have create_all's shape, and its SQL is this
+     * project's own (a custom changelog's is read from a file, by its name alone, never this path).
+     */
     public boolean isBuiltIn() {
         return BUILT_IN.equals(file);
     }

@@ -32,10 +32,17 @@ final class DriftCheck {
 
     /**
      * The drift of the schema {@code live} works in (its current schema) from {@code changelog} at {@code revision};
-     * the expected schema is built on {@code dev}, or on {@code live} when that is null.
+     * the expected schema is built on {@code dev}, or, for the built-in changelog only, on {@code live} when that is null.
      */
     static Drift check(Connection live, DatabaseTarget dev, Changelog changelog, String revision) throws SQLException {
         SchemaCatalog expected;
+        if (dev == null && !changelog.isBuiltIn()) {
+            // Its SQL runs to build the expected schema: real locks, and a COMMIT in it would persist on production.
+            throw new MigrationException(Failure.USAGE, "check builds the expected schema by running the changelog's SQL, and"
+                    + " runs a custom changelog's (" + changelog.file() + ") only on a scratch database, never on the target:"
+                    + " pass --dev-url with a database it may create a schema in (an empty one, best on the target's PostgreSQL"
+                    + " version).");
+        }
         if (dev == null) {
             expected = ExpectedSchema.at(live, changelog, revision);
         } else {

@@ -251,7 +251,7 @@ class CheckCommandTest {
     }
 
     @Test
-    void customChangelogIsCheckedAgainstItsOwnSchema() throws IOException {
+    void customChangelogIsCheckedAgainstItsOwnSchemaBuiltOnlyOnTheDevDatabase() throws IOException {
         Path changelog = Files.writeString(dir.resolve("app.yaml"), """
                 databaseChangeLog:
                   - changeSet: {id: things, author: app, changes: [{createTable: {tableName: things, columns: [
@@ -263,39 +263,48 @@ class CheckCommandTest {
                   - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
                 """);
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        TestDatabase dev = EmbeddedPostgresServer.newDatabase();
         Cli cli = Cli.against(db).args("--changelog", changelog.toString());
+        String devUrl = dev.jdbcUrl() + "?user=" + TestDatabase.USER + "&password=" + TestDatabase.PASSWORD;
 
         cli.ok("upgrade", "v1");
-        Cli.Run atV1 = cli.ok("check");
+        Cli.Run atV1 = cli.ok("check", "--dev-url", devUrl);
         cli.ok("upgrade");
-        Cli.Run atV2 = cli.ok("check");
+        Cli.Run atV2 = cli.ok("check", "--dev-url", devUrl);
         db.execute("DROP INDEX ix_things_name");
-        Cli.Run drifted = cli.run("check");
+        Cli.Run drifted = cli.run("check", "--dev-url", devUrl);
 
         assertThat(atV1.out()).isEqualTo("No drift: the schema is the changelog's at v1.\n");
         assertThat(atV2.out()).isEqualTo("No drift: the schema is the changelog's at v2 (head).\n");
         assertThat(drifted.exitCode()).isEqualTo(6);
         assertThat(drifted.out()).startsWith("missing index things.ix_things_name\n");
+        assertThat(Catalog.of(dev)).as("nothing kept on the dev database").isEmpty();
     }
 
+    /**
+     * Building the expected schema runs the changelog's SQL. A custom changelog's could take real locks on production
+     * tables, or COMMIT and persist: it never runs on the target.
+     */
     @Test
-    void changesetThatMustRunOutsideATransactionCannotBeBuiltAndIsNamed() throws IOException {
-        Path changelog = Files.writeString(dir.resolve("concurrently.yaml"), """
+    void aCustomChangelogIsNeverRunOnTheTargetToCheckIt() throws IOException {
+        Path changelog = Files.writeString(dir.resolve("app.yaml"), """
                 databaseChangeLog:
-                  - changeSet: {id: things, author: app, changes: [{sql: {sql: CREATE TABLE things (id int)}}]}
-                  - changeSet: {id: things-id, author: app, runInTransaction: false, changes: [
-                      {sql: {sql: CREATE INDEX CONCURRENTLY ix_things_id ON things (id)}}]}
+                  - changeSet: {id: things, author: app, changes: [{sql: {sql: "CREATE TABLE things (id int)"}}]}
                   - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
+                  - changeSet: {id: audit, author: app, changes: [{sql: {sql: "COMMIT; CREATE TABLE public.audit_trail (id int)"}}]}
+                  - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
                 """);
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Cli cli = Cli.against(db).args("--changelog", changelog.toString());
-        cli.ok("upgrade");
+        cli.ok("upgrade", "v1");
+        List<String> catalog = Catalog.of(db);
 
         Cli.Run run = cli.run("--output", "json", "check");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.json().at("/error/code").asText()).isEqualTo("InvalidChangelog");
-        assertThat(run.errLines()).singleElement().asString().contains("concurrently.yaml::things-id::app", "one transaction");
+        assertThat(run.json().at("/error/code").asText()).isEqualTo("UsageError");
+        assertThat(run.errLines()).singleElement().asString().contains("never on the target", "--dev-url");
+        assertThat(Catalog.of(db)).isEqualTo(catalog);
         assertThat(db.rows("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'webmacs_check%'")).isEmpty();
     }
 
