@@ -265,7 +265,7 @@ class CheckCommandTest {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         TestDatabase dev = EmbeddedPostgresServer.newDatabase();
         Cli cli = Cli.against(db).args("--changelog", changelog.toString());
-        String devUrl = dev.jdbcUrl() + "?user=" + TestDatabase.USER + "&password=" + TestDatabase.PASSWORD;
+        String devUrl = dev.sqlAlchemyUrl();
 
         cli.ok("upgrade", "v1");
         Cli.Run atV1 = cli.ok("check", "--dev-url", devUrl);
@@ -309,6 +309,27 @@ class CheckCommandTest {
     }
 
     @Test
+    void changesetThatMustRunOutsideATransactionCannotBeBuiltAndIsNamed() throws IOException {
+        Path changelog = Files.writeString(dir.resolve("concurrently.yaml"), """
+                databaseChangeLog:
+                  - changeSet: {id: things, author: app, changes: [{sql: {sql: CREATE TABLE things (id int)}}]}
+                  - changeSet: {id: things-id, author: app, runInTransaction: false, changes: [
+                      {sql: {sql: CREATE INDEX CONCURRENTLY ix_things_id ON things (id)}}]}
+                  - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
+                """);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli cli = Cli.against(db).args("--changelog", changelog.toString());
+        cli.ok("upgrade");
+
+        Cli.Run run = cli.run("--output", "json", "check", "--dev-url", EmbeddedPostgresServer.newDatabase().sqlAlchemyUrl());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.json().at("/error/code").asText()).isEqualTo("InvalidChangelog");
+        assertThat(run.errLines()).singleElement().asString().contains("concurrently.yaml::things-id::app", "one transaction");
+        assertThat(db.rows("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'webmacs_check%'")).isEmpty();
+    }
+
+    @Test
     void theResultFileOfASchemaFarFromTheChangelogsStillFitsATerminationMessage() throws IOException {
         Path changelog = Files.writeString(dir.resolve("nothing.yaml"), """
                 databaseChangeLog:
@@ -320,7 +341,7 @@ class CheckCommandTest {
         Cli cli = Cli.against(db).args("--changelog", changelog.toString(), "--result-file", resultFile.toString());
         cli.ok("stamp", "v1");
 
-        Cli.Run run = cli.run("--output", "json", "check");
+        Cli.Run run = cli.run("--output", "json", "check", "--dev-url", EmbeddedPostgresServer.newDatabase().sqlAlchemyUrl());
 
         assertThat(run.exitCode()).isEqualTo(6);
         assertThat(run.json().at("/drift/differences").size()).isGreaterThan(40);
