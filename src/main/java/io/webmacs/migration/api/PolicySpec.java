@@ -7,8 +7,8 @@ import io.fabric8.generator.annotation.Default;
 public class PolicySpec {
 
     @JsonPropertyDescription("Allow (default), or Deny: the operator plans every migration first and stalls, running nothing,"
-            + " when the plan has destructive steps (dropped tables or columns, type changes, NOT NULL on existing columns,"
-            + " deleted rows).")
+            + " when the plan has destructive steps (dropped tables, columns or other objects, type changes, NOT NULL on existing"
+            + " columns, deleted rows) or a statement the planner cannot classify.")
     @Default("Allow")
     private DestructivePolicy destructive = DestructivePolicy.Allow;
 

@@ -28,7 +28,7 @@ final class PlanReport {
             text.append("\nFindings").append(plan.destructive() ? " (destructive steps marked !)" : "").append(":\n");
             for (Finding finding : plan.findings()) {
                 text.append(finding.kind().destructive() ? "  ! " : "    ").append(String.format("%-24s %-18s %s%n",
-                        finding.kind().code(), finding.table(), finding.changeset()));
+                        finding.kind().code(), finding.table() == null ? "-" : finding.table(), finding.changeset()));
                 text.append("      ").append(finding.detail()).append('\n');
             }
         }

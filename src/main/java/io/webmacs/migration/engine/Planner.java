@@ -83,7 +83,7 @@ final class Planner {
         String identity = DatabaseIdentity.of(connection);
         List<Plan.TableLock> tableLocks = locks.values().stream().map(l -> l.toTableLock(live)).toList();
         return new Plan(hash(direction, identity, from, target, adopts, planned), direction, identity, from, target, adopts, planned,
-                findings, tableLocks, 0);
+                findings, tableLocks);
     }
 
     private Plan.PlannedChangeset review(ChangeSet changeSet, Plan.Direction direction, LiveTables live, List<Finding> findings,
@@ -93,22 +93,32 @@ final class Planner {
                 ? ChangeSetSql.forward(changeSet, database)
                 : ChangeSetSql.rollback(changeSet, database));
         for (String statement : sql) {
+            String oneLine = statement.replaceAll("\\s+", " ").trim();
             for (StatementReview.Effect effect : StatementReview.of(statement)) {
-                String table = effect.table() != null ? effect.table() : live.tableOfIndex(effect.index());
-                if (table == null || !live.hasTable(table)) {
-                    continue; // a table this plan creates first: nobody else uses it yet
+                String named = effect.table() != null ? effect.table() : live.tableOfIndex(effect.index());
+                // A table this plan creates first is nobody's yet: no lock on it is worth showing.
+                String table = named != null && live.hasTable(named) ? named : null;
+                if (table != null && effect.lock() != null) {
+                    locks.computeIfAbsent(table, LockedTable::new).add(effect.lock(), id);
                 }
-                locks.computeIfAbsent(table, LockedTable::new).add(effect.lock(), id);
                 if (isFinding(effect, table, live)) {
-                    findings.add(new Finding(effect.finding(), id, table, statement.replaceAll("\\s+", " ").trim()));
+                    String detail = effect.note() == null ? oneLine : oneLine + " -- " + effect.note();
+                    findings.add(new Finding(effect.finding(), id, table != null ? table : effect.table(), detail));
                 }
             }
         }
         return new Plan.PlannedChangeset(id, sql);
     }
 
+    /** {@code table} is the effect's table when it is there before the plan runs, else null. */
     private static boolean isFinding(StatementReview.Effect effect, String table, LiveTables live) {
-        if (effect.finding() == null || BOOKKEEPING.contains(table)) {
+        if (effect.finding() == null) {
+            return false;
+        }
+        if (effect.findingWhateverExists()) {
+            return true; // Deny fails closed: what the review cannot place or read counts wherever it is
+        }
+        if (table == null || BOOKKEEPING.contains(table)) {
             return false;
         }
         // A NOT NULL on a column this plan adds is checked by the same changeset's own update; on an older one it may fail.

@@ -63,9 +63,12 @@ final class PlanApproval {
         Map<String, String> byKind = plan.getFindings().stream().filter(f -> destructive(f.kind()))
                 .collect(Collectors.groupingBy(PlanFinding::kind, TreeMap::new,
                         Collectors.mapping(PlanFinding::describe, Collectors.joining(", "))));
+        Integer omitted = plan.getOmitted();
+        String more = omitted == null ? "" : (byKind.isEmpty() ? "" : "; ") + omitted + (omitted == 1 ? " finding or lock" : " findings and locks")
+                + " not shown in the status, ConfigMap " + plan.getConfigMap() + " has them all";
         return "Plan " + plan.getHash() + " (" + plan.getDirection() + " " + plan.getFrom() + " -> " + plan.getTo()
                 + ") has destructive steps and spec.policy.destructive is Deny; nothing ran: "
-                + String.join("; ", byKind.values())
+                + String.join("; ", byKind.values()) + more
                 + ". Change the target or the changelog, or set spec.policy.destructive: Allow";
     }
 

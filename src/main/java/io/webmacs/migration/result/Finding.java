@@ -8,18 +8,28 @@ import java.util.Arrays;
  * One thing in a {@link Plan} a reviewer needs to see.
  *
  * @param changeset the changeset ({@code file::id::author}) that does it
- * @param table the table it concerns
- * @param detail the statement, or what it does, on one line
+ * @param table the table it concerns, or null when it concerns no table the planner knows (a schema, a DO block)
+ * @param detail the statement on one line, followed by {@code -- } and what the review saw when the statement alone
+ *     does not say it
  */
 public record Finding(Kind kind, String changeset, String table, String detail) {
 
-    /** What a step does; {@code destructive} steps can lose data or fail on the rows already there. */
+    /**
+     * What a step does; {@code destructive} steps can lose data or fail on the rows already there, and a step the
+     * review could not classify counts as destructive: the review fails closed.
+     */
     public enum Kind {
         DROP_TABLE("DropTable", true),
         DROP_COLUMN("DropColumn", true),
         TYPE_CHANGE("TypeChange", true),
         NOT_NULL_ON_EXISTING_COLUMN("NotNullOnExistingColumn", true),
         DELETE_ROWS("DeleteRows", true),
+        /** A DROP of a schema, type, view, sequence, function and the like, or a CASCADE drop: what it takes along is unseen. */
+        DROP_OBJECT("DropObject", true),
+        /** A statement the SQL parser cannot read, or of a kind the review does not classify (DO, CALL, a function call). */
+        UNREVIEWED("Unreviewed", true),
+        /** A renamed table or column: no row is lost, but the application still running uses the old name. */
+        RENAME("Rename", false),
         DATA_MIGRATION("DataMigration", false);
 
         private final String code;

@@ -3,6 +3,7 @@ package io.webmacs.migration.result;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -14,12 +15,14 @@ import java.util.List;
  *     saw it; part of the hash, so that an approval is for this database only
  * @param from the revision the database is at (for a database upgrade would adopt, the one its tables show)
  * @param adopts the kind of existing WebMACS database upgrade would adopt first, or null
+ * @param destructive whether any step can lose data or fail on existing rows: true when a finding is destructive, and
+ *     kept by {@link #compact()} whatever findings it leaves out
  * @param revisions the revisions that would be applied (or rolled back), in the order they would run
  * @param findings what a reviewer should look at: destructive steps and data migrations
  * @param locks the existing tables the plan locks, each with the strongest lock it takes
  * @param omitted findings and locks left out of a compact plan (a termination message holds 4 KiB)
  */
-@JsonPropertyOrder({"hash", "direction", "database", "from", "to", "adopts", "revisions", "findings", "locks", "omitted"})
+@JsonPropertyOrder({"hash", "direction", "database", "from", "to", "adopts", "destructive", "revisions", "findings", "locks", "omitted"})
 public record Plan(
         String hash,
         Direction direction,
@@ -27,6 +30,7 @@ public record Plan(
         String from,
         String to,
         String adopts,
+        boolean destructive,
         List<PlannedRevision> revisions,
         List<Finding> findings,
         List<TableLock> locks,
@@ -66,19 +70,31 @@ public record Plan(
             @JsonInclude(JsonInclude.Include.NON_NULL) List<String> changesets) {
     }
 
-    /** Whether any step can lose data or fail on existing rows. */
-    public boolean destructive() {
-        return findings.stream().anyMatch(f -> f.kind().destructive());
+    /**
+     * A plan is destructive when it says so or when one of its findings is: a plan read from a result that does not say
+     * (an older runner's) is judged by its findings, and no finding it holds can make it look safe.
+     */
+    public Plan {
+        destructive = destructive || (findings != null && findings.stream().anyMatch(f -> f.kind().destructive()));
     }
 
-    /** The plan without its SQL and with at most a few findings and locks, so a result still fits a termination message. */
+    /** A plan as the planner makes it: destructive exactly when one of its findings is. */
+    public Plan(String hash, Direction direction, String database, String from, String to, String adopts,
+            List<PlannedRevision> revisions, List<Finding> findings, List<TableLock> locks) {
+        this(hash, direction, database, from, to, adopts, false, revisions, findings, locks, 0);
+    }
+
+    /**
+     * The plan without its SQL and with at most a few findings and locks, so a result still fits a termination message.
+     * Destructive findings are kept before the others (each in plan order), and {@code destructive} stays as it was.
+     */
     public Plan compact() {
         List<PlannedRevision> names = revisions.stream().map(r -> new PlannedRevision(r.revision(), null)).toList();
-        List<Finding> kept = findings.stream().limit(COMPACT_FINDINGS)
+        List<Finding> kept = findings.stream().sorted(Comparator.comparing((Finding f) -> !f.kind().destructive())).limit(COMPACT_FINDINGS)
                 .map(f -> new Finding(f.kind(), f.changeset(), f.table(), ErrorMessages.abbreviate(f.detail(), COMPACT_DETAIL))).toList();
         List<TableLock> keptLocks = locks.stream().limit(COMPACT_LOCKS)
                 .map(l -> new TableLock(l.table(), l.mode(), l.estimatedRows(), null)).toList();
         int left = omitted + findings.size() - kept.size() + locks.size() - keptLocks.size();
-        return new Plan(hash, direction, database, from, to, adopts, names, kept, keptLocks, left);
+        return new Plan(hash, direction, database, from, to, adopts, destructive, names, kept, keptLocks, left);
     }
 }

@@ -3,9 +3,11 @@ package io.webmacs.migration.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.TestDatabase;
 import io.webmacs.migration.testsupport.WebmacsFixtures;
 import java.io.IOException;
@@ -295,6 +297,51 @@ class PlanCommandTest {
 
         assertThat(texts(findings, "kind")).containsExactly("TypeChange", "NotNullOnExistingColumn", "DeleteRows");
         assertThat(texts(findings, "changeset")).containsExactly("app.yaml::shrink::app", "app.yaml::require::app", "app.yaml::clean::app");
+    }
+
+    @Test
+    void theBuiltInChangelogIsReviewedWholeAndOnlyTheDropTypesOfItsRollbacksAreUnreviewed() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli cli = Cli.against(db);
+
+        JsonNode up = cli.ok("--output", "json", "plan").json().get("plan");
+        cli.ok("upgrade");
+        JsonNode down = cli.ok("--output", "json", "plan", "base").json().get("plan");
+
+        // From an empty database every table is new: only what the review cannot place or read would show.
+        assertThat(up.get("findings")).isEmpty();
+        assertThat(up.get("destructive").asBoolean()).isFalse();
+        // JSqlParser does not parse DROP TYPE; the downgrade to base drops every table first, so it was destructive already.
+        List<String> unreviewed = new ArrayList<>();
+        down.get("findings").forEach(f -> {
+            if (f.get("kind").asText().equals("Unreviewed")) {
+                unreviewed.add(f.get("detail").asText());
+            }
+        });
+        assertThat(unreviewed).hasSize(11).allSatisfy(detail -> assertThat(detail).startsWith("DROP TYPE ").contains(" -- the SQL parser cannot read it"));
+        assertThat(texts(down.get("findings"), "kind")).contains("DropTable").doesNotContain("DropObject");
+    }
+
+    @Test
+    void aDoBlockAndADeleteInsideAWithAreFindingsThatMakeThePlanDestructive() throws IOException {
+        Path changelog = Files.writeString(dir.resolve("app.yaml"), Fixtures.UNREVIEWED_CHANGELOG, StandardCharsets.UTF_8);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli cli = Cli.against(db).args("--changelog", changelog.toString());
+        cli.ok("upgrade", "v1");
+        Path resultFile = dir.resolve("termination-log");
+
+        JsonNode plan = cli.ok("--output", "json", "plan", "--result-file", resultFile.toString()).json().get("plan");
+
+        assertThat(texts(plan.get("findings"), "kind")).containsExactly("Unreviewed", "DeleteRows");
+        assertThat(texts(plan.get("findings"), "changeset")).containsExactly("app.yaml::purge::app", "app.yaml::archive::app");
+        assertThat(plan.at("/findings/0/table").isNull()).as("a DO block names no table the planner knows").isTrue();
+        assertThat(plan.at("/findings/0/detail").asText()).startsWith("DO $$ BEGIN DELETE FROM things WHERE note IS NULL; END $$ -- ")
+                .contains("the SQL parser cannot read it");
+        assertThat(plan.at("/findings/1/table").asText()).isEqualTo("things");
+        assertThat(plan.get("destructive").asBoolean()).isTrue();
+        assertThat(new ObjectMapper().readTree(Files.readString(resultFile)).at("/plan/destructive").asBoolean()).isTrue();
+        assertThat(cli.ok("plan").out()).contains("Findings (destructive steps marked !)", "  ! Unreviewed               -  ",
+                "  ! DeleteRows               things");
     }
 
     @Test

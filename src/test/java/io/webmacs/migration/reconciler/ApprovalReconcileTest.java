@@ -253,6 +253,24 @@ class ApprovalReconcileTest {
     }
 
     @Test
+    void denyStallsAChangelogWhoseDoBlockTheReviewCannotRead() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", Fixtures.UNREVIEWED_CHANGELOG);
+        DatabaseMigration migration = Fixtures.deny(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"));
+        migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
+
+        client.resource(migration).create();
+
+        DatabaseMigration stalled = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isStalled(Conditions.DESTRUCTIVE_PLAN_DENIED)
+                .hasMessageContaining("Unreviewed (changelog.yaml::purge::app)").hasMessageContaining("nothing ran"));
+        assertThat(stalled.getStatus().getPlan().getDestructive()).isTrue();
+        assertThat(stalled.getStatus().getPlan().getFindings()).extracting(f -> f.kind()).containsExactly("Unreviewed");
+        assertThat(onlyJob(ns).getMetadata().getLabels()).containsEntry(Labels.VERB, "plan");
+        assertThat(db.rows("SELECT to_regclass('things')")).as("nothing ran").containsExactly("");
+    }
+
+    @Test
     void denyRunsASafePlanWithoutAnApproval() {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = databaseSecretIn(ns);

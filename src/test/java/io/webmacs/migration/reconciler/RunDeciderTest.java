@@ -27,6 +27,7 @@ import io.webmacs.migration.result.Verb;
 import io.webmacs.migration.testsupport.Fixtures;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -358,6 +359,39 @@ class RunDeciderTest {
         assertThat(denied.status().condition(Conditions.STALLED).orElseThrow().getMessage())
                 .contains("DropColumn on users", "policy.destructive is Deny", "nothing ran");
         assertThat(denied.status().getPlan().getDestructive()).isTrue();
+    }
+
+    @Test
+    void denyStallsAPlanWhoseDestructiveFindingTheCompactResultLeftOut() {
+        DatabaseMigration migration = migration("head", null);
+        migration.getSpec().setPolicy(policy(DestructivePolicy.Deny));
+        String backfill = """
+                {"kind":"DataMigration","changeset":"app.yaml::backfill::app","table":"users","detail":"UPDATE users SET ..."}""";
+        // Six data migrations kept, the seventh finding (a DO block) left out: the termination message still says destructive.
+        ObservedRun planned = planned(1, """
+                {"command":"plan","revision":"003_fk_ondelete","plan":{"hash":"h1","direction":"upgrade","from":"003_fk_ondelete",
+                 "to":"005_oidc_sso","destructive":true,"revisions":[{"revision":"004_rbac_api_tokens"},{"revision":"005_oidc_sso"}],
+                 "findings":[%s],"locks":[],"omitted":1}}""".formatted(String.join(",", Collections.nCopies(6, backfill))));
+
+        RunDecider.Decision denied = decide(migration, List.of(planned), NOW);
+
+        assertThat(denied.createJob()).as("nothing runs").isNull();
+        assertThat(reason(denied.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DESTRUCTIVE_PLAN_DENIED);
+        assertThat(denied.status().getPlan().getDestructive()).isTrue();
+        assertThat(denied.status().condition(Conditions.STALLED).orElseThrow().getMessage())
+                .contains("policy.destructive is Deny", "1 finding or lock not shown in the status", "ConfigMap webmacs-plan");
+    }
+
+    @Test
+    void denyStallsAnUnreviewedStatementNamingItsChangeset() {
+        DatabaseMigration migration = migration("head", null);
+        migration.getSpec().setPolicy(policy(DestructivePolicy.Deny));
+
+        RunDecider.Decision denied = decide(migration, List.of(planned(1, "h1", """
+                [{"kind":"Unreviewed","changeset":"app.yaml::purge::app","table":null,"detail":"DO $$ BEGIN DELETE FROM users; END $$ -- ..."}]""")), NOW);
+
+        assertThat(reason(denied.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DESTRUCTIVE_PLAN_DENIED);
+        assertThat(denied.status().condition(Conditions.STALLED).orElseThrow().getMessage()).contains("Unreviewed (app.yaml::purge::app)");
     }
 
     @Test

@@ -24,6 +24,7 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -57,6 +58,9 @@ public final class Fixtures {
                     - sql: {sql: "INSERT INTO things VALUES (1); SELECT pg_sleep(CASE WHEN nextval('tries') = 1 THEN 60 ELSE 0 END)"}
               - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
             """;
+
+    /** A changelog whose v2 deletes rows through a DO block and a DELETE inside a WITH: a plan of it is destructive. */
+    public static final String UNREVIEWED_CHANGELOG = testResource("/changelogs/unreviewed.yaml");
 
     private static final AtomicInteger namespaces = new AtomicInteger();
     /**
@@ -136,5 +140,13 @@ public final class Fixtures {
 
     public static List<Job> jobs(KubernetesClient client, String namespace) {
         return client.batch().v1().jobs().inNamespace(namespace).list().getItems();
+    }
+
+    private static String testResource(String path) {
+        try (InputStream in = Fixtures.class.getResourceAsStream(path)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
