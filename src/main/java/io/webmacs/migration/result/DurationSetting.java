@@ -23,9 +23,7 @@ public enum DurationSetting {
     /** {@code wait --timeout}. */
     WAIT_TIMEOUT(Duration.ofSeconds(1), Duration.ofHours(24)),
     /** {@code spec.driftCheck.interval}: each check builds a scratch schema, so once a minute is already more than drift needs. */
-    DRIFT_CHECK_INTERVAL(Duration.ofMinutes(1), Duration.ofDays(7)),
-    /** {@code spec.runner.activeDeadlineSeconds}, a number of seconds: how long one migration run may take. */
-    RUN_DEADLINE(Duration.ofSeconds(1), Duration.ofDays(7));
+    DRIFT_CHECK_INTERVAL(Duration.ofMinutes(1), Duration.ofDays(7));
 
     /**
      * 300s, 5m, 1h30m, 1h0m30s, or a number of seconds: hours, minutes and seconds in that order. At most 6 digits a
@@ -51,16 +49,24 @@ public enum DurationSetting {
 
     /** {@code text} as a duration in this setting's range; otherwise an IllegalArgumentException that says the range. */
     public Duration parse(String text) {
-        if (!text.matches(GRAMMAR)) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration " + range() + ": write it as 300s, 5m,"
-                    + " 1h30m or a number of seconds");
-        }
-        Duration duration = text.matches("[0-9]+") ? Duration.ofSeconds(Long.parseLong(text))
-                : Duration.parse("PT" + text.toUpperCase(Locale.ROOT));
+        Duration duration = read(text, " " + range());
         if (duration.compareTo(min) < 0 || duration.compareTo(max) > 0) {
             throw new IllegalArgumentException("'" + text + "' is not " + range());
         }
         return duration;
+    }
+
+    /** {@code text} as a duration, whatever its range (as a resource stored before a bound was set may have it). */
+    public static Duration read(String text) {
+        return read(text, "");
+    }
+
+    private static Duration read(String text, String range) {
+        if (!text.matches(GRAMMAR)) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration" + range + ": write it as 300s, 5m, 1h30m or a"
+                    + " number of seconds");
+        }
+        return text.matches("[0-9]+") ? Duration.ofSeconds(Long.parseLong(text)) : Duration.parse("PT" + text.toUpperCase(Locale.ROOT));
     }
 
     /** The range in words, e.g. {@code between 0s and 24h}. */

@@ -17,6 +17,7 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationSpec;
 import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.DestructivePolicy;
+import io.webmacs.migration.api.DriftCheckSpec;
 import io.webmacs.migration.api.PolicySpec;
 import io.webmacs.migration.api.SecretValueSource;
 import java.io.FileInputStream;
@@ -39,6 +40,13 @@ public final class Fixtures {
               - changeSet: {id: broken, author: app, changes: [{sql: {sql: ALTER TABLE no_such_table ADD COLUMN x int}}]}
               - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
             """;
+
+    /**
+     * Two DatabaseMigration names of the longest length the CRD allows, 63 characters, that share their first 40
+     * characters (up to a dot): what the operator once kept of a name in its Job names.
+     */
+    public static final List<String> LONGEST_NAMES = List.of("webmacs-frankfurt-laboratory-production.schema-migrations-alpha",
+            "webmacs-frankfurt-laboratory-production.schema-migrations-omega");
 
     private static final AtomicInteger namespaces = new AtomicInteger();
     /**
@@ -91,6 +99,14 @@ public final class Fixtures {
         ApprovalSpec approval = new ApprovalSpec();
         approval.setMode(ApprovalMode.Manual);
         migration.getSpec().setApproval(approval);
+        return migration;
+    }
+
+    /** {@code migration} with its schema checked for drift every {@code interval}. */
+    public static DatabaseMigration checkedEvery(String interval, DatabaseMigration migration) {
+        DriftCheckSpec driftCheck = new DriftCheckSpec();
+        driftCheck.setInterval(interval);
+        migration.getSpec().setDriftCheck(driftCheck);
         return migration;
     }
 
