@@ -1,6 +1,7 @@
 package io.webmacs.migration.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -20,6 +21,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Reason", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+@ValidationRule(value = "size(self.metadata.name) <= " + DatabaseMigration.MAX_NAME_LENGTH, message = "metadata.name must be at"
+        + " most 63 characters: it is the value of the labels on the migration's Jobs and pods, and names the pods' scheduling"
+        + " gate, and Kubernetes limits both to 63")
 public class DatabaseMigration extends CustomResource<DatabaseMigrationSpec, DatabaseMigrationStatus> implements Namespaced {
 
     public static final String GROUP = "migrations.webmacs.io";
@@ -28,4 +32,6 @@ public class DatabaseMigration extends CustomResource<DatabaseMigrationSpec, Dat
     public static final String PLURAL = "databasemigrations";
     /** The annotation that approves a plan (approval.mode Manual): its value is the approved status.plan.hash. */
     public static final String APPROVED_PLAN = GROUP + "/approved-plan";
+    /** The longest name: a label value, and the name part of a scheduling gate, may have 63 characters. */
+    public static final int MAX_NAME_LENGTH = 63;
 }

@@ -10,6 +10,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "has(self.url) != has(self.urlFrom)", message = "set exactly one of url and urlFrom")
 @ValidationRule(value = "!has(self.url) || !self.url.matches('^[^/]*//[^/@]*:[^/@]*@')",
         message = "url must not contain a password: put it in a Secret and use urlFrom or passwordFrom")
+// JDBC and libpq URLs also take the password as a query parameter.
+@ValidationRule(value = "!has(self.url) || !self.url.matches('(?i)[?&](ssl)?password=')", message = "url must not carry"
+        + " password= or sslpassword= in its query: put the password in a Secret and use passwordFrom, or the whole URL in a"
+        + " Secret and use urlFrom")
 public class DatabaseSpec {
 
     @JsonPropertyDescription("A JDBC URL (jdbc:postgresql://HOST:PORT/DB) or a SQLAlchemy URL as WebMACS writes DATABASE_URL (postgresql+asyncpg://USER@HOST:PORT/DB), without a password.")

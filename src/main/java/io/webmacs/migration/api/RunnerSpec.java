@@ -1,8 +1,10 @@
 package io.webmacs.migration.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -11,6 +13,11 @@ import java.util.Map;
 
 /** How the migration Job runs. Every field has an operator-wide default. */
 public class RunnerSpec {
+
+    /** A week: longer than any migration of a WebMACS database should take. */
+    public static final long MAX_ACTIVE_DEADLINE_SECONDS = 7 * 24 * 3600;
+    /** With the backoff capped at 10 minutes, 100 retries already span more than 16 hours. */
+    public static final int MAX_RETRY_LIMIT = 100;
 
     @JsonPropertyDescription("The image that runs webmacs-migrate. Default: the operator's own image.")
     private String image;
@@ -21,18 +28,25 @@ public class RunnerSpec {
     @JsonPropertyDescription("The service account the migration pod runs as. Default: the namespace's default account.")
     private String serviceAccountName;
 
-    @JsonPropertyDescription("How long one migration run may take before it is stopped and counted as failed.")
+    @JsonPropertyDescription("How long one migration run may take before it is stopped and counted as failed, in seconds:"
+            + " from 1 to 604800 (a week).")
     @Min(1)
+    @Max(MAX_ACTIVE_DEADLINE_SECONDS)
     private Long activeDeadlineSeconds;
 
-    @JsonPropertyDescription("How many times a run that failed for a passing reason (database unreachable, lock busy) is retried.")
+    @JsonPropertyDescription("How many times a run that failed for a passing reason (database unreachable, lock busy) is"
+            + " retried: from 0 to 100.")
     @Min(0)
+    @Max(MAX_RETRY_LIMIT)
     private Integer retryLimit;
 
     @JsonPropertyDescription("The longest a changeset may wait for a table lock, and so the longest the application's queries"
-            + " on that table queue behind it, e.g. 2s or 1m; then the changeset is rolled back and tried again."
-            + " 0 turns the guard off. Default: 2s.")
-    @Pattern("^([0-9]+|([0-9]+[hms])+)$")
+            + " on that table queue behind it, e.g. 2s or 1m (a bare number is seconds); then the changeset is rolled back and"
+            + " tried again. From 0s to 24h; 0 turns the guard off. Default: 2s.")
+    @Pattern(DurationFormat.PATTERN)
+    @ValidationRule(value = DurationFormat.NOT_A_DURATION + " || " + DurationFormat.VALUE + " <= duration('24h')",
+            message = "runner.ddlLockTimeout must be between 0s and 24h, e.g. 2s or 1m: it is PostgreSQL's lock_timeout for"
+                    + " each changeset, and 0 turns the guard off")
     private String ddlLockTimeout;
 
     @JsonPropertyDescription("Node labels the migration pod must run on.")

@@ -9,19 +9,19 @@ import picocli.CommandLine.ScopeType;
 final class DdlLockOptions {
 
     @Option(names = "--ddl-lock-timeout", scope = ScopeType.INHERIT, defaultValue = "2s", paramLabel = "DURATION",
-            converter = DurationConverter.class, description = "The longest a changeset may wait for a table lock, and so"
-                    + " the longest the application's queries on that table queue behind it; then it is rolled back and"
-                    + " tried again. 0 turns the guard off. Default: ${DEFAULT-VALUE}.")
+            converter = DurationConverter.DdlLockTimeout.class, description = "The longest a changeset may wait for a table"
+                    + " lock, and so the longest the application's queries on that table queue behind it; then it is rolled"
+                    + " back and tried again. 0 turns the guard off. From 0s to 24h. Default: ${DEFAULT-VALUE}.")
     Duration ddlLockTimeout;
 
     @Option(names = "--ddl-lock-budget", scope = ScopeType.INHERIT, defaultValue = "3m", paramLabel = "DURATION",
-            converter = DurationConverter.class, description = "How long to keep trying a changeset whose table lock is"
-                    + " taken; then exit 5 (LockNotAvailable). Default: ${DEFAULT-VALUE}.")
+            converter = DurationConverter.DdlLockBudget.class, description = "How long to keep trying a changeset whose"
+                    + " table lock is taken; then exit 5 (LockNotAvailable). From 0s to 24h. Default: ${DEFAULT-VALUE}.")
     Duration ddlLockBudget;
 
     @Option(names = "--cancel-blockers-after", scope = ScopeType.INHERIT, paramLabel = "DURATION",
-            converter = DurationConverter.class, description = "Terminate sessions that sit idle in a transaction and"
-                    + " have blocked a changeset this long (never active ones). Default: never.")
+            converter = DurationConverter.CancelBlockersAfter.class, description = "Terminate sessions that sit idle in a"
+                    + " transaction and have blocked a changeset this long (never active ones). From 1s to 24h. Default: never.")
     Duration cancelBlockersAfter;
 
     DdlLockGuard.Settings settings(boolean showQueries) {

@@ -1,31 +1,57 @@
 package io.webmacs.migration.cli;
 
+import io.webmacs.migration.result.DurationSetting;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 
-/** {@code --timeout}: {@code 300s}, {@code 5m}, {@code 1h30m}, or a number of seconds. */
-final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-    private static final Pattern PART = Pattern.compile("(\\d+)([hms])");
+/**
+ * A duration option: {@code 300s}, {@code 5m}, {@code 1h30m}, or a number of seconds, refused when it is parsed if it is
+ * outside its setting's range. picocli makes converters from their class, so each setting has its own subclass.
+ */
+abstract class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+
+    private final DurationSetting setting;
+
+    DurationConverter(DurationSetting setting) {
+        this.setting = setting;
+    }
 
     @Override
     public Duration convert(String value) {
-        if (value.matches("\\d+")) {
-            return Duration.ofSeconds(Long.parseLong(value));
+        try {
+            return setting.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
         }
-        if (!value.matches("(\\d+[hms])+")) {
-            throw new CommandLine.TypeConversionException("'" + value + "' is not a duration like 300s, 5m or 1h30m");
+    }
+
+    static final class LockTimeout extends DurationConverter {
+        LockTimeout() {
+            super(DurationSetting.LOCK_TIMEOUT);
         }
-        Duration duration = Duration.ZERO;
-        for (Matcher part = PART.matcher(value); part.find(); ) {
-            long amount = Long.parseLong(part.group(1));
-            duration = duration.plus(switch (part.group(2)) {
-                case "h" -> Duration.ofHours(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofSeconds(amount);
-            });
+    }
+
+    static final class DdlLockTimeout extends DurationConverter {
+        DdlLockTimeout() {
+            super(DurationSetting.DDL_LOCK_TIMEOUT);
         }
-        return duration;
+    }
+
+    static final class DdlLockBudget extends DurationConverter {
+        DdlLockBudget() {
+            super(DurationSetting.DDL_LOCK_BUDGET);
+        }
+    }
+
+    static final class CancelBlockersAfter extends DurationConverter {
+        CancelBlockersAfter() {
+            super(DurationSetting.CANCEL_BLOCKERS_AFTER);
+        }
+    }
+
+    static final class WaitTimeout extends DurationConverter {
+        WaitTimeout() {
+            super(DurationSetting.WAIT_TIMEOUT);
+        }
     }
 }

@@ -73,9 +73,11 @@ public final class WebmacsMigrate {
             description = "Also write the JSON result here (e.g. /dev/termination-log).")
     Path resultFile;
 
-    @Option(names = "--lock-timeout", scope = ScopeType.INHERIT, defaultValue = "300", paramLabel = "SECONDS",
-            description = "How long to wait for another run on the same database. Default: ${DEFAULT-VALUE}.")
-    long lockTimeoutSeconds;
+    @Option(names = "--lock-timeout", scope = ScopeType.INHERIT, defaultValue = "5m", paramLabel = "DURATION",
+            converter = DurationConverter.LockTimeout.class, description = "How long to wait while another run migrates the"
+                    + " same database, e.g. 300s, 5m, or a number of seconds; 0 tries once. From 0s to 24h."
+                    + " Default: ${DEFAULT-VALUE}.")
+    Duration lockTimeout;
 
     @Mixin
     DdlLockOptions ddlLocks;
@@ -134,7 +136,7 @@ public final class WebmacsMigrate {
 
     @Command(name = "downgrade", description = "Roll back to REVISION (or base), or N revisions with -N. Refuses,"
             + " changing nothing, when a step would fail half-way.")
-    int downgrade(@Parameters(paramLabel = "REVISION|-N") String revision,
+    int downgrade(@Parameters(paramLabel = "REVISION|-N", converter = RevisionOrSteps.class) String revision,
             @Option(names = "--plan-hash", paramLabel = "HASH", description = PLAN_HASH) String planHash) {
         return withEngine(Verb.DOWNGRADE, NEVER, engine -> engine.downgrade(revision, planHash));
     }
@@ -202,8 +204,9 @@ public final class WebmacsMigrate {
                 + " 4 not Ready within --timeout."})
     int waitUntilReady(
             @Parameters(paramLabel = "NAME", description = "The DatabaseMigration.") String name,
-            @Option(names = "--timeout", defaultValue = "5m", paramLabel = "DURATION", converter = DurationConverter.class,
-                    description = "How long to wait, e.g. 300s, 5m, 1h30m. Default: ${DEFAULT-VALUE}.") Duration timeout,
+            @Option(names = "--timeout", defaultValue = "5m", paramLabel = "DURATION", converter = DurationConverter.WaitTimeout.class,
+                    description = "How long to wait, e.g. 300s, 5m, 1h30m, or a number of seconds; from 1s to 24h."
+                    + " Default: ${DEFAULT-VALUE}.") Duration timeout,
             @Mixin KubernetesOptions kubernetes) {
         long started = System.nanoTime();
         return guarded(Verb.WAIT, () -> {
@@ -306,8 +309,8 @@ public final class WebmacsMigrate {
      */
     private MigrationEngine connect(DatabaseTarget target, Changelog changelog) {
         ResultWriter writer = writer();
-        return MigrationEngine.connect(target, changelog, Duration.ofSeconds(lockTimeoutSeconds),
-                ddlLocks.settings(verbose), line -> err.println(writer.redact(line)));
+        return MigrationEngine.connect(target, changelog, lockTimeout, ddlLocks.settings(verbose),
+                line -> err.println(writer.redact(line)));
     }
 
     private static long millisSince(long started) {

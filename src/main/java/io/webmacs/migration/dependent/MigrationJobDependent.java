@@ -10,6 +10,7 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.operator.EffectiveRunner;
+import io.webmacs.migration.operator.Fingerprint;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.operator.MigrateContainer;
 import io.webmacs.migration.operator.OperatorSettings;
@@ -28,6 +29,7 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
     /** The key under which the reconciler hands over the run to create. */
     public static final String REQUEST = "jobRequest";
     private static final int MAX_NAME = 40;
+    private static final int NAME_DIGEST = 6;
 
     @Inject
     OperatorSettings settings;
@@ -97,7 +99,20 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
 
     /** Deterministic, so that a restarted operator finds the Job it created instead of making a second one. */
     public static String jobName(String resourceName, String fingerprint, int attempt) {
-        String prefix = resourceName.length() > MAX_NAME ? resourceName.substring(0, MAX_NAME) : resourceName;
-        return prefix.replaceAll("-+$", "") + "-" + fingerprint + "-" + attempt;
+        return namePart(resourceName) + "-" + fingerprint + "-" + attempt;
+    }
+
+    /**
+     * The resource's name, or for a long one its start and a digest of the whole name, so that two names with the same
+     * start keep Jobs of their own; at most {@value #MAX_NAME} characters, which leaves room for the rest in the 63 a
+     * Job's name may have (the Job controller puts it in a label).
+     */
+    private static String namePart(String resourceName) {
+        if (resourceName.length() <= MAX_NAME) {
+            return resourceName;
+        }
+        String digest = Fingerprint.of(resourceName).substring(0, NAME_DIGEST);
+        // A name may contain dots; a part of a Job's name may not end in one, nor in a dash.
+        return resourceName.substring(0, MAX_NAME - NAME_DIGEST - 1).replaceAll("[-.]+$", "") + "-" + digest;
     }
 }

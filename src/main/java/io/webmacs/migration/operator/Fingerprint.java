@@ -31,16 +31,35 @@ public final class Fingerprint {
 
     public static String of(DatabaseMigrationSpec spec, Map<String, String> changelogFiles, String runnerImage) {
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            MessageDigest digest = sha256();
             ObjectNode runInputs = CANONICAL.valueToTree(spec);
             runInputs.remove("rollout"); // which pods wait is no reason to migrate again
             runInputs.remove("driftCheck"); // nor is how often the schema is checked
             digest.update(CANONICAL.writeValueAsBytes(runInputs));
             digest.update(CANONICAL.writeValueAsBytes(new TreeMap<>(changelogFiles)));
             digest.update(runnerImage.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest.digest()).substring(0, LENGTH);
-        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            return hex(digest);
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The digest of {@code text}, as long as a fingerprint: a short stand-in for it, the same on every run. */
+    public static String of(String text) {
+        MessageDigest digest = sha256();
+        digest.update(text.getBytes(StandardCharsets.UTF_8));
+        return hex(digest);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hex(MessageDigest digest) {
+        return HexFormat.of().formatHex(digest.digest()).substring(0, LENGTH);
     }
 }

@@ -9,6 +9,7 @@ import io.webmacs.migration.api.DriftStatus;
 import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.result.Drift;
+import io.webmacs.migration.result.DurationSetting;
 import io.webmacs.migration.result.MigrationResult;
 import io.webmacs.migration.result.Verb;
 import java.time.Duration;
@@ -71,7 +72,7 @@ final class DriftDecider {
             return Decision.NONE;
         }
         Instant due = drift.getCheckedAt() == null || !Objects.equals(drift.getRevision(), status.getRevision())
-                ? at : Instant.parse(drift.getCheckedAt()).plus(spec.period());
+                ? at : Instant.parse(drift.getCheckedAt()).plus(DurationSetting.read(spec.getInterval()));
         if (at.isBefore(due)) {
             return new Decision(null, Duration.between(at, due));
         }

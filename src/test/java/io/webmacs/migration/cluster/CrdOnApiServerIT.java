@@ -3,14 +3,29 @@ package io.webmacs.migration.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.webmacs.migration.api.CrdRules;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.dependent.JobRequest;
+import io.webmacs.migration.dependent.MigrationJobDependent;
+import io.webmacs.migration.dependent.RunnerDefaults;
+import io.webmacs.migration.gate.Gates;
+import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.result.Verb;
+import io.webmacs.migration.testsupport.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvFileSource;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
@@ -68,8 +83,6 @@ class CrdOnApiServerIT {
             a password in the url | {database: {url: "postgresql://webmacs:secret@db:5432/webmacs"}} | url must not contain a password: put it in a Secret and use urlFrom or passwordFrom
             both url and urlFrom  | {database: {url: "jdbc:postgresql://db/webmacs", urlFrom: {secretKeyRef: {name: webmacs-db, key: DATABASE_URL}}}} | set exactly one of url and urlFrom
             a malformed revision  | {database: {url: "jdbc:postgresql://db/webmacs"}, targetRevision: "head; DROP TABLE users"} | spec.targetRevision in body should match
-            a drift check every 30s | {database: {url: "jdbc:postgresql://db/webmacs"}, driftCheck: {interval: 30s}} | driftCheck.interval must be at least 1m
-            a drift check every day | {database: {url: "jdbc:postgresql://db/webmacs"}, driftCheck: {interval: 1d}} | spec.driftCheck.interval in body should match
             InitContainer mode with a custom changelog but no file | {database: {url: "jdbc:postgresql://db/webmacs"}, changelog: {configMapRef: {name: my-changelog}}, rollout: {mode: InitContainer, workloadRef: {name: webmacs-backend}}} | rollout.mode InitContainer with a changelog ConfigMap needs spec.changelog.file
             """)
     void theApiServerRefusesAnInvalidDatabaseMigrationWithTheCrdsMessage(String what, String spec, String message) throws IOException {
@@ -78,6 +91,41 @@ class CrdOnApiServerIT {
         assertThat(refused.exitCode()).as(refused.output()).isNotZero();
         assertThat(refused.output()).contains(message);
         assertThat(cluster.kubectl("get", "dbm", "invalid").exitCode()).as("nothing was stored").isNotZero();
+    }
+
+    /** The table CrdValidationRulesTest checks with cel-java, on the API server: refused with the CRD's message, nothing stored. */
+    @ParameterizedTest(name = "{0}")
+    @CsvFileSource(resources = CrdRules.REFUSED, delimiter = '|')
+    void theApiServerRefusesEachBadInputOfTheTable(String what, String name, String spec, String celMessage, String message)
+            throws IOException {
+        ControlPlane.Result refused = apply(name, "spec: " + spec);
+
+        assertThat(refused.exitCode()).as(refused.output()).isNotZero();
+        assertThat(refused.output()).contains(message);
+        assertThat(cluster.kubectl("get", "dbm", name).exitCode()).as("nothing was stored").isNotZero();
+    }
+
+    /**
+     * The longest names the CRD allows: the API server accepts the DatabaseMigration, the Jobs the operator makes for it
+     * (names and labels of the Job and its pod template), and a pod held by its scheduling gate.
+     */
+    @Test
+    void theLongestNamesAndWhatTheOperatorMakesOfThemAreValid() {
+        KubernetesClient client = cluster.client();
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.serviceAccounts().inNamespace("default").withName("default").get() != null);
+        for (String name : Fixtures.LONGEST_NAMES) {
+            DatabaseMigration migration = client.resource(Fixtures.migration("default", name, "webmacs-db", "head")).create();
+            for (JobRequest request : List.of(new JobRequest("0123456789", 1, Verb.UPGRADE, "head", null),
+                    new JobRequest("0123456789", 1, Verb.CHECK, null, null))) {
+                Job job = client.resource(MigrationJobDependent.job(migration, request, RunnerDefaults.RUNNER)).create();
+                assertThat(job.getSpec().getTemplate().getMetadata().getLabels()).containsEntry(Labels.MIGRATION, name)
+                        .containsEntry("batch.kubernetes.io/job-name", job.getMetadata().getName());
+            }
+            client.resource(new PodBuilder().withNewMetadata().withGenerateName("webmacs-backend-").withNamespace("default")
+                    .withLabels(Map.of(Gates.GATED_BY, name)).endMetadata()
+                    .withNewSpec().addNewSchedulingGate(Gates.gateName(migration)).addNewContainer().withName("backend")
+                    .withImage("webmacs-backend").endContainer().endSpec().build()).create();
+        }
     }
 
     /** kubectl apply of the DatabaseMigration {@code name} with {@code spec}, a line of YAML. */

@@ -18,6 +18,9 @@ import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.operator.OperatorSettings;
 import io.webmacs.migration.result.Verb;
+import io.webmacs.migration.testsupport.Fixtures;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class MigrationJobDependentTest {
@@ -73,6 +76,16 @@ class MigrationJobDependentTest {
         String name = MigrationJobDependent.jobName("a".repeat(60), "0123456789", 12);
 
         assertThat(name).hasSizeLessThanOrEqualTo(63).endsWith("-0123456789-12");
+    }
+
+    @Test
+    void theLongestNamesThatShareTheirStartGetValidJobNamesOfTheirOwn() {
+        List<String> jobNames = Fixtures.LONGEST_NAMES.stream().flatMap(name -> Stream.of(
+                MigrationJobDependent.jobName(name, new JobRequest("0123456789", 12, Verb.UPGRADE, "head", null)),
+                MigrationJobDependent.jobName(name, new JobRequest("0123456789", 123456, Verb.CHECK, null, null)))).toList();
+
+        assertThat(jobNames).doesNotHaveDuplicates().allSatisfy(name -> assertThat(name).hasSizeLessThanOrEqualTo(63)
+                .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"));
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.cli.WebmacsMigrate;
+import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.testsupport.BusyReaders;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
@@ -326,6 +327,27 @@ class DatabaseMigrationReconcileTest {
     }
 
     /** A new empty database, and the Secret webmacs-db in {@code ns} with its WebMACS DATABASE_URL. */
+    @Test
+    void twoOfTheLongestNamesThatShareTheirStartEachMigrateAndCheckTheirOwnDatabase() {
+        String ns = Fixtures.newNamespace(client);
+        // One after the other: the harness runs Jobs in this one JVM, where two checks at once garbled each other's SQL.
+        for (String name : Fixtures.LONGEST_NAMES) {
+            Fixtures.databaseSecret(client, ns, secretOf(name), EmbeddedPostgresServer.newDatabase());
+            client.resource(Fixtures.checkedEvery("1h", Fixtures.migration(ns, name, secretOf(name), "head"))).create();
+
+            awaitMigration(ns, name, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso")
+                    .isDrifted("False", Conditions.NO_DRIFT));
+        }
+        assertThat(Fixtures.jobs(client, ns)).as("an upgrade and a check Job of each, none shared")
+                .extracting(job -> job.getMetadata().getLabels().get(Labels.MIGRATION))
+                .containsExactlyInAnyOrder(Fixtures.LONGEST_NAMES.get(0), Fixtures.LONGEST_NAMES.get(0),
+                        Fixtures.LONGEST_NAMES.get(1), Fixtures.LONGEST_NAMES.get(1));
+    }
+
+    private static String secretOf(String migration) {
+        return migration.substring(migration.lastIndexOf('-') + 1) + "-db";
+    }
+
     private TestDatabase databaseSecretIn(String ns) {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Fixtures.databaseSecret(client, ns, "webmacs-db", db);

@@ -18,6 +18,7 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationSpec;
 import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.DestructivePolicy;
+import io.webmacs.migration.api.DriftCheckSpec;
 import io.webmacs.migration.api.PolicySpec;
 import io.webmacs.migration.api.SecretValueSource;
 import java.io.FileInputStream;
@@ -61,6 +62,13 @@ public final class Fixtures {
 
     /** A changelog whose v2 deletes rows through a DO block and a DELETE inside a WITH: a plan of it is destructive. */
     public static final String UNREVIEWED_CHANGELOG = testResource("/changelogs/unreviewed.yaml");
+
+    /**
+     * Two DatabaseMigration names of the longest length the CRD allows, 63 characters, that share their first 40
+     * characters (up to a dot): what the operator once kept of a name in its Job names.
+     */
+    public static final List<String> LONGEST_NAMES = List.of("webmacs-frankfurt-laboratory-production.schema-migrations-alpha",
+            "webmacs-frankfurt-laboratory-production.schema-migrations-omega");
 
     private static final AtomicInteger namespaces = new AtomicInteger();
     /**
@@ -116,6 +124,14 @@ public final class Fixtures {
         ApprovalSpec approval = new ApprovalSpec();
         approval.setMode(ApprovalMode.Manual);
         migration.getSpec().setApproval(approval);
+        return migration;
+    }
+
+    /** {@code migration} with its schema checked for drift every {@code interval}. */
+    public static DatabaseMigration checkedEvery(String interval, DatabaseMigration migration) {
+        DriftCheckSpec driftCheck = new DriftCheckSpec();
+        driftCheck.setInterval(interval);
+        migration.getSpec().setDriftCheck(driftCheck);
         return migration;
     }
 

@@ -207,6 +207,6 @@ class WaitCommandTest {
         Cli.Run run = cli.run("wait", "webmacs", "--timeout", "soon");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.errLines()).singleElement().asString().contains("'soon' is not a duration like 300s, 5m or 1h30m");
+        assertThat(run.errLines()).singleElement().asString().contains("'--timeout': 'soon' is not a duration between 1s and 24h: write it as 300s, 5m, 1h30m");
     }
 }
