@@ -1,6 +1,7 @@
 package io.webmacs.migration.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -20,6 +21,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Reason", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+// A resource the operator has not observed yet then has status.observedGeneration 0, below its generation: kstatus
+// (Flux, Helm's --wait) calls it InProgress, where a resource with no status at all would be Current.
+@SchemaCustomizer(value = StatusDefault.class, input = "{\"observedGeneration\": 0}")
 public class DatabaseMigration extends CustomResource<DatabaseMigrationSpec, DatabaseMigrationStatus> implements Namespaced {
 
     public static final String GROUP = "migrations.webmacs.io";
