@@ -13,7 +13,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.api.DriftCheckSpec;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.result.Verb;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
@@ -55,7 +54,7 @@ class DriftCheckReconcileTest {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = databaseSecretIn(ns);
         // The CRD refuses intervals under 1m; the mock API server does not evaluate CEL, which keeps this test short.
-        client.resource(checkedEvery("5s", Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+        client.resource(Fixtures.checkedEvery("5s", Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
 
         DatabaseMigration clean = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady()
                 .isDrifted("False", Conditions.NO_DRIFT));
@@ -98,7 +97,7 @@ class DriftCheckReconcileTest {
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete")).create();
         awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("003_fk_ondelete").hasNoDriftCondition());
 
-        Migrations.edit(client, ns, "webmacs", m -> checkedEvery("1h", m));
+        Migrations.edit(client, ns, "webmacs", m -> Fixtures.checkedEvery("1h", m));
 
         DatabaseMigration checked = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady()
                 .isDrifted("False", Conditions.NO_DRIFT));
@@ -111,13 +110,6 @@ class DriftCheckReconcileTest {
         awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasNoDriftCondition());
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checkJobs(ns)).isEmpty());
         assertThat(jobsWithVerb(ns, Verb.UPGRADE)).hasSize(1);
-    }
-
-    private static DatabaseMigration checkedEvery(String interval, DatabaseMigration migration) {
-        DriftCheckSpec driftCheck = new DriftCheckSpec();
-        driftCheck.setInterval(interval);
-        migration.getSpec().setDriftCheck(driftCheck);
-        return migration;
     }
 
     private List<Job> checkJobs(String ns) {

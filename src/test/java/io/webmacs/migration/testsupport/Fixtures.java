@@ -17,6 +17,7 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationSpec;
 import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.DestructivePolicy;
+import io.webmacs.migration.api.DriftCheckSpec;
 import io.webmacs.migration.api.PolicySpec;
 import io.webmacs.migration.api.SecretValueSource;
 import java.io.FileInputStream;
@@ -99,6 +100,14 @@ public final class Fixtures {
         PolicySpec policy = new PolicySpec();
         policy.setDestructive(DestructivePolicy.Deny);
         migration.getSpec().setPolicy(policy);
+        return migration;
+    }
+
+    /** {@code migration} with spec.driftCheck.interval {@code interval}. */
+    public static DatabaseMigration checkedEvery(String interval, DatabaseMigration migration) {
+        DriftCheckSpec driftCheck = new DriftCheckSpec();
+        driftCheck.setInterval(interval);
+        migration.getSpec().setDriftCheck(driftCheck);
         return migration;
     }
 
