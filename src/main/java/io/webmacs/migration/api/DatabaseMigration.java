@@ -1,6 +1,7 @@
 package io.webmacs.migration.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -24,6 +25,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ValidationRule(value = "size(self.metadata.name) <= " + DatabaseMigration.MAX_NAME_LENGTH, message = "metadata.name must be at"
         + " most 63 characters: it is the value of the labels on the migration's Jobs and pods, and names the pods' scheduling"
         + " gate, and Kubernetes limits both to 63")
+// A resource the operator has not observed yet then has status.observedGeneration 0, below its generation: kstatus
+// (Flux, Helm's --wait) calls it InProgress, where a resource with no status at all would be Current.
+@SchemaCustomizer(value = StatusDefault.class, input = "{\"observedGeneration\": 0}")
 public class DatabaseMigration extends CustomResource<DatabaseMigrationSpec, DatabaseMigrationStatus> implements Namespaced {
 
     public static final String GROUP = "migrations.webmacs.io";

@@ -1,5 +1,8 @@
 package io.webmacs.migration.cluster;
 
+import static io.webmacs.migration.cluster.Kstatus.Status.Current;
+import static io.webmacs.migration.cluster.Kstatus.Status.Failed;
+import static io.webmacs.migration.cluster.Kstatus.Status.InProgress;
 import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -82,7 +85,7 @@ class ApprovalOnApiServerIT {
     void aManualMigrationWaitsWithItsPlanAndTheSqlFromThePlanPodsLog() {
         client.resource(Fixtures.manual(Fixtures.migration(ns, NAME, "webmacs-db", "head"))).create();
 
-        DatabaseMigration waiting = awaitMigration(ns, m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL));
+        DatabaseMigration waiting = awaitMigration(ns, InProgress, m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL));
         PlanStatus plan = waiting.getStatus().getPlan();
         assertThat(plan.getHash()).matches("[0-9a-f]{64}");
         assertThat(plan.getFrom()).isEqualTo("003_fk_ondelete");
@@ -113,7 +116,7 @@ class ApprovalOnApiServerIT {
 
         operator.succeeds("annotate", "-n", ns, "dbm/" + NAME, "--overwrite", DatabaseMigration.APPROVED_PLAN + "=" + NO_PLAN);
 
-        DatabaseMigration waiting = awaitMigration(ns, m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL)
+        DatabaseMigration waiting = awaitMigration(ns, InProgress, m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL)
                 .hasMessageContaining("The annotation approves plan " + NO_PLAN + ", not this one"));
         assertThat(waiting.getStatus().getPlan().getHash()).isEqualTo(hash);
         assertThat(waiting.getStatus().getPlan().getApproved()).isFalse();
@@ -140,7 +143,7 @@ class ApprovalOnApiServerIT {
                 .contains("UPDATE public.users SET role = CASE WHEN admin = TRUE", "Approved plan " + hash);
         assertThat(migration(ns).getMetadata().getAnnotations()).containsEntry(DatabaseMigration.APPROVED_PLAN, hash);
 
-        DatabaseMigration ready = awaitMigration(ns, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        DatabaseMigration ready = awaitMigration(ns, Current, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         assertThat(ready.getStatus().getPlan().getApproved()).isTrue();
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
         assertThat(jobs(ns)).hasSize(2).last().satisfies(job -> {
@@ -161,7 +164,7 @@ class ApprovalOnApiServerIT {
             m.getSpec().setAllowDowngrade(true);
         });
 
-        DatabaseMigration waiting = awaitMigration(ns, m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL)
+        DatabaseMigration waiting = awaitMigration(ns, InProgress, m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL)
                 .hasMessageContaining("The annotation approves plan " + approved + ", not this one"));
         PlanStatus plan = waiting.getStatus().getPlan();
         assertThat(plan.getHash()).isNotEqualTo(approved);
@@ -175,7 +178,7 @@ class ApprovalOnApiServerIT {
 
         operator.succeeds("annotate", "-n", ns, "dbm/" + NAME, "--overwrite", DatabaseMigration.APPROVED_PLAN + "=" + plan.getHash());
 
-        awaitMigration(ns, m -> assertThatMigration(m).isReady().hasRevision("004_rbac_api_tokens"));
+        awaitMigration(ns, Current, m -> assertThatMigration(m).isReady().hasRevision("004_rbac_api_tokens"));
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("down-to-004"));
     }
 
@@ -187,7 +190,7 @@ class ApprovalOnApiServerIT {
 
         client.resource(Fixtures.deny(Fixtures.migration(denyNs, NAME, "webmacs-db", "head"))).create();
 
-        DatabaseMigration stalled = awaitMigration(denyNs, m -> assertThatMigration(m).isStalled(Conditions.DESTRUCTIVE_PLAN_DENIED)
+        DatabaseMigration stalled = awaitMigration(denyNs, Failed, m -> assertThatMigration(m).isStalled(Conditions.DESTRUCTIVE_PLAN_DENIED)
                 .hasMessageContaining("DropColumn on users").hasMessageContaining("nothing ran"));
         assertThat(stalled.getStatus().getPlan().getDestructive()).isTrue();
         assertThat(awaitPlanConfigMap(denyNs, stalled.getStatus().getPlan().getHash()).getData().get(PlanConfigMap.TEXT))
@@ -243,7 +246,7 @@ class ApprovalOnApiServerIT {
         return operator.migration(namespace, NAME);
     }
 
-    private static DatabaseMigration awaitMigration(String namespace, Consumer<DatabaseMigration> assertion) {
-        return operator.awaitMigration(namespace, NAME, assertion);
+    private static DatabaseMigration awaitMigration(String namespace, Kstatus.Status kstatus, Consumer<DatabaseMigration> assertion) {
+        return operator.awaitMigration(namespace, NAME, kstatus, assertion);
     }
 }

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.webmacs.migration.testsupport.Tier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -37,7 +38,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -67,7 +67,6 @@ public final class FakeKubelet implements AutoCloseable {
     static final String OPERATOR_IMAGE = "ghcr.io/webmacs/webmacs-migration-operator";
     /** The image the chart deploys, at the chart's appVersion. */
     public static final String SHIPPED_IMAGE = OPERATOR_IMAGE + ":" + chartAppVersion();
-    private static final AtomicBoolean PRINTED = new AtomicBoolean();
     private static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
     private static final Duration PROBE_PERIOD = Duration.ofMillis(500);
     private static final String SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -102,15 +101,12 @@ public final class FakeKubelet implements AutoCloseable {
 
     /**
      * How migrate containers run here: as real containers of the shipped image when podman holds it
-     * ({@code image/build.sh}), else as the packaged CLI. Which one is printed once.
+     * ({@code image/build.sh}), else as the packaged CLI and operator jars, a lesser tier that CI=true refuses
+     * ({@link Tier}).
      */
     public static MigrateContainer shippedImageOrJar() {
-        boolean image = Podman.hasImage(SHIPPED_IMAGE);
-        if (PRINTED.compareAndSet(false, true)) {
-            System.out.println(image ? "Fake kubelet: migrate containers run in podman from " + SHIPPED_IMAGE
-                    : "Fake kubelet: migrate containers run as target/webmacs-migrate.jar, as podman holds no " + SHIPPED_IMAGE
-                            + " (build it with image/build.sh)");
-        }
+        boolean image = Tier.SHIPPED_IMAGE.available(Podman.unavailable(SHIPPED_IMAGE),
+                "target/webmacs-migrate.jar and quarkus-run.jar as processes");
         return image ? MigrateContainer.PODMAN : MigrateContainer.PACKAGED;
     }
 

@@ -5,11 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.webmacs.migration.api.DatabaseMigration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,14 +44,31 @@ public final class OperatorCluster implements AutoCloseable {
 
     /** {@code kubectl create namespace webmacs-migration-operator} and {@code kubectl apply -f crds/ -f deploy/operator.yaml}. */
     public static OperatorCluster installedWithKubectl(String name) {
-        return installedWithKubectl(name, FakeKubelet.shippedImageOrJar());
+        return installedWithKubectl(name, FakeKubelet.shippedImageOrJar(), operator -> { });
+    }
+
+    /**
+     * Installed with kubectl; {@code beforeTheOperatorRuns} is called once the CRD is established, while the node
+     * still holds the operator's pod, so what it creates is there before the operator has seen anything.
+     */
+    public static OperatorCluster installedWithKubectl(String name, Consumer<OperatorCluster> beforeTheOperatorRuns) {
+        return installedWithKubectl(name, FakeKubelet.shippedImageOrJar(), beforeTheOperatorRuns);
     }
 
     /** Installed with kubectl; the fake kubelet runs migrate containers with {@code migrate}. */
     public static OperatorCluster installedWithKubectl(String name, MigrateContainer migrate) {
+        return installedWithKubectl(name, migrate, operator -> { });
+    }
+
+    private static OperatorCluster installedWithKubectl(String name, MigrateContainer migrate,
+            Consumer<OperatorCluster> beforeTheOperatorRuns) {
         OperatorCluster operator = new OperatorCluster(ControlPlane.start(name), migrate);
+        operator.kubelet.hold(NAMESPACE);
         operator.succeeds("create", "namespace", NAMESPACE);
         operator.succeeds("apply", "-f", "crds/", "-f", "deploy/operator.yaml");
+        operator.succeeds("wait", "--for=condition=Established", "crd/" + DatabaseMigration.PLURAL + "." + DatabaseMigration.GROUP);
+        beforeTheOperatorRuns.accept(operator);
+        operator.kubelet.release(NAMESPACE);
         operator.awaitRunning();
         return operator;
     }
@@ -135,12 +154,19 @@ public final class OperatorCluster implements AutoCloseable {
         return client().resources(DatabaseMigration.class).inNamespace(namespace).withName(name).get();
     }
 
-    /** Waits until the DatabaseMigration {@code namespace/name} passes {@code assertion}; returns what passed it. */
-    public DatabaseMigration awaitMigration(String namespace, String name, Consumer<DatabaseMigration> assertion) {
+    /**
+     * Waits until the DatabaseMigration {@code namespace/name} passes {@code assertion}, and kstatus computes
+     * {@code kstatus} for the same object as the API server returned it; returns what passed.
+     */
+    public DatabaseMigration awaitMigration(String namespace, String name, Kstatus.Status kstatus, Consumer<DatabaseMigration> assertion) {
         DatabaseMigration[] last = new DatabaseMigration[1];
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-            last[0] = migration(namespace, name);
+            GenericKubernetesResource object = client().genericKubernetesResources(ResourceDefinitionContext.fromResourceType(DatabaseMigration.class))
+                    .inNamespace(namespace).withName(name).get();
+            last[0] = client().getKubernetesSerialization().convertValue(object, DatabaseMigration.class);
             assertion.accept(last[0]);
+            Kstatus.Verdict verdict = Kstatus.of(client().getKubernetesSerialization().asJson(object));
+            assertThat(verdict.status()).as("kstatus of %s/%s (%s)", namespace, name, verdict.message()).isEqualTo(kstatus);
         });
         return last[0];
     }

@@ -1,5 +1,8 @@
 package io.webmacs.migration.cluster;
 
+import static io.webmacs.migration.cluster.Kstatus.Status.Current;
+import static io.webmacs.migration.cluster.Kstatus.Status.Failed;
+import static io.webmacs.migration.cluster.Kstatus.Status.InProgress;
 import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,7 +15,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.testsupport.Catalog;
+import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.TestDatabase;
@@ -34,21 +39,36 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The operator installed with {@code kubectl apply -f crds/ -f deploy/operator.yaml} on a real API server, running
  * with its ServiceAccount's token: migrations in namespaces that enforce the restricted Pod Security Standard, Jobs
- * turned into pods by the real Job controller and run by the fake kubelet, garbage collection, and watches that survive
- * an API server restart.
+ * turned into pods by the real Job controller and run by the fake kubelet, drift checks, garbage collection, and watches
+ * that survive an API server restart. Every state is also checked with kstatus, as Flux and Helm's --wait see it.
  */
 @RealCluster
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorOnApiServerIT {
 
+    /** The namespace of a DatabaseMigration applied before the operator ran; its pods wait on the node until released. */
+    private static final String FRESH = "restricted-fresh";
     private static final AtomicInteger namespaces = new AtomicInteger();
     private static OperatorCluster operator;
     private static KubernetesClient client;
+    private static TestDatabase freshDb;
 
     @BeforeAll
     static void install() {
-        operator = OperatorCluster.installedWithKubectl("operator");
+        operator = OperatorCluster.installedWithKubectl("operator", OperatorOnApiServerIT::applyBeforeTheOperatorRuns);
         client = operator.client();
+    }
+
+    /** A DatabaseMigration just applied, with no operator to see it yet: kstatus must not call it Current. */
+    private static void applyBeforeTheOperatorRuns(OperatorCluster cluster) {
+        cluster.restrictedNamespace(FRESH);
+        freshDb = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(cluster.client(), FRESH, "webmacs-db", freshDb);
+        cluster.kubelet().hold(FRESH);
+
+        cluster.client().resource(Fixtures.migration(FRESH, "webmacs", "webmacs-db", "head")).create();
+
+        cluster.awaitMigration(FRESH, "webmacs", InProgress, m -> assertThatMigration(m).isUnobserved());
     }
 
     @AfterAll
@@ -78,24 +98,24 @@ class OperatorOnApiServerIT {
     }
 
     @Test
-    void anEmptyDatabaseBecomesReadyAtHeadInARestrictedNamespaceAndStaysQuiet() throws InterruptedException {
-        String ns = restrictedNamespace();
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+    @Order(1) // first: the Job of the resource applied before the operator ran waits on the node meanwhile
+    void anEmptyDatabaseAppliedBeforeTheOperatorRanBecomesReadyAtHeadInARestrictedNamespaceAndStaysQuiet() throws InterruptedException {
+        awaitMigration(FRESH, "webmacs", InProgress, m -> assertThatMigration(m).isReconciling(Conditions.MIGRATING));
 
-        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
+        operator.kubelet().release(FRESH);
 
-        DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        DatabaseMigration ready = awaitMigration(FRESH, "webmacs", Current,
+                m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         assertThat(ready.getStatus().getObservedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
-        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
-        Job job = Fixtures.jobs(client, ns).get(0);
+        assertThat(Catalog.of(freshDb)).containsExactlyElementsOf(Catalog.reference("005"));
+        Job job = Fixtures.jobs(client, FRESH).get(0);
         assertThat(job.getStatus().getSucceeded()).as("the real Job controller completed the Job").isEqualTo(1);
         assertThat(job.getStatus().getConditions()).anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
 
         String settled = ready.getMetadata().getResourceVersion();
         TimeUnit.MINUTES.sleep(1);
-        assertThat(get(ns, "webmacs").getMetadata().getResourceVersion()).as("no status writes while idle").isEqualTo(settled);
-        assertThat(Fixtures.jobs(client, ns)).hasSize(1);
+        assertThat(get(FRESH, "webmacs").getMetadata().getResourceVersion()).as("no status writes while idle").isEqualTo(settled);
+        assertThat(Fixtures.jobs(client, FRESH)).hasSize(1);
     }
 
     @Test
@@ -109,7 +129,7 @@ class OperatorOnApiServerIT {
 
         client.resource(migration).create();
 
-        DatabaseMigration stalled = awaitMigration(ns, "app", m -> assertThatMigration(m).isStalled(Conditions.CHANGESET_FAILED)
+        DatabaseMigration stalled = awaitMigration(ns, "app", Failed, m -> assertThatMigration(m).isStalled(Conditions.CHANGESET_FAILED)
                 .hasRevision("v1").hasMessageContaining("no_such_table"));
         assertThat(stalled.getStatus().getLastRun().getFailedChangeset()).isEqualTo("changelog.yaml::broken::app");
         assertThat(Fixtures.jobs(client, ns)).singleElement().satisfies(job -> assertThat(job.getStatus().getConditions())
@@ -122,18 +142,26 @@ class OperatorOnApiServerIT {
 
         client.resource(Fixtures.migration(ns, "webmacs", "no-such-secret", "head")).create();
 
-        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isStalled(Conditions.SECRET_NOT_FOUND)
+        awaitMigration(ns, "webmacs", Failed, m -> assertThatMigration(m).isStalled(Conditions.SECRET_NOT_FOUND)
                 .hasMessageContaining("no-such-secret"));
     }
 
     @Test
-    void deletingTheMigrationGarbageCollectsItsJobsAndKeepsTheRows() {
+    void aHandDroppedIndexIsDriftWhileReadyAndDeletingTheMigrationRemovesItsJobsButKeepsTheDatabase() {
         String ns = restrictedNamespace();
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
-        client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
-        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady());
+        Cli.against(db).ok("upgrade");
         db.execute("INSERT INTO users (public_id, email, username, password_hash) VALUES ('u1', 'a@example.org', 'a', 'x')");
+        db.execute("DROP INDEX ix_users_email");
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+
+        client.resource(Fixtures.checkedEvery("1h", Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+
+        DatabaseMigration drifted = awaitMigration(ns, "webmacs", Current, m -> assertThatMigration(m).isReady()
+                .hasRevision("005_oidc_sso").isDrifted("True", Conditions.SCHEMA_DRIFT));
+        assertThat(drifted.getStatus().getDrift().getSummary()).containsExactly("missing index users.ix_users_email");
+        assertThat(Fixtures.jobs(client, ns)).as("the check ran in a Job of its own, beside the migration's")
+                .extracting(job -> job.getMetadata().getLabels().get(Labels.VERB)).containsExactlyInAnyOrder("upgrade", "check");
 
         client.resources(DatabaseMigration.class).inNamespace(ns).withName("webmacs").delete();
 
@@ -141,7 +169,8 @@ class OperatorOnApiServerIT {
             assertThat(Fixtures.jobs(client, ns)).as("the garbage collector removed the Jobs").isEmpty();
             assertThat(client.pods().inNamespace(ns).list().getItems()).as("and their pods").isEmpty();
         });
-        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+        assertThat(Catalog.of(db)).as("the schema as it was, the index still missing")
+                .containsExactlyElementsOf(Catalog.reference("005").stream().filter(fact -> !fact.contains("ix_users_email")).toList());
         assertThat(db.count("users")).isEqualTo(1);
     }
 
@@ -152,7 +181,7 @@ class OperatorOnApiServerIT {
         TestDatabase notYetCreated = new TestDatabase(db.port(), db.name() + "_later");
         Fixtures.databaseSecret(client, ns, "webmacs-db", notYetCreated);
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
-        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.RETRYING));
+        awaitMigration(ns, "webmacs", InProgress, m -> assertThatMigration(m).isReconciling(Conditions.RETRYING));
         Path kubeconfig = operator.cluster().adminKubeconfig();
         Path waitLog = operator.cluster().workDir().resolve("webmacs-migrate-wait.log");
         Process wait = Packaged.cli(List.of("wait", "webmacs", "-n", ns, "--timeout", "4m", "--kubeconfig", kubeconfig.toString()),
@@ -170,7 +199,7 @@ class OperatorOnApiServerIT {
         assertThat(wait.exitValue()).as("webmacs-migrate wait").isZero();
         assertThat(kubectlWait.waitFor(1, TimeUnit.MINUTES)).isTrue();
         assertThat(kubectlWait.exitValue()).as("kubectl wait").isZero();
-        assertThatMigration(get(ns, "webmacs")).isReady().hasRevision("005_oidc_sso");
+        awaitMigration(ns, "webmacs", Current, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
     }
 
     @Test
@@ -187,7 +216,7 @@ class OperatorOnApiServerIT {
         return operator.migration(ns, name);
     }
 
-    private static DatabaseMigration awaitMigration(String ns, String name, Consumer<DatabaseMigration> assertion) {
-        return operator.awaitMigration(ns, name, assertion);
+    private static DatabaseMigration awaitMigration(String ns, String name, Kstatus.Status kstatus, Consumer<DatabaseMigration> assertion) {
+        return operator.awaitMigration(ns, name, kstatus, assertion);
     }
 }

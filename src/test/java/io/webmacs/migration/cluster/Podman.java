@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** podman as it works on this kind of machine: runc, the cgroupfs manager and no default ulimits (setrlimit is refused). */
 public final class Podman {
@@ -22,6 +23,11 @@ public final class Podman {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("CONTAINERS_CONF", containersConf().toString());
         return builder;
+    }
+
+    /** Why podman cannot run {@code image} here, if it cannot. */
+    public static Optional<String> unavailable(String image) {
+        return hasImage(image) ? Optional.empty() : Optional.of("podman does not hold " + image + "; build it with image/build.sh");
     }
 
     /** Whether podman is installed and holds {@code image}. */

@@ -2,6 +2,7 @@ package io.webmacs.migration.compose;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.webmacs.migration.testsupport.Tier;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -75,14 +76,11 @@ class ComposeIT {
         return new ComposeProject(name + "-" + ProcessHandle.current().pid(), FILES, env, api);
     }
 
-    /** Runs the class only where Docker Compose is built and podman holds the images; else says why, once. */
+    /** Runs the class only where Docker Compose is built and podman holds the images; else says why (see {@link Tier}). */
     static final class ToolsBuilt implements ExecutionCondition {
         @Override
         public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-            return ComposeProject.unavailable().map(reason -> {
-                System.out.println("Compose tests skipped: " + reason);
-                return ConditionEvaluationResult.disabled("compose tests skipped: " + reason);
-            }).orElseGet(() -> ConditionEvaluationResult.enabled("docker compose and the images are here"));
+            return Tier.COMPOSE.condition(ComposeProject.unavailable());
         }
     }
 }

@@ -42,8 +42,7 @@ final class ComposeProject implements AutoCloseable {
         if (!Files.isExecutable(DOCKER_COMPOSE)) {
             return Optional.of(DOCKER_COMPOSE + " is missing; build it with test/compose/build.sh");
         }
-        return IMAGES.stream().filter(image -> !Podman.hasImage(image)).findFirst()
-                .map(image -> "podman does not hold " + image + "; build it with image/build.sh");
+        return IMAGES.stream().map(Podman::unavailable).flatMap(Optional::stream).findFirst();
     }
 
     /** What one docker compose command printed and how it exited. */

@@ -1,14 +1,15 @@
 package io.webmacs.migration.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.webmacs.migration.testsupport.Tier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +35,7 @@ class SbomIT {
 
     @Test
     void theImageSbomListsItsDebianPackagesWithLicencesAndLiquibase() throws IOException {
-        assumeTrue(Files.exists(IMAGE_SBOM), IMAGE_SBOM + " is missing: image/build.sh writes it");
+        Tier.IMAGE_SBOM.require(Files.exists(IMAGE_SBOM) ? Optional.empty() : Optional.of(IMAGE_SBOM + " is missing: image/build.sh writes it"));
         JsonNode bom = new ObjectMapper().readTree(IMAGE_SBOM.toFile());
 
         assertThat(bom.path("metadata").path("component").path("name").asText()).isEqualTo("ghcr.io/webmacs/webmacs-migration-operator");

@@ -41,6 +41,7 @@ class ArgoCdHealthCheckTest {
     private static final Path SCRIPT = Path.of("deploy", "argocd", "health.lua");
     private static final Path ARGOCD_CM = Path.of("deploy", "argocd", "argocd-cm.yaml");
     private static final Path FIXTURES = Path.of("src", "test", "resources", "gitops");
+    private static final Path CRD = Path.of("crds", "databasemigrations.migrations.webmacs.io-v1.yml");
     private static final String HEALTH_KEY = "resource.customizations.health.migrations.webmacs.io_DatabaseMigration";
     private static final List<String> ARGO_STATUSES =
             List.of("Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown");
@@ -62,7 +63,8 @@ class ArgoCdHealthCheckTest {
                 Arguments.of("downgrade-not-allowed.yaml", "Degraded",
                         "DowngradeNotAllowed: The database is at 005_oidc_sso, above 003_fk_ondelete"),
                 Arguments.of("stale-generation.yaml", "Progressing", "Waiting for the operator to observe generation 3"),
-                Arguments.of("no-status.yaml", "Progressing", "Waiting for the operator to observe generation 1"));
+                Arguments.of("no-status.yaml", "Progressing", "Waiting for the operator to observe generation 1"),
+                Arguments.of("defaulted-status.yaml", "Progressing", "Waiting for the operator to observe generation 1"));
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -155,6 +157,11 @@ class ArgoCdHealthCheckTest {
         assertThat(resource.getMetadata().getGeneration()).isPositive();
         if (fixture.equals("no-status.yaml")) {
             assertThat(resource.getStatus()).isNull();
+            return;
+        }
+        if (fixture.equals("defaulted-status.yaml")) {
+            JsonNode crdDefault = YAML.readTree(CRD.toFile()).at("/spec/versions/0/schema/openAPIV3Schema/properties/status/default");
+            assertThat(YAML.readTree(FIXTURES.resolve(fixture).toFile()).get("status")).as("the CRD's default status").isEqualTo(crdDefault);
             return;
         }
         assertThat(resource.getStatus().getObservedGeneration()).isNotNull();

@@ -32,6 +32,15 @@ public final class MigrationAssert extends AbstractAssert<MigrationAssert, Datab
         return has(Conditions.RECONCILING, "True", reason).has(Conditions.READY, "False", reason).isCurrent();
     }
 
+    /** The operator has written no status yet: the resource as it is right after it was applied. */
+    public MigrationAssert isUnobserved() {
+        isNotNull();
+        if (status() != null && !status().getConditions().isEmpty()) {
+            failWithMessage("expected no status written by the operator yet but the status is %s", describe());
+        }
+        return this;
+    }
+
     /** Drifted is {@code value} ("True", "False" or "Unknown") for {@code reason}. */
     public MigrationAssert isDrifted(String value, String reason) {
         return has(Conditions.DRIFTED, value, reason);

@@ -1,7 +1,5 @@
 package io.webmacs.migration.testsupport;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -13,11 +11,13 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's pgbouncer (installed by .ci/run) in transaction pooling mode, in front of the embedded server, with a pool
- * small enough that clients really share server connections. Tests that need it skip, saying why, where it is missing.
+ * small enough that clients really share server connections. Tests that need it skip, saying why, where it is missing
+ * (and fail under CI=true: {@link Tier}).
  */
 public final class PgBouncer implements AutoCloseable {
 
@@ -39,9 +39,9 @@ public final class PgBouncer implements AutoCloseable {
         this.pooled = pooled;
     }
 
-    /** Starts a pgbouncer for {@code db}; the test is skipped when pgbouncer is not installed. */
+    /** Starts a pgbouncer for {@code db}; the test is skipped (fails under CI=true) when pgbouncer is not installed. */
     public static PgBouncer transactionPooling(TestDatabase db) throws IOException {
-        assumeTrue(Files.isExecutable(BINARY), "pgbouncer is not installed (apt-get install pgbouncer; .ci/run does)");
+        Tier.PGBOUNCER.require(unavailable());
         int port = freePort();
         // Readable by the postgres user: pgbouncer refuses to run as root.
         Path directory = Files.createTempDirectory("pgbouncer", PosixFilePermissions.asFileAttribute(
@@ -70,6 +70,12 @@ public final class PgBouncer implements AutoCloseable {
         PgBouncer bouncer = new PgBouncer(process, directory, new TestDatabase(port, db.name()));
         bouncer.awaitReady();
         return bouncer;
+    }
+
+    /** Why pgbouncer cannot run here, if it cannot. */
+    static Optional<String> unavailable() {
+        return Files.isExecutable(BINARY) ? Optional.empty()
+                : Optional.of(BINARY + " is not installed (apt-get install pgbouncer; .ci/run does)");
     }
 
     /** The same database, reached through the pooler. */

@@ -25,8 +25,10 @@ public record MigrationReadiness(State state, Long generation, String revision, 
         String revision = migration.get("status", "revision");
         Long observed = number(migration.get("status", "observedGeneration"));
         if (observed == null || !observed.equals(generation)) {
+            // Generation 0 is the CRD's default status: the operator has written none yet.
+            boolean none = observed == null || observed == 0;
             return inProgress(generation, revision, "generation " + generation + " not observed yet ("
-                    + (observed == null ? "no status" : "status is for generation " + observed) + ")");
+                    + (none ? "no status" : "status is for generation " + observed) + ")");
         }
         Map<String, Object> ready = condition(migration, "Ready");
         Map<String, Object> stalled = condition(migration, "Stalled");

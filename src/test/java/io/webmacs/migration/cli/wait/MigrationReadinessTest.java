@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Which generation a status and each condition speak for decides whether a wait is over. */
 class MigrationReadinessTest {
@@ -57,14 +59,19 @@ class MigrationReadinessTest {
         assertThat(seen.seen()).isEqualTo("Stalled: ChangesetFailed: Job j failed: boom");
     }
 
-    @Test
-    void noStatusYetIsInProgress() {
+    /** No status at all, or the CRD's default status of a resource the operator has not observed yet. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", ", \"status\": {\"observedGeneration\": 0}"})
+    void noStatusYetIsInProgress(String status) {
         GenericKubernetesResource migration = Serialization.unmarshal("""
                 {"apiVersion": "migrations.webmacs.io/v1alpha1", "kind": "DatabaseMigration",
-                 "metadata": {"name": "webmacs", "generation": 1}, "spec": {"targetRevision": "head"}}""",
+                 "metadata": {"name": "webmacs", "generation": 1}, "spec": {"targetRevision": "head"}%s}""".formatted(status),
                 GenericKubernetesResource.class);
 
-        assertThat(MigrationReadiness.of(migration).seen()).isEqualTo("generation 1 not observed yet (no status)");
+        MigrationReadiness seen = MigrationReadiness.of(migration);
+
+        assertThat(seen.state()).isEqualTo(MigrationReadiness.State.IN_PROGRESS);
+        assertThat(seen.seen()).isEqualTo("generation 1 not observed yet (no status)");
     }
 
     private static GenericKubernetesResource migration(long generation, long observedGeneration, String conditions) {
