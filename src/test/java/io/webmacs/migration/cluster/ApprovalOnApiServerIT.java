@@ -21,10 +21,12 @@ import io.webmacs.migration.dependent.PlanConfigMap;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
+import io.webmacs.migration.testsupport.DatabaseState;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.Migrations;
 import io.webmacs.migration.testsupport.TestDatabase;
+import io.webmacs.migration.testsupport.WebmacsFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +50,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * approval.mode Manual and policy.destructive Deny on a real API server: the operator installed with kubectl and
  * running with its ServiceAccount's token, plan and migration Jobs run by the real Job controller and the fake kubelet,
  * and the plan's SQL read by the operator through {@code pods/log}, which the API server serves by calling the fake
- * kubelet's log endpoint. Tests 1 to 4 are one reviewer's story on one DatabaseMigration, in order; Deny has its own.
+ * kubelet's log endpoint. Tests 1 to 4 are one reviewer's story on one DatabaseMigration, in order; Deny, a database
+ * moved after the plan and a repointed Secret have their own.
  */
 @RealCluster
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -199,6 +202,57 @@ class ApprovalOnApiServerIT {
         assertThat(Catalog.of(denyDb)).containsExactlyElementsOf(Catalog.reference("003"));
     }
 
+    /**
+     * Approved: upgrade 003 to 004, with allowDowngrade. Someone takes the database to head, SSO identities and all: the
+     * approved run refuses it (PlanChanged), the downgrade is planned and awaits its own approval, nothing ran.
+     */
+    @Test
+    @Order(6)
+    void anApprovedUpgradeOnADatabaseMovedAboveItsTargetRunsNothingAndIsPlannedAgain() {
+        String movedNs = operator.restrictedNamespace("approval-moved");
+        TestDatabase movedDb = databaseAt003(movedNs);
+        DatabaseMigration migration = Fixtures.manual(Fixtures.migration(movedNs, NAME, "webmacs-db", "004_rbac_api_tokens"));
+        migration.getSpec().setAllowDowngrade(true);
+        client.resource(migration).create();
+        String hash = awaitMigration(movedNs, InProgress, m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
+                .getStatus().getPlan().getHash();
+
+        Cli.against(movedDb).ok("upgrade");
+        WebmacsFixtures.insertRows(movedDb, "005_oidc_sso");
+        DatabaseState moved = DatabaseState.of(movedDb);
+        operator.succeeds("annotate", "-n", movedNs, "dbm/" + NAME, "--overwrite", DatabaseMigration.APPROVED_PLAN + "=" + hash);
+
+        DatabaseMigration replanned = awaitNewPlan(movedNs, hash);
+        assertThat(replanned.getStatus().getPlan().getDirection()).isEqualTo("downgrade");
+        assertThat(replanned.getStatus().getLastRun().getErrorCode()).isEqualTo("PlanChanged");
+        assertThat(jobs(movedNs)).extracting(j -> j.getMetadata().getLabels().get(Labels.VERB)).containsExactly("plan", "upgrade", "plan");
+        assertThat(DatabaseState.of(movedDb)).as("nothing ran").isEqualTo(moved);
+    }
+
+    /** The Secret is pointed at another database at the same revision after the plan: the approval runs nothing there. */
+    @Test
+    @Order(7)
+    void anApprovalRunsNothingOnAnotherDatabaseTheSecretNowNames() {
+        String repointedNs = operator.restrictedNamespace("approval-repointed");
+        TestDatabase planned = databaseAt003(repointedNs);
+        TestDatabase other = EmbeddedPostgresServer.newDatabase();
+        Cli.against(other).ok("upgrade", "003_fk_ondelete");
+        client.resource(Fixtures.manual(Fixtures.migration(repointedNs, NAME, "webmacs-db", "head"))).create();
+        String hash = awaitMigration(repointedNs, InProgress, m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
+                .getStatus().getPlan().getHash();
+        DatabaseState plannedBefore = DatabaseState.of(planned);
+        DatabaseState otherBefore = DatabaseState.of(other);
+
+        Fixtures.databaseSecret(client, repointedNs, "webmacs-db", other);
+        operator.succeeds("annotate", "-n", repointedNs, "dbm/" + NAME, "--overwrite", DatabaseMigration.APPROVED_PLAN + "=" + hash);
+
+        DatabaseMigration replanned = awaitNewPlan(repointedNs, hash);
+        assertThat(replanned.getStatus().getPlan().getDatabase()).startsWith(other.name() + ".public ");
+        assertThat(replanned.getStatus().getLastRun().getErrorCode()).isEqualTo("PlanChanged");
+        assertThat(DatabaseState.of(planned)).isEqualTo(plannedBefore);
+        assertThat(DatabaseState.of(other)).as("nothing ran on the other database").isEqualTo(otherBefore);
+    }
+
     @Test
     @Order(Integer.MAX_VALUE)
     void everyCallTheOperatorMadeWasAuthorizedByTheChartsRbac() {
@@ -240,6 +294,14 @@ class ApprovalOnApiServerIT {
         return Fixtures.jobs(client, namespace).stream()
                 .sorted(Comparator.comparing((Job j) -> Instant.parse(j.getMetadata().getCreationTimestamp()))
                         .thenComparingInt(j -> Integer.parseInt(j.getMetadata().getLabels().get(Labels.ATTEMPT)))).toList();
+    }
+
+    /** The resource once it awaits the approval of a plan other than {@code approved}. */
+    private static DatabaseMigration awaitNewPlan(String namespace, String approved) {
+        return awaitMigration(namespace, InProgress, m -> {
+            assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL);
+            assertThat(m.getStatus().getPlan().getHash()).isNotEqualTo(approved);
+        });
     }
 
     private static DatabaseMigration migration(String namespace) {
