@@ -14,6 +14,7 @@ import liquibase.changelog.DatabaseChangeLog;
 import liquibase.changelog.visitor.AbstractChangeExecListener;
 import liquibase.command.CommandScope;
 import liquibase.database.Database;
+import liquibase.exception.DatabaseException;
 import liquibase.exception.ValidationFailedException;
 import liquibase.ui.LoggerUIService;
 
@@ -98,6 +99,13 @@ final class LiquibaseCommands {
 
     private MigrationException translate(Exception e, ChangeSet failed) {
         String cause = ErrorMessages.rootCause(e);
+        if (failed != null && !failed.isRunInTransaction()) {
+            String changeset = failed.toString(false);
+            return new MigrationException(Failure.CHANGESET_FAILED, "Changeset " + changeset + " failed outside a transaction"
+                    + " (runInTransaction: false): " + failedStatement(e) + ". Its statements before the failing one stay"
+                    + " committed, and so do earlier changesets; running it again repeats them: check which took effect, undo"
+                    + " or complete them, then run again.", changeset, e);
+        }
         if (failed != null) {
             String changeset = failed.toString(false);
             return new MigrationException(Failure.CHANGESET_FAILED, "Changeset " + changeset + " failed and was rolled back: "
@@ -114,6 +122,16 @@ final class LiquibaseCommands {
             return new MigrationException(Failure.DATABASE_UNREACHABLE, "Lost the connection to PostgreSQL: " + cause, e);
         }
         return new MigrationException(Failure.CHANGESET_FAILED, "Liquibase failed: " + cause, e);
+    }
+
+    /** Liquibase's message for a failed statement, which quotes the statement; else the root cause. */
+    static String failedStatement(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof DatabaseException && t.getMessage() != null) {
+                return ErrorMessages.oneLine(t.getMessage());
+            }
+        }
+        return ErrorMessages.rootCause(e);
     }
 
     /**

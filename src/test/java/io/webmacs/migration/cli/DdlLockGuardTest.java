@@ -8,6 +8,8 @@ import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.TestDatabase;
 import io.webmacs.migration.testsupport.WebmacsFixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The DDL lock guard on a real PostgreSQL: a WebMACS database at 003, whose next changeset (004) alters {@code users},
@@ -30,6 +33,9 @@ class DdlLockGuardTest {
     /** Scheduling and the query itself, on a loaded 2-core machine. */
     private static final Duration MARGIN = Duration.ofMillis(700);
     private static final Duration READER_HOLDS = Duration.ofSeconds(4);
+
+    @TempDir
+    Path dir;
 
     @Test
     void applicationQueriesWaitNoLongerThanTheLockTimeoutAndTheMigrationEndsOnceTheReaderCommits() throws Exception {
@@ -146,6 +152,38 @@ class DdlLockGuardTest {
         }
     }
 
+    /**
+     * A changeset outside a transaction commits each statement as it goes: when a later statement times out on a lock,
+     * the earlier ones stay. Running it again would repeat them, so the run ends there instead of retrying.
+     */
+    @Test
+    void aChangesetOutsideATransactionThatTimesOutOnALockIsNotRetriedAndItsFirstStatementRanOnce() throws Exception {
+        Path changelog = Files.writeString(dir.resolve("outside.yaml"), """
+                databaseChangeLog:
+                  - changeSet: {id: tables, author: app, changes: [
+                      {sql: {sql: "CREATE TABLE runs (n int NOT NULL); INSERT INTO runs VALUES (0); CREATE TABLE things (id int)"}}]}
+                  - changeSet: {id: v0, author: app, changes: [{tagDatabase: {tag: v0}}]}
+                  - changeSet: {id: count-then-alter, author: app, runInTransaction: false, changes: [
+                      {sql: {sql: UPDATE runs SET n = n + 1}},
+                      {sql: {sql: ALTER TABLE things ADD COLUMN name text}}]}
+                  - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
+                """);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli cli = Cli.against(db).args("--changelog", changelog.toString());
+        cli.ok("upgrade", "v0");
+        try (Connection reader = holding(db, "things", "webmacs-report")) {
+            Cli.Run run = cli.run("--output", "json", "--ddl-lock-timeout", "1", "--ddl-lock-budget", "10", "upgrade");
+
+            assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+            assertThat(run.json().at("/error/code").asText()).isEqualTo("ChangesetFailed");
+            assertThat(run.json().at("/error/changeset").asText()).isEqualTo(changelog.getFileName() + "::count-then-alter::app");
+            assertThat(run.errLines()).last().asString().contains("count-then-alter", "runInTransaction: false", "not retried",
+                    "ALTER TABLE things ADD COLUMN name text");
+        }
+        assertThat(db.rows("SELECT n FROM runs")).as("the first statement ran once").containsExactly("1");
+        assertThat(db.rows("SELECT id FROM databasechangelog ORDER BY orderexecuted")).containsExactly("tables", "v0");
+    }
+
     private static TestDatabase databaseAt003() {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Cli.against(db).ok("upgrade", "003_fk_ondelete");
@@ -155,10 +193,15 @@ class DdlLockGuardTest {
 
     /** A session that read users in a transaction it leaves open: it holds ACCESS SHARE on users until it ends. */
     private static Connection holdingUsers(TestDatabase db, String applicationName) throws SQLException {
+        return holding(db, "users", applicationName);
+    }
+
+    /** A session that read {@code table} in a transaction it leaves open: it holds ACCESS SHARE on it until it ends. */
+    private static Connection holding(TestDatabase db, String table, String applicationName) throws SQLException {
         Connection reader = db.connect();
         reader.createStatement().execute("SET application_name = '" + applicationName + "'");
         reader.setAutoCommit(false);
-        reader.createStatement().executeQuery("SELECT count(*) FROM users").close();
+        reader.createStatement().executeQuery("SELECT count(*) FROM " + table).close();
         return reader;
     }
 
