@@ -144,6 +144,17 @@ public final class DdlLockGuard {
         }
     }
 
+    /**
+     * Called when a transaction of the migrating session ends (committed or rolled back): behind a pooler its server
+     * session may serve an application until the next changeset's transaction, so the watch stops following it.
+     */
+    void transactionEnded() {
+        BlockerWatch following = watch;
+        if (following != null) {
+            following.unfollow();
+        }
+    }
+
     /** A quarter of the configured timeout first, then half, then the whole: short waits while the table may be free. */
     private Duration timeout(int attempt) {
         return settings.lockTimeout().dividedBy(1L << Math.max(0, 3 - attempt));

@@ -26,7 +26,6 @@ import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.ChangeSet;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
-import liquibase.database.jvm.JdbcConnection;
 import liquibase.exception.DatabaseException;
 import liquibase.lockservice.LockServiceFactory;
 
@@ -83,9 +82,10 @@ public final class MigrationEngine implements AutoCloseable {
         try {
             boolean pooled = MigrationLock.behindPooler(connection);
             MigrationLock lock = pooled ? new LeaseLock(target, connection, progress) : new AdvisoryLock(connection);
-            Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
-            return new MigrationEngine(changelog, connection, database, lock, lockTimeout,
-                    new DdlLockGuard(target, connection, pooled, ddlLocks, progress));
+            DdlLockGuard guard = new DdlLockGuard(target, connection, pooled, ddlLocks, progress);
+            Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(
+                    new GuardedConnection(connection, guard::transactionEnded));
+            return new MigrationEngine(changelog, connection, database, lock, lockTimeout, guard);
         } catch (Exception e) {
             closeQuietly(connection);
             throw new MigrationException(Failure.DATABASE_UNREACHABLE, "Could not open " + target.jdbcUrl() + ": "

@@ -2,6 +2,7 @@ package io.webmacs.migration.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.webmacs.migration.testsupport.Cli;
@@ -153,6 +154,69 @@ class DdlLockGuardTest {
     }
 
     /**
+     * --cancel-blockers-after counts how long the blocker has sat idle in its transaction, checked when it is
+     * terminated: one that went back to work just before the deadline and is idle again only briefly is spared.
+     */
+    @Test
+    void aBlockerThatWorkedThroughTheDeadlineIsNotTerminatedOnceItIsIdleAgain() throws Exception {
+        TestDatabase db = databaseAt003();
+        try (Connection blocker = holdingUsers(db, "batch-job")) {
+            // A long lock timeout: the changeset waits through the whole scene in its first attempt (10 s).
+            Cli.Running upgrade = Cli.against(db).start("--output", "json", "--ddl-lock-timeout", "40",
+                    "--cancel-blockers-after", "4", "upgrade");
+            awaitBlocking(db, pid(blocker));
+            Thread.sleep(2_000);
+            // Active from 2 s to 5 s after it began to block the migration: busy when the 4 s deadline passes.
+            blocker.createStatement().execute("SELECT pg_sleep(3)");
+            Thread.sleep(1_000);
+            blocker.commit();
+            Cli.Run run = upgrade.finished().get(60, TimeUnit.SECONDS);
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.json().at("/blockedBy/0/applicationName").asText()).isEqualTo("batch-job");
+            assertThat(run.json().at("/blockedBy/0/terminated").asBoolean()).isFalse();
+            assertThat(run.err()).doesNotContain("terminated pid");
+        }
+    }
+
+    /**
+     * The time a session has blocked the migration belongs to its transaction: the same session in a new transaction
+     * (as a pooled server connection gets) starts again from zero. Here the session keeps blocking across its
+     * transactions with a session-level advisory lock that the changeset waits for.
+     */
+    @Test
+    void aSessionInANewTransactionIsNotTerminatedForWhatItsPreviousTransactionBlocked() throws Exception {
+        Path changelog = Files.writeString(dir.resolve("advisory.yaml"), """
+                databaseChangeLog:
+                  - changeSet: {id: after-the-batch, author: app, changes: [{sql: {sql: SELECT pg_advisory_xact_lock(42)}}]}
+                  - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
+                """);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        try (Connection batch = db.connect()) {
+            batch.createStatement().execute("SELECT pg_advisory_lock(42)");
+            batch.setAutoCommit(false);
+            batch.createStatement().execute("SELECT 1");
+            int batchPid = pid(batch);
+            Cli.Running upgrade = Cli.against(db).args("--changelog", changelog.toString()).start("--output", "json",
+                    "--ddl-lock-timeout", "60", "--cancel-blockers-after", "6", "upgrade");
+            awaitBlocking(db, batchPid);
+            Thread.sleep(3_000);
+            batch.commit();
+            batch.createStatement().execute("SELECT 1");
+            // 7.5 s after it began to block, 4.5 s into its new transaction.
+            Thread.sleep(4_500);
+
+            assertThat(isAlive(db, batchPid)).as("the batch session is still there").isTrue();
+            batch.createStatement().execute("SELECT pg_advisory_unlock(42)");
+            batch.commit();
+            Cli.Run run = upgrade.finished().get(60, TimeUnit.SECONDS);
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.json().at("/blockedBy/0/pid").asInt()).isEqualTo(batchPid);
+            assertThat(run.json().at("/blockedBy/0/terminated").asBoolean()).isFalse();
+        }
+    }
+
+    /**
      * A changeset outside a transaction commits each statement as it goes: when a later statement times out on a lock,
      * the earlier ones stay. Running it again would repeat them, so the run ends there instead of retrying.
      */
@@ -203,6 +267,16 @@ class DdlLockGuardTest {
         reader.setAutoCommit(false);
         reader.createStatement().executeQuery("SELECT count(*) FROM " + table).close();
         return reader;
+    }
+
+    /** Waits until {@code pid} holds a lock that another session (the migration) waits for. */
+    private static void awaitBlocking(TestDatabase db, int pid) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() ->
+                !db.rows("SELECT pid FROM pg_stat_activity WHERE " + pid + " = ANY (pg_blocking_pids(pid))").isEmpty());
+    }
+
+    private static boolean isAlive(TestDatabase db, int pid) {
+        return !db.rows("SELECT pid FROM pg_stat_activity WHERE pid = " + pid).isEmpty();
     }
 
     private static int pid(Connection connection) throws SQLException {
