@@ -72,7 +72,7 @@ final class LiquibaseCommands {
         } catch (MigrationException e) {
             return e;
         } catch (RuntimeException e) {
-            return translate(e, listener.failed);
+            return translate(e, listener);
         }
     }
 
@@ -97,7 +97,12 @@ final class LiquibaseCommands {
         }
     }
 
-    private MigrationException translate(Exception e, ChangeSet failed) {
+    private MigrationException translate(Exception e, Listener listener) {
+        MigrationException leaseLost = leaseLost(e);
+        if (leaseLost != null) {
+            return whatTheLostLeaseStopped(leaseLost, listener);
+        }
+        ChangeSet failed = listener.failed;
         String cause = ErrorMessages.rootCause(e);
         if (failed != null && !failed.isRunInTransaction()) {
             String changeset = failed.toString(false);
@@ -124,6 +129,36 @@ final class LiquibaseCommands {
         return new MigrationException(Failure.CHANGESET_FAILED, "Liquibase failed: " + cause, e);
     }
 
+    /** The migration lock's LeaseLost, thrown by a commit or a check inside Liquibase, which wraps it. */
+    private static MigrationException leaseLost(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof MigrationException m && m.failure() == Failure.LEASE_LOST) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** The lock's message, and which transaction it rolled back, as far as Liquibase's events tell. */
+    private static MigrationException whatTheLostLeaseStopped(MigrationException leaseLost, Listener listener) {
+        if (listener.failed != null) {
+            String changeset = listener.failed.toString(false);
+            String rolledBack = listener.failed.isRunInTransaction()
+                    ? " The transaction rolled back was changeset " + changeset + "'s; what this run finished before it"
+                            + " stays done."
+                    : " It was running changeset " + changeset + ", outside a transaction (runInTransaction: false): its"
+                            + " statements before this point stay committed; check them before running again.";
+            return new MigrationException(Failure.LEASE_LOST, leaseLost.getMessage() + rolledBack, changeset, leaseLost);
+        }
+        if (listener.unrecorded != null) {
+            return new MigrationException(Failure.LEASE_LOST, leaseLost.getMessage() + " The transaction rolled back was"
+                    + " Liquibase's record of changeset " + listener.unrecorded + ": its changes are committed but"
+                    + " databasechangelog does not say so, as after a crash at that point: record it there, or undo its"
+                    + " changes, before running again.", null, leaseLost);
+        }
+        return leaseLost;
+    }
+
     /** Liquibase's message for a failed statement, which quotes the statement; else the root cause. */
     static String failedStatement(Throwable e) {
         for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
@@ -137,14 +172,22 @@ final class LiquibaseCommands {
     /**
      * Remembers the changeset that failed, which Liquibase's exceptions only mention in prose, and runs the hook where
      * Liquibase is inside a changeset's transaction: per change (it rolls back once after the preconditions, before
-     * the changes), and before a rollback.
+     * the changes), and before a rollback. Liquibase commits a changeset, then records it (or, rolled back, removes
+     * its record) in a transaction of its own, where it tells of the changeset just before that commit.
      */
     private static final class Listener extends AbstractChangeExecListener {
         private final Consumer<ChangeSet> beforeStatements;
         private ChangeSet failed;
+        /** The changeset whose record in databasechangelog is being written, from its event until the next changeset. */
+        private String unrecorded;
 
         Listener(Consumer<ChangeSet> beforeStatements) {
             this.beforeStatements = beforeStatements;
+        }
+
+        @Override
+        public void willRun(ChangeSet changeSet, DatabaseChangeLog changeLog, Database database, ChangeSet.RunStatus runStatus) {
+            unrecorded = null;
         }
 
         @Override
@@ -153,8 +196,19 @@ final class LiquibaseCommands {
         }
 
         @Override
+        public void ran(ChangeSet changeSet, DatabaseChangeLog changeLog, Database database, ChangeSet.ExecType execType) {
+            unrecorded = changeSet.toString(false) + ", applied just before";
+        }
+
+        @Override
         public void willRollback(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
+            unrecorded = null;
             beforeStatements.accept(changeSet);
+        }
+
+        @Override
+        public void rolledBack(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
+            unrecorded = changeSet.toString(false) + ", rolled back just before";
         }
 
         @Override

@@ -67,7 +67,7 @@ public final class MigrationEngine implements AutoCloseable {
         this.lock = lock;
         this.lockTimeout = lockTimeout;
         this.guard = guard;
-        this.liquibase = new LiquibaseCommands(changelog, database, guard::beforeStatements);
+        this.liquibase = new LiquibaseCommands(changelog, database, this::beforeStatements);
         this.planner = new Planner(changelog, connection, database, liquibase);
     }
 
@@ -84,7 +84,7 @@ public final class MigrationEngine implements AutoCloseable {
             MigrationLock lock = pooled ? new LeaseLock(target, connection, progress) : new AdvisoryLock(connection);
             DdlLockGuard guard = new DdlLockGuard(target, connection, pooled, ddlLocks, progress);
             Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(
-                    new GuardedConnection(connection, guard::transactionEnded));
+                    new GuardedConnection(connection, lock, guard::transactionEnded));
             return new MigrationEngine(changelog, connection, database, lock, lockTimeout, guard);
         } catch (Exception e) {
             closeQuietly(connection);
@@ -287,6 +287,20 @@ public final class MigrationEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Before each change's statements, in its changeset's transaction: the migration lock checks that this runner still
+     * holds it (with the DDL lock guard on or off), then the guard sets its lock timeout.
+     */
+    private void beforeStatements(ChangeSet changeSet) {
+        try {
+            lock.beforeStatements();
+        } catch (SQLException e) {
+            throw new MigrationException(Failure.CHANGESET_FAILED, "Could not check the migration lease: "
+                    + ErrorMessages.rootCause(e), e);
+        }
+        guard.beforeStatements(changeSet);
+    }
+
     /** Takes the migration lock; a Liquibase lock row left behind by a killed runner is stale once we hold it. */
     private void takeLock() throws SQLException {
         lock.acquire(lockTimeout);
@@ -302,8 +316,10 @@ public final class MigrationEngine implements AutoCloseable {
         return ChangeLogHistoryServiceFactory.getInstance().getChangeLogService(database);
     }
 
+    /** Commits what the engine wrote itself (alembic_version, history rows), fenced by the lock as Liquibase's commits are. */
     private void commit() throws SQLException {
         if (!connection.getAutoCommit()) {
+            lock.beforeCommit();
             connection.commit();
         }
     }

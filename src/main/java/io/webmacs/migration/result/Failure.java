@@ -32,7 +32,10 @@ public enum Failure {
     WAIT_TIMEOUT("WaitTimeout", 4, true),
     MIGRATION_STALLED("MigrationStalled", 1, false),
     // approve: the DatabaseMigration does not exist, or has no plan awaiting approval.
-    NOTHING_TO_APPROVE("NothingToApprove", 2, false);
+    NOTHING_TO_APPROVE("NothingToApprove", 2, false),
+    // Behind a pooler: the migration lease expired (its renewal stalled) and the run stopped at its next commit, which
+    // was rolled back. Exit 4 like LockTimeout: the migration lock is another runner's now; run again later.
+    LEASE_LOST("LeaseLost", 4, true);
 
     private final String code;
     private final int exitCode;
