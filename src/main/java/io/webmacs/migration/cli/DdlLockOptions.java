@@ -20,8 +20,9 @@ final class DdlLockOptions {
     Duration ddlLockBudget;
 
     @Option(names = "--cancel-blockers-after", scope = ScopeType.INHERIT, paramLabel = "DURATION",
-            converter = DurationConverter.class, description = "Terminate sessions that sit idle in a transaction and"
-                    + " have blocked a changeset this long (never active ones). Default: never.")
+            converter = DurationConverter.class, description = "Terminate a session that has blocked a changeset this"
+                    + " long and has sat idle in its transaction this long, both checked again as it is terminated (never"
+                    + " an active one). Needs the guard (--ddl-lock-timeout not 0). Default: never.")
     Duration cancelBlockersAfter;
 
     DdlLockGuard.Settings settings(boolean showQueries) {
