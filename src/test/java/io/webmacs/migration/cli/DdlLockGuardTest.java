@@ -249,10 +249,7 @@ class DdlLockGuardTest {
     }
 
     private static TestDatabase databaseAt003() {
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Cli.against(db).ok("upgrade", "003_fk_ondelete");
-        WebmacsFixtures.insertRows(db, "003_fk_ondelete");
-        return db;
+        return WebmacsFixtures.migratedWithRows("003_fk_ondelete");
     }
 
     /** A session that read users in a transaction it leaves open: it holds ACCESS SHARE on users until it ends. */

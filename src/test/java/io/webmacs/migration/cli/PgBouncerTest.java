@@ -97,14 +97,10 @@ class PgBouncerTest {
      */
     @Test
     void aRunnerWhoseLeaseRanOutCommitsNothingMoreAndTheNextOneMigratesOnce() throws Exception {
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Cli.against(db).ok("upgrade", "003_fk_ondelete");
-        WebmacsFixtures.insertRows(db, "003_fk_ondelete");
+        TestDatabase db = WebmacsFixtures.migratedWithRows("003_fk_ondelete");
         Map<String, Long> rows = WebmacsFixtures.rowCounts(db);
         try (PgBouncer bouncer = PgBouncer.transactionPooling(db); PgBouncer another = PgBouncer.transactionPooling(db);
-                Connection reader = bouncer.pooled().connect()) {
-            reader.setAutoCommit(false);
-            reader.createStatement().executeQuery("SELECT count(*) FROM users").close();
+                Connection reader = readingUsers(bouncer.pooled().connect())) {
             Cli.Running first = Cli.against(bouncer.pooled()).start("--output", "json", "--ddl-lock-timeout", "0", "upgrade");
             await().atMost(Duration.ofSeconds(30)).until(() -> !db.rows("SELECT pid FROM pg_stat_activity"
                     + " WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE public.users%'").isEmpty());
@@ -137,13 +133,9 @@ class PgBouncerTest {
 
     @Test
     void theGuardNamesTheBlockerThroughThePoolerAndLeavesNoLockTimeoutOnItsServerConnections() throws Exception {
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Cli.against(db).ok("upgrade", "003_fk_ondelete");
-        WebmacsFixtures.insertRows(db, "003_fk_ondelete");
+        TestDatabase db = WebmacsFixtures.migratedWithRows("003_fk_ondelete");
         Map<String, Long> rows = WebmacsFixtures.rowCounts(db);
-        try (PgBouncer bouncer = PgBouncer.transactionPooling(db); Connection reader = db.connect()) {
-            reader.setAutoCommit(false);
-            reader.createStatement().executeQuery("SELECT count(*) FROM users").close();
+        try (PgBouncer bouncer = PgBouncer.transactionPooling(db); Connection reader = readingUsers(db.connect())) {
 
             Cli.Run run = Cli.against(bouncer.pooled()).run("--output", "json", "--ddl-lock-timeout", "1",
                     "--ddl-lock-budget", "4", "upgrade");
@@ -155,6 +147,13 @@ class PgBouncerTest {
         }
         assertThat(WebmacsFixtures.rowCounts(db)).isEqualTo(rows);
         assertThat(Cli.against(db).ok("current").out()).contains("003_fk_ondelete");
+    }
+
+    /** {@code reader} in a transaction that read users and stays open: it holds ACCESS SHARE on users until it ends. */
+    private static Connection readingUsers(Connection reader) throws Exception {
+        reader.setAutoCommit(false);
+        reader.createStatement().executeQuery("SELECT count(*) FROM users").close();
+        return reader;
     }
 
     private static void leaseHeldFor(TestDatabase db, String holder, String interval) {
