@@ -20,8 +20,10 @@ final class DdlLockOptions {
     Duration ddlLockBudget;
 
     @Option(names = "--cancel-blockers-after", scope = ScopeType.INHERIT, paramLabel = "DURATION",
-            converter = DurationConverter.CancelBlockersAfter.class, description = "Terminate sessions that sit idle in a"
-                    + " transaction and have blocked a changeset this long (never active ones). From 1s to 24h. Default: never.")
+            converter = DurationConverter.CancelBlockersAfter.class, description = "Terminate a session that has blocked a"
+                    + " changeset this long and has sat idle in its transaction this long, both checked again as it is"
+                    + " terminated (never an active one). Needs the guard (--ddl-lock-timeout not 0). From 1s to 24h."
+                    + " Default: never.")
     Duration cancelBlockersAfter;
 
     DdlLockGuard.Settings settings(boolean showQueries) {

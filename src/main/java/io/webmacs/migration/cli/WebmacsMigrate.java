@@ -43,9 +43,9 @@ import picocli.CommandLine.ScopeType;
         scope = ScopeType.INHERIT, sortOptions = false, usageHelpAutoWidth = true,
         description = "Migrates a WebMACS PostgreSQL database with Liquibase, and waits for a DatabaseMigration. Exit codes:"
                 + " 0 done, 1 a changeset failed, 2 bad input, 3 database unreachable or login refused, 4 migration lock not"
-                + " obtained in time, 5 a table lock not obtained within --ddl-lock-budget, 6 the schema differs from the"
-                + " changelog's (check), 7 the server broke a changeset off for a passing reason (deadlock, serialization"
-                + " failure, resources; run again); for wait and approve, see their --help.")
+                + " obtained in time, or (behind a pooler) lost, 5 a table lock not obtained within --ddl-lock-budget, 6 the"
+                + " schema differs from the changelog's (check), 7 the server broke a changeset off for a passing reason"
+                + " (deadlock, serialization failure, resources; run again); for wait and approve, see their --help.")
 public final class WebmacsMigrate {
 
     /** Keeps Liquibase's loggers configured: java.util.logging holds them weakly. */

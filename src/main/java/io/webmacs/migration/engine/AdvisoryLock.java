@@ -31,6 +31,20 @@ public final class AdvisoryLock implements MigrationLock {
         }
     }
 
+    /**
+     * Nothing to check: the lock belongs to the very session that runs the changesets and commits them, for as long as
+     * that session lives. A transaction on it can only commit while the lock is held; if the session ends, its open
+     * transaction is rolled back and the lock released together. (A lease, by contrast, can run out under a live runner.)
+     */
+    @Override
+    public void beforeStatements() {
+    }
+
+    /** Nothing to check, for the same reason as {@link #beforeStatements()}. */
+    @Override
+    public void beforeCommit() {
+    }
+
     /** A session lock does not say whose it is. */
     @Override
     public String holder() {

@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -27,12 +28,37 @@ final class BlockerWatch implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final String BLOCKERS = """
             SELECT a.pid, a.usename, a.application_name, host(a.client_addr), a.state,
-                   COALESCE(EXTRACT(EPOCH FROM now() - a.xact_start), 0)::bigint, a.query
+                   COALESCE(EXTRACT(EPOCH FROM now() - a.xact_start), 0)::bigint, a.query, a.backend_start, a.xact_start
             FROM pg_stat_activity a
             WHERE a.pid = ANY (pg_blocking_pids(?))""";
+    /**
+     * Terminates a blocker only if, at this moment, it is still the same session (pid and backend start) in the same
+     * transaction, still idle in it, idle for long enough, and still blocking the migrating session: a session that
+     * turned active, or a pid that now belongs to someone else, is spared. Returns a row only when it terminated.
+     */
+    private static final String TERMINATE = """
+            SELECT pg_terminate_backend(a.pid)
+            FROM pg_stat_activity a
+            WHERE a.pid = ? AND a.backend_start = ? AND a.xact_start = ? AND a.state = 'idle in transaction'
+              AND a.state_change <= clock_timestamp() - make_interval(secs => ?)
+              AND a.pid = ANY (pg_blocking_pids(?))""";
+    private static final String IDLE_IN_TRANSACTION = "idle in transaction";
+
+    /** One transaction of one server session: a pid alone can be a new session, or a pooled one serving someone else. */
+    private record Transaction(int pid, OffsetDateTime backendStart, OffsetDateTime xactStart) {
+        Session session() {
+            return new Session(pid, backendStart);
+        }
+    }
+
+    private record Session(int pid, OffsetDateTime backendStart) {
+    }
 
     private final Connection connection;
-    /** The server session running the migration's current transaction; behind a pooler it can change between them. */
+    /**
+     * The server session running the migration's open transaction, 0 between transactions: behind a pooler, the
+     * server connection may serve an application then, and its waits are none of the watch's business.
+     */
     private volatile int migratingPid;
     private final DdlLockGuard.Settings settings;
     private final Consumer<String> progress;
@@ -41,9 +67,9 @@ final class BlockerWatch implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
-    private final Map<Integer, Blocker> seen = new LinkedHashMap<>();
-    /** When each blocker was first seen blocking, for --cancel-blockers-after. */
-    private final Map<Integer, Long> blockingSince = new HashMap<>();
+    private final Map<Session, Blocker> seen = new LinkedHashMap<>();
+    /** When each blocking transaction was first seen blocking, for --cancel-blockers-after. */
+    private final Map<Transaction, Long> blockingSince = new HashMap<>();
 
     private BlockerWatch(Connection connection, DdlLockGuard.Settings settings, Consumer<String> progress) {
         this.connection = connection;
@@ -67,9 +93,14 @@ final class BlockerWatch implements AutoCloseable {
         return watch;
     }
 
-    /** Watches {@code pid} from now on: the session that runs the migration's next statements. */
+    /** Watches {@code pid} from now on: the server session that runs the migration's open transaction. */
     void follow(int pid) {
         migratingPid = pid;
+    }
+
+    /** The migration's transaction ended: its server session is not followed until the next one begins. */
+    void unfollow() {
+        migratingPid = 0;
     }
 
     /** The sessions seen blocking so far, as last seen. */
@@ -78,16 +109,20 @@ final class BlockerWatch implements AutoCloseable {
     }
 
     private void poll() {
-        if (migratingPid == 0) {
+        int migrating = migratingPid;
+        if (migrating == 0) {
             return;
         }
         try (PreparedStatement query = connection.prepareStatement(BLOCKERS)) {
-            query.setInt(1, migratingPid);
+            query.setInt(1, migrating);
             try (ResultSet rs = query.executeQuery()) {
                 while (rs.next()) {
                     Blocker blocker = new Blocker(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             rs.getLong(6), settings.showQueries() ? rs.getString(7) : null, false);
-                    record(alreadyTerminated(blocker.pid()) ? blocker.asTerminated() : maybeTerminate(blocker));
+                    Transaction transaction = new Transaction(blocker.pid(), rs.getObject(8, OffsetDateTime.class),
+                            rs.getObject(9, OffsetDateTime.class));
+                    record(transaction.session(), alreadyTerminated(transaction.session()) ? blocker.asTerminated()
+                            : maybeTerminate(blocker, transaction, migrating));
                 }
             }
         } catch (SQLException e) {
@@ -95,24 +130,29 @@ final class BlockerWatch implements AutoCloseable {
         }
     }
 
-    private synchronized void record(Blocker blocker) {
-        seen.put(blocker.pid(), blocker);
+    private synchronized void record(Session session, Blocker blocker) {
+        seen.put(session, blocker);
     }
 
     /** Terminated by this watch: a session can still show for a moment while it ends. */
-    private synchronized boolean alreadyTerminated(int pid) {
-        return seen.containsKey(pid) && seen.get(pid).terminated();
+    private synchronized boolean alreadyTerminated(Session session) {
+        return seen.containsKey(session) && seen.get(session).terminated();
     }
 
-    private Blocker maybeTerminate(Blocker blocker) throws SQLException {
+    private Blocker maybeTerminate(Blocker blocker, Transaction transaction, int migrating) throws SQLException {
         long now = System.nanoTime();
-        long since = blockingSince.computeIfAbsent(blocker.pid(), pid -> now);
+        long since = blockingSince.computeIfAbsent(transaction, t -> now);
         Duration after = settings.cancelBlockersAfter();
-        if (after == null || !"idle in transaction".equals(blocker.state()) || Duration.ofNanos(now - since).compareTo(after) < 0) {
+        if (after == null || transaction.xactStart() == null || !IDLE_IN_TRANSACTION.equals(blocker.state())
+                || Duration.ofNanos(now - since).compareTo(after) < 0) {
             return blocker;
         }
-        try (PreparedStatement terminate = connection.prepareStatement("SELECT pg_terminate_backend(?)")) {
-            terminate.setInt(1, blocker.pid());
+        try (PreparedStatement terminate = connection.prepareStatement(TERMINATE)) {
+            terminate.setInt(1, transaction.pid());
+            terminate.setObject(2, transaction.backendStart());
+            terminate.setObject(3, transaction.xactStart());
+            terminate.setDouble(4, after.toMillis() / 1000.0);
+            terminate.setInt(5, migrating);
             try (ResultSet rs = terminate.executeQuery()) {
                 if (!rs.next() || !rs.getBoolean(1)) {
                     return blocker;

@@ -20,8 +20,8 @@ import liquibase.changelog.ChangeSet;
  * Keeps a migration from stalling the application's own queries. A statement that waits for a table lock makes every
  * later query on that table queue behind it; so each changeset's transaction runs under a short lock_timeout. A
  * changeset whose lock is not granted in time fails and is rolled back whole; it is tried again after a jittered pause,
- * with timeouts growing up to the configured one, until the budget is spent. Meanwhile a {@link BlockerWatch} names
- * the sessions in the way.
+ * with timeouts growing up to the configured one, until the budget is spent. A changeset outside a transaction cannot
+ * be rolled back whole, so it is not tried again. Meanwhile a {@link BlockerWatch} names the sessions in the way.
  */
 public final class DdlLockGuard {
 
@@ -52,6 +52,8 @@ public final class DdlLockGuard {
     private BlockerWatch watch;
     /** The changeset whose transaction has this attempt's timeout already; its later changes need not set it again. */
     private ChangeSet timed;
+    /** The changeset whose statements run now, or ran last. */
+    private ChangeSet running;
     /** A changeset outside a transaction set the timeout for the whole session; it is reset when the run ends. */
     private boolean sessionTimeoutSet;
 
@@ -87,6 +89,9 @@ public final class DdlLockGuard {
                 if (failure == null || !waitedForALock(failure)) {
                     return failure;
                 }
+                if (ranOutsideATransaction(failure)) {
+                    return notRetried(failure);
+                }
                 Duration pause = pause(attempt);
                 Duration spent = Duration.ofNanos(System.nanoTime() - started);
                 if (spent.plus(pause).compareTo(settings.budget()) > 0) {
@@ -100,6 +105,7 @@ public final class DdlLockGuard {
             attemptTimeout = null;
             watch = null;
             timed = null;
+            running = null;
             resetSessionTimeout();
         }
     }
@@ -110,7 +116,11 @@ public final class DdlLockGuard {
      * on a server connection that an application gets next. Outside a guarded run it does nothing.
      */
     void beforeStatements(ChangeSet changeSet) {
-        if (attemptTimeout == null || changeSet == timed) {
+        if (attemptTimeout == null) {
+            return;
+        }
+        running = changeSet;
+        if (changeSet == timed) {
             return;
         }
         try {
@@ -136,6 +146,17 @@ public final class DdlLockGuard {
         }
     }
 
+    /**
+     * Called when a transaction of the migrating session ends (committed or rolled back): behind a pooler its server
+     * session may serve an application until the next changeset's transaction, so the watch stops following it.
+     */
+    void transactionEnded() {
+        BlockerWatch following = watch;
+        if (following != null) {
+            following.unfollow();
+        }
+    }
+
     /** A quarter of the configured timeout first, then half, then the whole: short waits while the table may be free. */
     private Duration timeout(int attempt) {
         return settings.lockTimeout().dividedBy(1L << Math.max(0, 3 - attempt));
@@ -152,6 +173,21 @@ public final class DdlLockGuard {
                 + " table lock within the DDL lock budget (" + spent.toSeconds() + "s, lock timeout "
                 + settings.lockTimeout().toMillis() + " ms); it was rolled back and earlier changesets stay applied. Blocked by "
                 + describe(blockers) + ". End those transactions, or run again later.", failure.changeset(), failure);
+    }
+
+    /** Whether the failed changeset was the one running, outside a transaction, where each statement commits as it goes. */
+    private boolean ranOutsideATransaction(MigrationException failure) {
+        return running != null && !running.isRunInTransaction() && running.toString(false).equals(failure.changeset());
+    }
+
+    /** Running it again would repeat the statements that committed before the one that waited. */
+    private MigrationException notRetried(MigrationException failure) {
+        return new MigrationException(Failure.CHANGESET_FAILED, "Changeset " + failure.changeset() + " runs outside a"
+                + " transaction (runInTransaction: false) and waited longer than the lock timeout (" + attemptTimeout.toMillis()
+                + " ms) for a table lock held by " + describe(blockers) + ": " + LiquibaseCommands.failedStatement(failure)
+                + ". Its statements before that one stay committed, so it is not retried: running it again would repeat"
+                + " them. Earlier changesets stay applied. Check which of its statements took effect and undo or complete"
+                + " them, then run again.", failure.changeset(), failure);
     }
 
     private static boolean waitedForALock(MigrationException failure) {

@@ -14,6 +14,7 @@ import liquibase.changelog.DatabaseChangeLog;
 import liquibase.changelog.visitor.AbstractChangeExecListener;
 import liquibase.command.CommandScope;
 import liquibase.database.Database;
+import liquibase.exception.DatabaseException;
 import liquibase.exception.ValidationFailedException;
 import liquibase.ui.LoggerUIService;
 
@@ -71,7 +72,7 @@ final class LiquibaseCommands {
         } catch (MigrationException e) {
             return e;
         } catch (RuntimeException e) {
-            return translate(e, listener.failed);
+            return translate(e, listener);
         }
     }
 
@@ -96,8 +97,22 @@ final class LiquibaseCommands {
         }
     }
 
-    private MigrationException translate(Exception e, ChangeSet failed) {
+    private MigrationException translate(Exception e, Listener listener) {
+        MigrationException leaseLost = leaseLost(e);
+        if (leaseLost != null) {
+            return whatTheLostLeaseStopped(leaseLost, listener);
+        }
+        ChangeSet failed = listener.failed;
         String cause = ErrorMessages.rootCause(e);
+        // Outside a transaction its first statements may have committed: running it again would repeat them, whatever
+        // the cause, so it needs a person before another run.
+        if (failed != null && !failed.isRunInTransaction()) {
+            String changeset = failed.toString(false);
+            return new MigrationException(Failure.CHANGESET_FAILED, "Changeset " + changeset + " failed outside a transaction"
+                    + " (runInTransaction: false): " + failedStatement(e) + ". Its statements before the failing one stay"
+                    + " committed, and so do earlier changesets; running it again repeats them: check which took effect, undo"
+                    + " or complete them, then run again.", changeset, e);
+        }
         Optional<Failure> passing = ServerErrors.passing(e);
         if (failed != null) {
             String changeset = failed.toString(false);
@@ -115,29 +130,76 @@ final class LiquibaseCommands {
         return ServerErrors.failure(e, "Liquibase failed", Failure.CHANGESET_FAILED);
     }
 
-    /** A changeset the server broke off for a reason that passes: a lost connection, a deadlock, a shutdown. */
+    /**
+     * A changeset in a transaction the server broke off for a reason that passes (a lost connection, a deadlock, a
+     * shutdown): nothing of it stays, and the next run finds out from the history whether its commit went through.
+     */
     private static MigrationException interrupted(Failure failure, ChangeSet failed, String cause, Exception e) {
         String changeset = failed.toString(false);
-        // In a transaction nothing of it stays, and its history row goes with it; outside one, what ran before stays.
-        String left = failed.isRunInTransaction()
-                ? "it was rolled back (had its commit gone through, the history would say so, and the next run skips it)"
-                : "it runs outside a transaction, so the statements before the failing one stay applied";
         return new MigrationException(failure, "Changeset " + changeset + " was interrupted: " + cause + " (SQLSTATE "
-                + ServerErrors.sqlState(e) + ", which passes by itself); " + left + ". Earlier changesets stay applied;"
-                + " run again.", changeset, e);
+                + ServerErrors.sqlState(e) + ", which passes by itself); it was rolled back. Earlier changesets stay"
+                + " applied; run again.", changeset, e);
+    }
+
+    /** The migration lock's LeaseLost, thrown by a commit or a check inside Liquibase, which wraps it. */
+    private static MigrationException leaseLost(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof MigrationException m && m.failure() == Failure.LEASE_LOST) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** The lock's message, and which transaction it rolled back, as far as Liquibase's events tell. */
+    private static MigrationException whatTheLostLeaseStopped(MigrationException leaseLost, Listener listener) {
+        if (listener.failed != null) {
+            String changeset = listener.failed.toString(false);
+            String rolledBack = listener.failed.isRunInTransaction()
+                    ? " The transaction rolled back was changeset " + changeset + "'s; what this run finished before it"
+                            + " stays done."
+                    : " It was running changeset " + changeset + ", outside a transaction (runInTransaction: false): its"
+                            + " statements before this point stay committed; check them before running again.";
+            return new MigrationException(Failure.LEASE_LOST, leaseLost.getMessage() + rolledBack, changeset, leaseLost);
+        }
+        if (listener.unrecorded != null) {
+            return new MigrationException(Failure.LEASE_LOST, leaseLost.getMessage() + " The transaction rolled back was"
+                    + " Liquibase's record of changeset " + listener.unrecorded + ": its changes are committed but"
+                    + " databasechangelog does not say so, as after a crash at that point: record it there, or undo its"
+                    + " changes, before running again.", null, leaseLost);
+        }
+        return leaseLost;
+    }
+
+    /** Liquibase's message for a failed statement, which quotes the statement; else the root cause. */
+    static String failedStatement(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof DatabaseException && t.getMessage() != null) {
+                return ErrorMessages.oneLine(t.getMessage());
+            }
+        }
+        return ErrorMessages.rootCause(e);
     }
 
     /**
      * Remembers the changeset that failed, which Liquibase's exceptions only mention in prose, and runs the hook where
      * Liquibase is inside a changeset's transaction: per change (it rolls back once after the preconditions, before
-     * the changes), and before a rollback.
+     * the changes), and before a rollback. Liquibase commits a changeset, then records it (or, rolled back, removes
+     * its record) in a transaction of its own, where it tells of the changeset just before that commit.
      */
     private static final class Listener extends AbstractChangeExecListener {
         private final Consumer<ChangeSet> beforeStatements;
         private ChangeSet failed;
+        /** The changeset whose record in databasechangelog is being written, from its event until the next changeset. */
+        private String unrecorded;
 
         Listener(Consumer<ChangeSet> beforeStatements) {
             this.beforeStatements = beforeStatements;
+        }
+
+        @Override
+        public void willRun(ChangeSet changeSet, DatabaseChangeLog changeLog, Database database, ChangeSet.RunStatus runStatus) {
+            unrecorded = null;
         }
 
         @Override
@@ -146,8 +208,19 @@ final class LiquibaseCommands {
         }
 
         @Override
+        public void ran(ChangeSet changeSet, DatabaseChangeLog changeLog, Database database, ChangeSet.ExecType execType) {
+            unrecorded = changeSet.toString(false) + ", applied just before";
+        }
+
+        @Override
         public void willRollback(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
+            unrecorded = null;
             beforeStatements.accept(changeSet);
+        }
+
+        @Override
+        public void rolledBack(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
+            unrecorded = changeSet.toString(false) + ", rolled back just before";
         }
 
         @Override

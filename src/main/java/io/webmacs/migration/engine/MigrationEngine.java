@@ -26,7 +26,6 @@ import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.ChangeSet;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
-import liquibase.database.jvm.JdbcConnection;
 import liquibase.exception.DatabaseException;
 import liquibase.lockservice.LockServiceFactory;
 
@@ -68,7 +67,7 @@ public final class MigrationEngine implements AutoCloseable {
         this.lock = lock;
         this.lockTimeout = lockTimeout;
         this.guard = guard;
-        this.liquibase = new LiquibaseCommands(changelog, database, guard::beforeStatements);
+        this.liquibase = new LiquibaseCommands(changelog, database, this::beforeStatements);
         this.planner = new Planner(changelog, connection, database, liquibase);
     }
 
@@ -83,9 +82,10 @@ public final class MigrationEngine implements AutoCloseable {
         try {
             boolean pooled = MigrationLock.behindPooler(connection);
             MigrationLock lock = pooled ? new LeaseLock(target, connection, progress) : new AdvisoryLock(connection);
-            Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
-            return new MigrationEngine(changelog, connection, database, lock, lockTimeout,
-                    new DdlLockGuard(target, connection, pooled, ddlLocks, progress));
+            DdlLockGuard guard = new DdlLockGuard(target, connection, pooled, ddlLocks, progress);
+            Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(
+                    new GuardedConnection(connection, lock, guard::transactionEnded));
+            return new MigrationEngine(changelog, connection, database, lock, lockTimeout, guard);
         } catch (Exception e) {
             closeQuietly(connection);
             throw new MigrationException(Failure.DATABASE_UNREACHABLE, "Could not open " + target.jdbcUrl() + ": "
@@ -320,6 +320,20 @@ public final class MigrationEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Before each change's statements, in its changeset's transaction: the migration lock checks that this runner still
+     * holds it (with the DDL lock guard on or off), then the guard sets its lock timeout.
+     */
+    private void beforeStatements(ChangeSet changeSet) {
+        try {
+            lock.beforeStatements();
+        } catch (SQLException e) {
+            throw new MigrationException(Failure.CHANGESET_FAILED, "Could not check the migration lease: "
+                    + ErrorMessages.rootCause(e), e);
+        }
+        guard.beforeStatements(changeSet);
+    }
+
     /** Takes the migration lock; a Liquibase lock row left behind by a killed runner is stale once we hold it. */
     private void takeLock() throws SQLException {
         lock.acquire(lockTimeout);
@@ -335,8 +349,10 @@ public final class MigrationEngine implements AutoCloseable {
         return ChangeLogHistoryServiceFactory.getInstance().getChangeLogService(database);
     }
 
+    /** Commits what the engine wrote itself (alembic_version, history rows), fenced by the lock as Liquibase's commits are. */
     private void commit() throws SQLException {
         if (!connection.getAutoCommit()) {
+            lock.beforeCommit();
             connection.commit();
         }
     }

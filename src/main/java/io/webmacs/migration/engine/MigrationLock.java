@@ -35,6 +35,19 @@ sealed interface MigrationLock extends AutoCloseable permits AdvisoryLock, Lease
     /** Who holds the lock, for the error when waiting for it gave up: {@code " (...)"}, or empty when it cannot tell. */
     String holder() throws SQLException;
 
+    /**
+     * Called on the runner's connection before each change's statements run (whether the DDL lock guard is on or off):
+     * fails with LeaseLost when this runner no longer holds the lock it took. Does nothing before the lock is taken.
+     */
+    void beforeStatements() throws SQLException;
+
+    /**
+     * Called on the runner's connection in each transaction it commits while it holds the lock, just before the commit:
+     * when this runner no longer holds the lock, rolls the transaction back and fails with LeaseLost, so that nothing
+     * commits after another runner took over. Does nothing before the lock is taken.
+     */
+    void beforeCommit() throws SQLException;
+
     /** Lets the next runner in; a lock this runner never took is left alone. */
     @Override
     void close();

@@ -33,6 +33,9 @@ public enum Failure {
     MIGRATION_STALLED("MigrationStalled", 1, false),
     // approve: the DatabaseMigration does not exist, or has no plan awaiting approval.
     NOTHING_TO_APPROVE("NothingToApprove", 2, false),
+    // Behind a pooler: the migration lease expired (its renewal stalled) and the run stopped at its next commit, which
+    // was rolled back. Exit 4 like LockTimeout: the migration lock is another runner's now; run again later.
+    LEASE_LOST("LeaseLost", 4, true),
     // The server rolled a changeset back for a reason that passes (a deadlock, a serialization failure, resources running
     // out); earlier changesets stay applied.
     CHANGESET_ABORTED("ChangesetAborted", 7, true);

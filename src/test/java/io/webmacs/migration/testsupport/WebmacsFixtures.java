@@ -29,6 +29,14 @@ public final class WebmacsFixtures {
         forgetLiquibase(db);
     }
 
+    /** A new database that webmacs-migrate brought to {@code revision}, with rows in every table (see insertRows). */
+    public static TestDatabase migratedWithRows(String revision) {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli.against(db).ok("upgrade", revision);
+        insertRows(db, revision);
+        return db;
+    }
+
     /** Route B: what the app's create_all builds on an empty database (no alembic_version). */
     public static void routeB(TestDatabase db) {
         routeA(db, "005_oidc_sso");
