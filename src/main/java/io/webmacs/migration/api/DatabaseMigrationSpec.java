@@ -15,6 +15,10 @@ import io.fabric8.generator.annotation.ValidationRule;
         + " || ((!has(self.approval) || !has(self.approval.mode) || self.approval.mode == 'Automatic')"
         + " && (!has(self.policy) || !has(self.policy.destructive) || self.policy.destructive == 'Allow'))",
         message = "rollout.mode InitContainer upgrades without a plan: approval.mode Manual and policy.destructive Deny need rollout.mode SchedulingGate")
+// check runs a custom changelog's SQL only on a scratch database: on the target it could lock tables, or COMMIT.
+@ValidationRule(value = "!has(self.driftCheck) || !has(self.changelog) || has(self.driftCheck.devDatabase)",
+        message = "driftCheck with a changelog ConfigMap needs driftCheck.devDatabase: a scratch database where the check"
+                + " builds the changelog's schema, which never runs on the database it checks")
 public class DatabaseMigrationSpec {
 
     @JsonPropertyDescription("The PostgreSQL database to migrate.")

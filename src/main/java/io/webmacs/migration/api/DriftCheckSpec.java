@@ -18,11 +18,25 @@ public class DriftCheckSpec {
             + " 1h or 24h")
     private String interval;
 
+    @JsonPropertyDescription("A scratch database where each check builds the schema the changelog defines, then rolls it"
+            + " back; required with a changelog ConfigMap, whose SQL never runs on the database it checks. Any database the"
+            + " login may create a schema in, best on the same PostgreSQL version. Default: the built-in changelog's schema"
+            + " is built in a scratch schema of the database itself.")
+    private DatabaseSpec devDatabase;
+
     public String getInterval() {
         return interval;
     }
 
     public void setInterval(String interval) {
         this.interval = interval;
+    }
+
+    public DatabaseSpec getDevDatabase() {
+        return devDatabase;
+    }
+
+    public void setDevDatabase(DatabaseSpec devDatabase) {
+        this.devDatabase = devDatabase;
     }
 }

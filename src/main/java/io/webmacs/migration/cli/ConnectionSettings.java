@@ -1,6 +1,7 @@
 package io.webmacs.migration.cli;
 
 import io.webmacs.migration.engine.DatabaseTarget;
+import io.webmacs.migration.result.DatabaseVariables;
 import io.webmacs.migration.result.Failure;
 import io.webmacs.migration.result.MigrationException;
 import java.util.List;
@@ -10,14 +11,16 @@ import java.util.stream.Stream;
 
 /**
  * A command's database settings: each option, else its environment variable (DATABASE_URL is WebMACS's own); and
- * check's scratch database, {@code --dev-url}, if given.
+ * check's scratch database, {@code --dev-url} or DEV_DATABASE_URL, if given.
  */
-record ConnectionSettings(String url, String devUrl, String username, String password) {
+record ConnectionSettings(String url, String devUrl, String username, String password, String devUsername, String devPassword) {
 
     static ConnectionSettings resolve(String url, String devUrl, String username, String password, Map<String, String> environment) {
-        return new ConnectionSettings(firstSet(url, environment.get("DATABASE_URL")), devUrl,
-                firstSet(username, environment.get("DATABASE_USERNAME")),
-                firstSet(password, environment.get("DATABASE_PASSWORD")));
+        DatabaseVariables target = DatabaseVariables.TARGET;
+        DatabaseVariables dev = DatabaseVariables.DEV;
+        return new ConnectionSettings(firstSet(url, environment.get(target.url())), firstSet(devUrl, environment.get(dev.url())),
+                firstSet(username, environment.get(target.username())), firstSet(password, environment.get(target.password())),
+                firstSet(null, environment.get(dev.username())), firstSet(null, environment.get(dev.password())));
     }
 
     /** The database to connect to; a usage error when none was given. */
@@ -30,27 +33,28 @@ record ConnectionSettings(String url, String devUrl, String username, String pas
 
     /**
      * The scratch database of {@code --dev-url}, or null. Its URL's own credentials come first, as it is often another
-     * server than the target; else the target's.
+     * server than the target; then DEV_DATABASE_USERNAME and DEV_DATABASE_PASSWORD; else the target's.
      */
     DatabaseTarget devTarget() {
         if (devUrl == null) {
             return null;
         }
         DatabaseTarget dev = DatabaseTarget.parse(devUrl, null, null);
-        return new DatabaseTarget(dev.jdbcUrl(), dev.username() != null ? dev.username() : username,
-                dev.password() != null ? dev.password() : password);
+        return new DatabaseTarget(dev.jdbcUrl(), firstSet(dev.username(), firstSet(devUsername, username)),
+                firstSet(dev.password(), firstSet(devPassword, password)));
     }
 
-    /** The passwords no output may show: the one given and those in the URLs. */
+    /** What no output may show: the passwords given, and those in the URLs (an sslpassword included). */
     List<String> secrets() {
-        return Stream.of(password, passwordIn(url), passwordIn(devUrl)).filter(Objects::nonNull).toList();
+        return Stream.of(Stream.of(password, devPassword), secretsIn(url), secretsIn(devUrl)).flatMap(s -> s)
+                .filter(Objects::nonNull).toList();
     }
 
-    private static String passwordIn(String url) {
+    private static Stream<String> secretsIn(String url) {
         try {
-            return url == null ? null : DatabaseTarget.parse(url, null, null).password();
+            return url == null ? Stream.empty() : DatabaseTarget.parse(url, null, null).secrets().stream();
         } catch (MigrationException e) {
-            return null; // a malformed URL: its own error says so, without repeating the URL
+            return Stream.empty(); // a malformed URL: its own error says so, without repeating the URL
         }
     }
 

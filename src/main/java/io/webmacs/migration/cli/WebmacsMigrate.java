@@ -186,7 +186,8 @@ public final class WebmacsMigrate {
             + " revision (tables, columns, constraints, indexes, enum types, sequences). Reads only: the expected schema is"
             + " built in a scratch schema that is rolled back. Exit 6 when they differ.")
     int check(@Option(names = "--dev-url", paramLabel = "URL", description = "Build the expected schema on this database"
-            + " instead (same forms as --url; its own credentials, else the target's). Nothing is kept there either.")
+            + " instead (same forms as --url; its own credentials, else $DEV_DATABASE_USERNAME and $DEV_DATABASE_PASSWORD, else"
+            + " the target's); needed with a custom --changelog. Nothing is kept there either. Default: $DEV_DATABASE_URL.")
             String devUrl) {
         this.devUrl = devUrl;
         return withEngine(Verb.CHECK, NEVER, engine -> engine.check(connection().devTarget()));

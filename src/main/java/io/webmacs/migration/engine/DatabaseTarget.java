@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Pattern;
@@ -167,6 +169,27 @@ public record DatabaseTarget(String jdbcUrl, String username, String password) {
         }
         return new MigrationException(Failure.DATABASE_UNREACHABLE, "Cannot reach PostgreSQL at " + jdbcUrl
                 + ": " + reason + ". Check the host, port and database name, and that the server is up.", e);
+    }
+
+    /**
+     * What no output may show of this target: its password, and the key password of an {@code sslpassword} it passes to
+     * the driver in the URL (as written there, and decoded).
+     */
+    public List<String> secrets() {
+        List<String> secrets = new ArrayList<>();
+        if (password != null) {
+            secrets.add(password);
+        }
+        int query = jdbcUrl.indexOf('?');
+        if (query >= 0) {
+            for (Map.Entry<String, String> parameter : queryParameters(jdbcUrl.substring(query + 1)).entrySet()) {
+                if (parameter.getKey().equalsIgnoreCase("sslpassword") && !parameter.getValue().isEmpty()) {
+                    secrets.add(parameter.getValue());
+                    secrets.add(decode(parameter.getValue()));
+                }
+            }
+        }
+        return secrets;
     }
 
     /** Never shows the password. */

@@ -12,7 +12,9 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseSpec;
+import io.webmacs.migration.api.DriftCheckSpec;
 import io.webmacs.migration.api.SecretValueSource;
+import io.webmacs.migration.result.DatabaseVariables;
 import io.webmacs.migration.result.Verb;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +67,7 @@ public final class MigrateContainer {
                 .withImage(runner.image())
                 .withCommand(runner.command())
                 .withArgs(args)
-                .withEnv(environment(resource.getSpec().getDatabase()))
+                .withEnv(environment(resource, verb))
                 .withResources(runner.spec().getResources())
                 .withTerminationMessagePath("/dev/termination-log")
                 .withTerminationMessagePolicy("File")
@@ -87,17 +89,29 @@ public final class MigrateContainer {
         return volumes;
     }
 
-    /** The database settings as the runner's environment variables; Secrets only by reference. */
-    private static List<EnvVar> environment(DatabaseSpec database) {
+    /**
+     * The database settings as the runner's environment variables, Secrets only by reference; for a drift check also its
+     * scratch database, where it builds a custom changelog's schema.
+     */
+    private static List<EnvVar> environment(DatabaseMigration resource, Verb verb) {
+        List<EnvVar> env = environment(resource.getSpec().getDatabase(), DatabaseVariables.TARGET);
+        DriftCheckSpec driftCheck = resource.getSpec().getDriftCheck();
+        if (verb == Verb.CHECK && driftCheck != null && driftCheck.getDevDatabase() != null) {
+            env.addAll(environment(driftCheck.getDevDatabase(), DatabaseVariables.DEV));
+        }
+        return env;
+    }
+
+    private static List<EnvVar> environment(DatabaseSpec database, DatabaseVariables names) {
         List<EnvVar> env = new ArrayList<>();
         env.add(database.getUrl() != null
-                ? new EnvVarBuilder().withName("DATABASE_URL").withValue(database.getUrl()).build()
-                : fromSecret("DATABASE_URL", database.getUrlFrom()));
+                ? new EnvVarBuilder().withName(names.url()).withValue(database.getUrl()).build()
+                : fromSecret(names.url(), database.getUrlFrom()));
         if (database.getUsernameFrom() != null) {
-            env.add(fromSecret("DATABASE_USERNAME", database.getUsernameFrom()));
+            env.add(fromSecret(names.username(), database.getUsernameFrom()));
         }
         if (database.getPasswordFrom() != null) {
-            env.add(fromSecret("DATABASE_PASSWORD", database.getPasswordFrom()));
+            env.add(fromSecret(names.password(), database.getPasswordFrom()));
         }
         return env;
     }

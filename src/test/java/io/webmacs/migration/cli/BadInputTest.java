@@ -89,6 +89,16 @@ class BadInputTest {
     }
 
     @Test
+    void anSslKeyPasswordInTheUrlIsNeverShown() {
+        Cli.Run run = Cli.withoutDatabase().env("DATABASE_URL", "jdbc:postgresql://127.0.0.1:1/webmacs?sslmode=require&sslpassword=k3y%21pass")
+                .run("--output", "json", "current");
+
+        assertThat(run.exitCode()).isEqualTo(3);
+        assertThat(run.errLines()).singleElement().asString().contains("sslpassword=****");
+        assertThat(run.out() + run.err()).doesNotContain("k3y", "k3y!pass");
+    }
+
+    @Test
     void refusedLoginExitsThree() {
         Cli.Run run = json(new Cli().args("--url", db.jdbcUrl(), "--username", "nobody", "--password", "wrong")).run("current");
 

@@ -281,6 +281,29 @@ class CheckCommandTest {
         assertThat(Catalog.of(dev)).as("nothing kept on the dev database").isEmpty();
     }
 
+    /** As the operator's check Jobs pass it: the scratch database and its own login in the environment. */
+    @Test
+    void theDevDatabaseAndItsLoginComeFromTheEnvironmentToo() throws IOException {
+        Path changelog = Files.writeString(dir.resolve("app.yaml"), """
+                databaseChangeLog:
+                  - changeSet: {id: things, author: app, changes: [{sql: {sql: "CREATE TABLE things (id int)"}}]}
+                  - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
+                """);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        TestDatabase dev = EmbeddedPostgresServer.newDatabase();
+        String scratch = "scratch_" + dev.name();
+        dev.execute("CREATE ROLE " + scratch + " LOGIN PASSWORD 'scr4tch-Pw'; GRANT CREATE ON DATABASE " + dev.name() + " TO " + scratch);
+        Cli cli = Cli.against(db).args("--changelog", changelog.toString());
+        cli.ok("upgrade");
+
+        Cli.Run run = cli.env("DEV_DATABASE_URL", dev.jdbcUrl()).env("DEV_DATABASE_USERNAME", scratch)
+                .env("DEV_DATABASE_PASSWORD", "scr4tch-Pw").run("--output", "json", "check");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.json().at("/drift/differences").size()).isZero();
+        assertThat(run.out() + run.err()).doesNotContain("scr4tch-Pw");
+    }
+
     /**
      * Building the expected schema runs the changelog's SQL. A custom changelog's could take real locks on production
      * tables, or COMMIT and persist: it never runs on the target.

@@ -174,6 +174,23 @@ class PlanCommandTest {
         assertThat(run.errLines()).singleElement().asString().contains("the plan is now ", "(upgrade from 003_fk_ondelete to");
     }
 
+    /** Someone ran the approved plan's upgrade by hand already: the approved run has nothing to do, and succeeds. */
+    @Test
+    void anApprovedUpgradeOnADatabaseAlreadyAtItsTargetRunsNothingAndSucceeds() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli cli = Cli.against(db).args("--no-fast-path");
+        cli.ok("upgrade", "003_fk_ondelete");
+        String approved = hash(cli, "head");
+        cli.ok("upgrade");
+        List<String> history = db.rows("SELECT id, orderexecuted FROM databasechangelog ORDER BY orderexecuted");
+
+        Cli.Run run = cli.run("--output", "json", "upgrade", "--plan-hash", approved);
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.json().get("applied")).isEmpty();
+        assertThat(db.rows("SELECT id, orderexecuted FROM databasechangelog ORDER BY orderexecuted")).isEqualTo(history);
+    }
+
     /** The approved plan went up to 004; someone took the database to head since: PlanChanged, not WrongDirection. */
     @Test
     void anApprovedUpgradeOnADatabaseMovedAboveItsTargetIsPlanChanged() {

@@ -72,6 +72,27 @@ class MigrationJobDependentTest {
     }
 
     @Test
+    void aDriftCheckJobAlsoGetsItsScratchDatabaseFromSecretsAndTheMigrationDoesNot() {
+        DatabaseMigration migration = Fixtures.checkedEvery("1h", migration());
+        DatabaseSpec dev = new DatabaseSpec();
+        dev.setUrlFrom(new SecretValueSource(new SecretKeySelector("DEV_DATABASE_URL", "scratch-db", false)));
+        dev.setPasswordFrom(new SecretValueSource(new SecretKeySelector("password", "scratch-db", false)));
+        migration.getSpec().getDriftCheck().setDevDatabase(dev);
+
+        Container check = MigrationJobDependent.job(migration, new JobRequest("0123456789", 1, Verb.CHECK, null, "main.xml"), DEFAULTS)
+                .getSpec().getTemplate().getSpec().getContainers().get(0);
+        Container upgrade = MigrationJobDependent.job(migration, new JobRequest("0123456789", 1, Verb.UPGRADE, "head", "main.xml"), DEFAULTS)
+                .getSpec().getTemplate().getSpec().getContainers().get(0);
+
+        assertThat(check.getEnv()).extracting(e -> e.getName() + "=" + e.getValueFrom().getSecretKeyRef().getName())
+                .containsExactly("DATABASE_URL=webmacs-db", "DATABASE_PASSWORD=webmacs-db", "DEV_DATABASE_URL=scratch-db",
+                        "DEV_DATABASE_PASSWORD=scratch-db");
+        assertThat(check.getEnv()).allSatisfy(e -> assertThat(e.getValue()).isNull());
+        assertThat(String.join(" ", check.getArgs())).doesNotContain("--dev-url", "://");
+        assertThat(upgrade.getEnv()).extracting(e -> e.getName()).containsExactly("DATABASE_URL", "DATABASE_PASSWORD");
+    }
+
+    @Test
     void longNamesAreCutSoTheJobNameStaysAValidLabelValue() {
         String name = MigrationJobDependent.jobName("a".repeat(60), "0123456789", 12);
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -13,8 +14,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DatabaseSpec;
+import io.webmacs.migration.api.SecretValueSource;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.result.Verb;
+import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.JobExecutor;
@@ -88,6 +92,35 @@ class DriftCheckReconcileTest {
         awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().isDrifted("False", Conditions.NO_DRIFT));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(events(ns)).extracting(Event::getReason)
                 .containsOnlyOnce("Drifted", "DriftResolved"));
+    }
+
+    /**
+     * A changelog of the application's own is checked against its schema built on the scratch database of
+     * driftCheck.devDatabase, never on the database it checks.
+     */
+    @Test
+    void aCustomChangelogIsCheckedWithItsSchemaBuiltOnTheDevDatabase() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        TestDatabase dev = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "app-db", db);
+        Fixtures.databaseSecret(client, ns, "scratch-db", dev);
+        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", Fixtures.FAILING_CHANGELOG.replace(
+                "ALTER TABLE no_such_table ADD COLUMN x int", "CREATE INDEX ix_things_id ON things (id)"));
+        DatabaseMigration migration = Fixtures.checkedEvery("5s", Fixtures.migration(ns, "app", "app-db", "head"));
+        migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
+        DatabaseSpec scratch = new DatabaseSpec();
+        scratch.setUrlFrom(new SecretValueSource(new SecretKeySelector("DATABASE_URL", "scratch-db", false)));
+        migration.getSpec().getDriftCheck().setDevDatabase(scratch);
+        client.resource(migration).create();
+
+        awaitMigration(client, ns, "app", m -> assertThatMigration(m).isReady().hasRevision("v2").isDrifted("False", Conditions.NO_DRIFT));
+        db.execute("DROP INDEX ix_things_id");
+
+        DatabaseMigration drifted = awaitMigration(client, ns, "app", m -> assertThatMigration(m).isReady()
+                .isDrifted("True", Conditions.SCHEMA_DRIFT));
+        assertThat(drifted.getStatus().getDrift().getSummary()).containsExactly("missing index things.ix_things_id");
+        assertThat(Catalog.of(dev)).as("nothing kept on the scratch database").isEmpty();
     }
 
     @Test
