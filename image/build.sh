@@ -26,6 +26,19 @@ export CONTAINERS_CONF="${CONTAINERS_CONF:-$cache/containers.conf}"
 mkdir -p "$cache"
 [[ -f "$CONTAINERS_CONF" ]] || printf '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\n' > "$CONTAINERS_CONF"
 
+# The Debian mirror this machine's apt uses (its first non-security source, deb822 or one-line), never one written here.
+debian_mirror() {
+  local mirror
+  mirror=$( { sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null
+              sed -nE 's/^deb +(\[[^]]*\] +)?([^ ]+).*/\2/p' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
+            } | tr ' ' '\n' | grep -v -e '-security' -e '^$' | head -n 1)
+  if [[ -z "$mirror" ]]; then
+    echo "error: no Debian mirror in this machine's apt sources (/etc/apt/sources.list*) for debootstrap" >&2
+    return 1
+  fi
+  echo "$mirror"
+}
+
 # debootstrap_image NAME ARCHIVE PACKAGES PREPARE IMPORT_CHANGES...: a Debian bookworm minbase root filesystem with
 # PACKAGES, PREPARE run on it, imported into podman as NAME and saved to ARCHIVE; or loaded from ARCHIVE if it exists.
 debootstrap_image() {
@@ -37,7 +50,7 @@ debootstrap_image() {
   fi
   local started=$SECONDS
   rootfs=$(mktemp -d /var/tmp/webmacs-rootfs.XXXXXX)
-  debootstrap --variant=minbase --include="$packages" bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
+  debootstrap --variant=minbase --include="$packages" bookworm "$rootfs" "$(debian_mirror)" >/dev/null
   "$prepare" "$rootfs"
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/man/*
   find "$rootfs"/usr/share/doc -type f ! -name copyright -delete # the copyright files are the SBOM's licences
