@@ -142,7 +142,7 @@ public final class DdlLockGuard {
             sessionTimeoutSet |= !inTransaction;
             timed = changeSet;
         } catch (SQLException e) {
-            throw new MigrationException(Failure.CHANGESET_FAILED, "Could not set lock_timeout: " + ErrorMessages.rootCause(e), e);
+            throw ServerErrors.failure(e, "Could not set lock_timeout", Failure.CHANGESET_FAILED);
         }
     }
 

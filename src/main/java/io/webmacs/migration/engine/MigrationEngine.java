@@ -332,8 +332,7 @@ public final class MigrationEngine implements AutoCloseable {
         try {
             lock.beforeStatements();
         } catch (SQLException e) {
-            throw new MigrationException(Failure.CHANGESET_FAILED, "Could not check the migration lease: "
-                    + ErrorMessages.rootCause(e), e);
+            throw ServerErrors.failure(e, "Could not check the migration lease", Failure.CHANGESET_FAILED);
         }
         guard.beforeStatements(changeSet);
     }

@@ -95,9 +95,7 @@ class ApprovalReconcileTest {
     void aChangedTargetIsPlannedAgainAndTheOldApprovalNoLongerRunsIt() {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = databaseSecretIn(ns);
-        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete"))).create();
-        String first = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
-                .getStatus().getPlan().getHash();
+        String first = awaitedPlanOf(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete")));
         approve(client, ns, "webmacs", first);
         awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("003_fk_ondelete"));
 
@@ -121,9 +119,7 @@ class ApprovalReconcileTest {
     void aDatabaseThatMovedAfterTheApprovalIsPlannedAgainAndNeedsANewApproval() {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = databaseSecretIn(ns);
-        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
-        String approved = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
-                .getStatus().getPlan().getHash();
+        String approved = awaitedPlanOf(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")));
 
         Cli.against(db).ok("upgrade", "002_plugin_packages"); // someone migrates by hand in between
         approve(client, ns, "webmacs", approved);
@@ -153,9 +149,7 @@ class ApprovalReconcileTest {
         Cli.against(db).ok("upgrade", "003_fk_ondelete");
         DatabaseMigration migration = Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "004_rbac_api_tokens"));
         migration.getSpec().setAllowDowngrade(true);
-        client.resource(migration).create();
-        String approved = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
-                .getStatus().getPlan().getHash();
+        String approved = awaitedPlanOf(migration);
 
         Cli.against(db).ok("upgrade");
         WebmacsFixtures.insertRows(db, "005_oidc_sso");
@@ -175,9 +169,7 @@ class ApprovalReconcileTest {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = databaseSecretIn(ns);
         Cli.against(db).ok("upgrade", "003_fk_ondelete");
-        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
-        String approved = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
-                .getStatus().getPlan().getHash();
+        String approved = awaitedPlanOf(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")));
 
         Cli.against(db).ok("downgrade", "002_plugin_packages");
         DatabaseState moved = DatabaseState.of(db);
@@ -197,9 +189,7 @@ class ApprovalReconcileTest {
         Fixtures.databaseSecret(client, ns, "second-db", second);
         Cli.against(first).ok("upgrade", "003_fk_ondelete");
         Cli.against(second).ok("upgrade", "003_fk_ondelete");
-        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
-        String approved = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
-                .getStatus().getPlan().getHash();
+        String approved = awaitedPlanOf(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")));
         approve(client, ns, "webmacs", approved);
         awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         DatabaseState untouched = DatabaseState.of(second);
@@ -220,9 +210,7 @@ class ApprovalReconcileTest {
         TestDatabase second = EmbeddedPostgresServer.newDatabase();
         Cli.against(first).ok("upgrade", "003_fk_ondelete");
         Cli.against(second).ok("upgrade", "003_fk_ondelete");
-        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
-        String approved = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
-                .getStatus().getPlan().getHash();
+        String approved = awaitedPlanOf(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")));
         DatabaseState firstBefore = DatabaseState.of(first);
         DatabaseState secondBefore = DatabaseState.of(second);
 
@@ -281,6 +269,13 @@ class ApprovalReconcileTest {
         assertThat(ready.getStatus().getPlan().getDestructive()).isFalse();
         assertThat(jobs(ns)).extracting(j -> j.getMetadata().getLabels().get(Labels.VERB)).containsExactly("plan", "upgrade");
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("003"));
+    }
+
+    /** Creates {@code migration} and returns the hash of the plan whose approval it then awaits. */
+    private String awaitedPlanOf(DatabaseMigration migration) {
+        client.resource(migration).create();
+        return awaitMigration(client, migration.getMetadata().getNamespace(), migration.getMetadata().getName(),
+                m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL)).getStatus().getPlan().getHash();
     }
 
     /** The resource once it awaits the approval of a plan other than {@code approved}. */

@@ -155,13 +155,7 @@ class DatabaseMigrationReconcileTest {
     @Test
     void failingChangesetFromAConfigMapChangelogStallsNamingTheChangeset() {
         String ns = Fixtures.newNamespace(client);
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Fixtures.databaseSecret(client, ns, "app-db", db);
-        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", Fixtures.FAILING_CHANGELOG);
-        DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
-        migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
-
-        client.resource(migration).create();
+        createAppWithChangelog(ns, EmbeddedPostgresServer.newDatabase(), Fixtures.FAILING_CHANGELOG);
 
         DatabaseMigration stalled = awaitMigration(ns, "app", m -> assertThatMigration(m).isStalled(Conditions.CHANGESET_FAILED)
                 .hasRevision("v1").hasMessageContaining("no_such_table"));
@@ -176,11 +170,7 @@ class DatabaseMigrationReconcileTest {
     void aRunnerWhoseSessionIsTerminatedMidChangesetIsRetriedAndAppliesItOnce() {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Fixtures.databaseSecret(client, ns, "app-db", db);
-        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", Fixtures.INTERRUPTIBLE_CHANGELOG);
-        DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
-        migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
-        client.resource(migration).create();
+        createAppWithChangelog(ns, db, Fixtures.INTERRUPTIBLE_CHANGELOG);
 
         db.terminateSleepingRunner();
 
@@ -346,6 +336,15 @@ class DatabaseMigrationReconcileTest {
 
     private static String secretOf(String migration) {
         return migration.substring(migration.lastIndexOf('-') + 1) + "-db";
+    }
+
+    /** The DatabaseMigration app to head on {@code db}, with {@code changelog} from the ConfigMap app-changelog. */
+    private void createAppWithChangelog(String ns, TestDatabase db, String changelog) {
+        Fixtures.databaseSecret(client, ns, "app-db", db);
+        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", changelog);
+        DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
+        migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
+        client.resource(migration).create();
     }
 
     private TestDatabase databaseSecretIn(String ns) {
