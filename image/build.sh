@@ -3,7 +3,8 @@
 #  1. a JRE base from Debian's packages (debootstrap bookworm + openjdk-17-jre-headless, user 185 as in the
 #     published base), imported into podman as localhost/webmacs-jre-base:17 and saved as a docker archive;
 #  2. a PostgreSQL image from Debian's packages (localhost/webmacs-postgres:15), for the training run below and for
-#     the compose tests; it is not shipped;
+#     the compose tests, and a pause image on the JRE base (localhost/webmacs-pause:1, image/pause/) for the
+#     real-cluster tests' node; neither is shipped;
 #  3. the application put on the base by the release's own image build (Quarkus + Jib), loaded into podman;
 #  4. how the CLI starts in the image (webmacs-migrate.args: JVM options, the class path in a fixed order, the main
 #     class) and a class-data-sharing archive for exactly that, made by one `upgrade` of an empty database in the
@@ -76,6 +77,7 @@ start=$SECONDS
 if [[ -z "${WEBMACS_JRE_BASE:-}" ]]; then
   debootstrap_image localhost/webmacs-jre-base:17 "$base_archive" openjdk-17-jre-headless jre_user \
     'USER 185' 'ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64'
+  podman build -q -t localhost/webmacs-pause:1 image/pause >/dev/null
 fi
 debootstrap_image "$postgres_image" "$postgres_archive" postgresql-15 postgres_entrypoint \
   'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

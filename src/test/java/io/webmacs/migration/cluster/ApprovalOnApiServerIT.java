@@ -22,9 +22,9 @@ import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.DatabaseState;
-import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.Migrations;
+import io.webmacs.migration.testsupport.Packaged;
 import io.webmacs.migration.testsupport.TestDatabase;
 import io.webmacs.migration.testsupport.WebmacsFixtures;
 import java.io.IOException;
@@ -48,9 +48,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * approval.mode Manual and policy.destructive Deny on a real API server: the operator installed with kubectl and
- * running with its ServiceAccount's token, plan and migration Jobs run by the real Job controller and the fake kubelet,
- * and the plan's SQL read by the operator through {@code pods/log}, which the API server serves by calling the fake
- * kubelet's log endpoint. Tests 1 to 4 are one reviewer's story on one DatabaseMigration, in order; Deny, a database
+ * running with its ServiceAccount's token, plan and migration Jobs run by the real Job controller, scheduler and
+ * kubelet, and the plan's SQL read by the operator through {@code pods/log}, which the API server serves by asking the
+ * kubelet. Tests 1 to 4 are one reviewer's story on one DatabaseMigration, in order; Deny, a database
  * moved after the plan and a repointed Secret have their own.
  */
 @RealCluster
@@ -235,7 +235,7 @@ class ApprovalOnApiServerIT {
     void anApprovalRunsNothingOnAnotherDatabaseTheSecretNowNames() {
         String repointedNs = operator.restrictedNamespace("approval-repointed");
         TestDatabase planned = databaseAt003(repointedNs);
-        TestDatabase other = EmbeddedPostgresServer.newDatabase();
+        TestDatabase other = operator.newDatabase();
         Cli.against(other).ok("upgrade", "003_fk_ondelete");
         client.resource(Fixtures.manual(Fixtures.migration(repointedNs, NAME, "webmacs-db", "head"))).create();
         String hash = awaitMigration(repointedNs, InProgress, m -> assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL))
@@ -261,7 +261,7 @@ class ApprovalOnApiServerIT {
 
     /** A database at 003_fk_ondelete, migrated by hand, and WebMACS's DATABASE_URL Secret for it in {@code namespace}. */
     private static TestDatabase databaseAt003(String namespace) {
-        TestDatabase database = EmbeddedPostgresServer.newDatabase();
+        TestDatabase database = operator.newDatabase();
         Cli.against(database).ok("upgrade", "003_fk_ondelete");
         Fixtures.databaseSecret(client, namespace, "webmacs-db", database);
         return database;

@@ -1,28 +1,30 @@
 package io.webmacs.migration.cluster;
 
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubeapitest.KubeAPIServerConfig;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubeapitest.binary.BinaryManager;
-import io.fabric8.kubeapitest.cert.CertManager;
-import io.fabric8.kubeapitest.kubeconfig.KubeConfig;
 import io.fabric8.kubeapitest.process.EtcdProcess;
-import io.fabric8.kubeapitest.process.KubeAPIServerProcess;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.webmacs.migration.cluster.Certificates.Identity;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -30,45 +32,60 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A real Kubernetes control plane on loopback: etcd and kube-apiserver (RBAC, PodSecurity and admission webhooks on)
- * started through fabric8 kube-api-test, and kube-controller-manager with the controllers the operator depends on. The
- * binaries are the ones {@code test/kube/build.sh} builds from the Kubernetes Go modules. Clients reach the API server
- * through a fixed front port, so it can be restarted under them as in a control-plane upgrade.
+ * A real Kubernetes control plane on this machine: etcd (started through fabric8 kube-api-test), kube-apiserver (RBAC and
+ * the Node authorizer, the default admission plugins with PodSecurity, ServiceAccount and NodeRestriction, and an audit
+ * log), kube-controller-manager with the controllers the operator and a node depend on, and kube-scheduler. The binaries
+ * are the ones {@code test/kube/build.sh} builds from the Kubernetes Go modules. kube-api-test starts an API server of its
+ * own with the ServiceAccount admission plugin off, so pods would get no token: the API server is started here. A
+ * {@link Node} runs the pods.
  */
 public final class ControlPlane implements AutoCloseable {
 
     /** The Kubernetes version test/kube/go.mod builds, e.g. {@code 1.34.4}. */
     public static final String VERSION = kubernetesVersion();
     public static final String BUILD_COMMAND = "test/kube/build.sh";
-    private static final List<String> BINARIES = List.of("kube-apiserver", "kube-controller-manager", "kubectl", "etcd");
+    static final List<String> BINARIES = List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kubelet",
+            "kube-proxy", "etcd");
+    /** The ClusterIPs of Services; the first is the {@code kubernetes} Service's, which pods' in-cluster clients dial. */
+    static final String SERVICE_RANGE = "10.0.0.0/24";
+    static final String KUBERNETES_SERVICE_IP = "10.0.0.1";
     private static final String CONTROLLERS = String.join(",", "job-controller", "garbage-collector-controller",
             "namespace-controller", "serviceaccount-controller", "serviceaccount-token-controller", "deployment-controller",
-            "replicaset-controller", "ttl-after-finished-controller");
-    private static final int STARTUP_TIMEOUT_MS = 120_000;
+            "replicaset-controller", "ttl-after-finished-controller", "node-lifecycle-controller", "endpointslice-controller",
+            "root-ca-certificate-publisher-controller");
+    /** Every request of a service account, at the Metadata level: who asked what, and what the API server answered. */
+    private static final String AUDIT_POLICY = """
+            apiVersion: audit.k8s.io/v1
+            kind: Policy
+            omitStages: [RequestReceived]
+            rules:
+              - level: Metadata
+                userGroups: ["system:serviceaccounts"]
+              - level: None
+            """;
+    private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final KubeAPIServerConfig config;
-    private final BinaryManager binaryManager;
-    private final CertManager certManager;
     private final Path workDir;
+    private final Certificates certificates = Certificates.get();
+    private final BinaryManager binaryManager;
+    private final int port = freePort();
+    private final Thread closer = new Thread(this::close, "control-plane-shutdown");
+    private boolean closed;
     private EtcdProcess etcd;
     private int etcdPort;
-    private KubeAPIServerProcess apiServer;
-    private ApiServerProxy front;
-    private Process controllerManager;
+    private Daemon apiServer;
+    private Daemon controllerManager;
+    private Daemon scheduler;
     private Path adminKubeconfig;
     private KubernetesClient client;
 
     private ControlPlane(Path workDir) {
         this.workDir = workDir;
-        this.config = KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withOfflineMode(true)
-                .withApiServerVersion(VERSION)
-                .withUpdateKubeConfig(false)
-                .withWaitForEtcdHealthCheckOnStartup(true)
-                .withStartupTimeout(STARTUP_TIMEOUT_MS)
+        KubeAPIServerConfig config = KubeAPIServerConfigBuilder.anAPIServerConfig().withOfflineMode(true).withApiServerVersion(VERSION)
+                .withUpdateKubeConfig(false).withWaitForEtcdHealthCheckOnStartup(true).withStartupTimeout((int) STARTUP_TIMEOUT.toMillis())
                 .build();
         this.binaryManager = new BinaryManager(config);
-        this.certManager = new CertManager(config.getKubeAPITestDir());
     }
 
     /** Why the control plane cannot run here, if it cannot: its binaries were not built. */
@@ -76,11 +93,11 @@ public final class ControlPlane implements AutoCloseable {
         Path dir = binaryDirectory();
         List<String> missing = BINARIES.stream().filter(b -> !Files.isExecutable(dir.resolve(b))).toList();
         return missing.isEmpty() ? Optional.empty()
-                : Optional.of("no Kubernetes " + VERSION + " control plane in " + dir + " (missing " + String.join(", ", missing)
-                        + "); build it with " + BUILD_COMMAND);
+                : Optional.of("no Kubernetes " + VERSION + " in " + dir + " (missing " + String.join(", ", missing) + "); build it with "
+                        + BUILD_COMMAND);
     }
 
-    /** Starts etcd, kube-apiserver and kube-controller-manager; logs go to {@code target/cluster/NAME/}. */
+    /** Starts etcd, kube-apiserver, kube-controller-manager and kube-scheduler; logs go to {@code target/cluster/NAME/}. */
     public static ControlPlane start(String name) {
         try {
             Path workDir = Path.of("target", "cluster", name).toAbsolutePath();
@@ -90,7 +107,13 @@ public final class ControlPlane implements AutoCloseable {
                 }
             }
             ControlPlane plane = new ControlPlane(Files.createDirectories(workDir));
-            plane.startAll();
+            Runtime.getRuntime().addShutdownHook(plane.closer);
+            try {
+                plane.startAll();
+            } catch (IOException | RuntimeException e) {
+                plane.close();
+                throw e;
+            }
             return plane;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -99,39 +122,45 @@ public final class ControlPlane implements AutoCloseable {
 
     private void startAll() throws IOException {
         binaryManager.initAndDownloadIfRequired();
-        certManager.createCertificatesIfNeeded();
-        etcd = new EtcdProcess(binaryManager, process -> { }, true, STARTUP_TIMEOUT_MS);
+        etcd = new EtcdProcess(binaryManager, process -> { }, true, (int) STARTUP_TIMEOUT.toMillis());
         etcdPort = etcd.startEtcd();
-        int port = startApiServer();
-        front = new ApiServerProxy(port);
-        adminKubeconfig = Files.writeString(workDir.resolve("admin.kubeconfig"),
-                new KubeConfig(certManager, binaryManager).generateKubeConfigYaml(front.port()));
+        Files.writeString(workDir.resolve("audit-policy.yaml"), AUDIT_POLICY);
+        adminKubeconfig = writeKubeconfig(Identity.ADMIN);
         client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(adminKubeconfig))).build();
-        controllerManager = new ProcessBuilder(binaryDirectory().resolve("kube-controller-manager").toString(),
-                "--kubeconfig=" + adminKubeconfig,
-                "--controllers=" + CONTROLLERS,
-                "--service-account-private-key-file=" + certManager.getAPIServerKeyPath(),
-                "--root-ca-file=" + certManager.getAPIServerCertPath(),
-                "--leader-elect=false",
-                "--secure-port=0")
-                .redirectErrorStream(true).redirectOutput(workDir.resolve("kube-controller-manager.log").toFile()).start();
+        startApiServer();
+        controllerManager = start("kube-controller-manager", "--kubeconfig=" + adminKubeconfig, "--controllers=" + CONTROLLERS,
+                "--service-account-private-key-file=" + certificates.apiServerKey(),
+                "--root-ca-file=" + certificates.apiServerCertificate(), "--leader-elect=false", "--secure-port=0");
+        scheduler = start("kube-scheduler", "--kubeconfig=" + writeKubeconfig(Identity.SCHEDULER), "--leader-elect=false",
+                "--secure-port=0");
     }
 
-    private int startApiServer() {
-        apiServer = new KubeAPIServerProcess(certManager, binaryManager, process -> { }, config);
-        int port = apiServer.startApiServer(etcdPort);
-        apiServer.waitUntilReady();
-        return port;
+    /** kube-apiserver on {@link #port}, the same port every time it starts, so that every client finds it again. */
+    private void startApiServer() {
+        apiServer = start("kube-apiserver", "--etcd-servers=http://127.0.0.1:" + etcdPort, "--secure-port=" + port,
+                "--tls-cert-file=" + certificates.apiServerCertificate(), "--tls-private-key-file=" + certificates.apiServerKey(),
+                "--client-ca-file=" + certificates.clientCertificates(),
+                "--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                "--service-account-key-file=" + certificates.apiServerKey(),
+                "--service-account-signing-key-file=" + certificates.apiServerKey(),
+                "--service-cluster-ip-range=" + SERVICE_RANGE,
+                // The kubernetes Service's endpoint: this machine as the pods see it on the node's network.
+                "--advertise-address=" + Node.HOST_ADDRESS,
+                "--kubelet-client-certificate=" + certificates.certificate(Identity.ADMIN),
+                "--kubelet-client-key=" + certificates.key(Identity.ADMIN),
+                "--audit-policy-file=" + workDir.resolve("audit-policy.yaml"), "--audit-log-path=" + workDir.resolve("audit.log"));
+        await().atMost(STARTUP_TIMEOUT).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> apiServer.process().isAlive() && "ok".equals(client.raw("/readyz")));
     }
 
-    /** Stops kube-apiserver and starts it again on the same etcd; every watch and connection of every client breaks. */
+    /** Stops kube-apiserver and starts it again on the same etcd and port; every watch and connection of every client breaks. */
     public void restartApiServer() {
-        apiServer.stopApiServer();
-        front.closeConnections();
-        front.routeTo(startApiServer());
+        apiServer.stop();
+        startApiServer();
     }
 
-    /** A client with the cluster-admin certificate kube-api-test generates (group system:masters). */
+    /** A client with the cluster-admin certificate (group system:masters). */
     public KubernetesClient client() {
         return client;
     }
@@ -141,7 +170,17 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public String server() {
-        return "https://127.0.0.1:" + port();
+        return "https://127.0.0.1:" + port;
+    }
+
+    /** Writes a kubeconfig of {@code identity} into the work directory. */
+    Path writeKubeconfig(Identity identity) {
+        try {
+            return Files.writeString(workDir.resolve(identity.name().toLowerCase() + ".kubeconfig"),
+                    certificates.kubeconfig(identity, server()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Runs kubectl against this cluster as the admin; stdout and stderr together. */
@@ -163,7 +202,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The command line of kubectl with {@code args}, as the admin of this cluster. */
     public List<String> kubectlCommand(String... args) {
-        List<String> command = new ArrayList<>(List.of(binaryDirectory().resolve("kubectl").toString(), "--kubeconfig", adminKubeconfig.toString()));
+        List<String> command = new ArrayList<>(List.of(binary("kubectl"), "--kubeconfig", adminKubeconfig.toString()));
         command.addAll(List.of(args));
         return command;
     }
@@ -178,8 +217,11 @@ public final class ControlPlane implements AutoCloseable {
      */
     public Path serviceAccountKubeconfig(String namespace, String name) {
         try {
-            String ca = Base64.getEncoder().encodeToString(certificateAuthority().getBytes(StandardCharsets.UTF_8));
+            String ca = Base64.getEncoder().encodeToString(Files.readAllBytes(certificates.apiServerCertificate()));
             Path file = Files.createTempFile(workDir, namespace + "-" + name + "-", ".kubeconfig");
+            String token = client.serviceAccounts().inNamespace(namespace).withName(name)
+                    .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build())
+                    .getStatus().getToken();
             return Files.writeString(file, """
                     apiVersion: v1
                     kind: Config
@@ -187,48 +229,20 @@ public final class ControlPlane implements AutoCloseable {
                     users: [{name: %s, user: {token: "%s"}}]
                     contexts: [{name: %s, context: {cluster: cluster, user: %s, namespace: %s}}]
                     current-context: %s
-                    """.formatted(server(), ca, name, token(namespace, name), name, name, namespace, name));
+                    """.formatted(server(), ca, name, token, name, name, namespace, name));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     /**
-     * What the kubelet mounts at /var/run/secrets/kubernetes.io/serviceaccount for a pod of the ServiceAccount
-     * {@code namespace/name}: a token, the cluster's CA and the namespace, in a new directory.
+     * The requests of {@code user} the API server refused as Forbidden, from its audit log: each as its verb and URI.
      */
-    public Path serviceAccountCredentials(String namespace, String name) {
-        try {
-            // Readable by the container's user, as the kubelet's projected volume is (defaultMode 0644).
-            Path dir = Files.createTempDirectory(workDir, namespace + "-" + name + "-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            for (Map.Entry<String, String> file : Map.of("token", token(namespace, name), "ca.crt", certificateAuthority(),
-                    "namespace", namespace).entrySet()) {
-                Files.setPosixFilePermissions(Files.writeString(dir.resolve(file.getKey()), file.getValue()),
-                        PosixFilePermissions.fromString("rw-r--r--"));
-            }
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The port in-cluster clients reach the API server on (KUBERNETES_SERVICE_PORT; the host is 127.0.0.1). */
-    public int port() {
-        return front.port();
-    }
-
-    /** A token of the ServiceAccount, minted through the TokenRequest API as the kubelet does for a pod. */
-    private String token(String namespace, String name) {
-        return client.serviceAccounts().inNamespace(namespace).withName(name)
-                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build())
-                .getStatus().getToken();
-    }
-
-    /** The CA that signed the API server's certificate, in PEM. */
-    public String certificateAuthority() {
-        try {
-            return Files.readString(Path.of(certManager.getAPIServerCertPath()));
+    public List<String> forbiddenRequests(String user) {
+        try (Stream<String> lines = Files.lines(workDir.resolve("audit.log"))) {
+            return lines.map(ControlPlane::json).filter(event -> user.equals(event.path("user").path("username").asText())
+                    && event.path("responseStatus").path("code").asInt() == 403)
+                    .map(event -> event.path("verb").asText() + " " + event.path("requestURI").asText()).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -238,30 +252,62 @@ public final class ControlPlane implements AutoCloseable {
         return workDir;
     }
 
+    /** Stops everything it started; also when the JVM ends without the tests closing it. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Stream.of(scheduler, controllerManager).filter(d -> d != null).forEach(Daemon::stop);
         if (client != null) {
             client.close();
         }
-        if (controllerManager != null) {
-            controllerManager.destroyForcibly();
-        }
         if (apiServer != null) {
-            apiServer.stopApiServer();
-        }
-        if (front != null) {
-            front.close();
+            apiServer.stop();
         }
         if (etcd != null) {
             etcd.stopEtcd();
             etcd.cleanEtcdData();
         }
+        try {
+            Runtime.getRuntime().removeShutdownHook(closer);
+        } catch (IllegalStateException shuttingDown) {
+            // this is the hook
+        }
+    }
+
+    private Daemon start(String binary, String... args) {
+        List<String> command = new ArrayList<>(List.of(binary(binary)));
+        command.addAll(List.of(args));
+        return Daemon.start(binary, workDir.resolve(binary + ".log"), command);
+    }
+
+    /** The path of the Kubernetes binary {@code name} that test/kube/build.sh built. */
+    static String binary(String name) {
+        return binaryDirectory().resolve(name).toString();
     }
 
     private static Path binaryDirectory() {
         String dir = Optional.ofNullable(System.getenv(KubeAPIServerConfigBuilder.KUBE_API_TEST_DIR))
                 .orElse(Path.of(System.getProperty("user.home"), KubeAPIServerConfigBuilder.DIRECTORY_NAME).toString());
         return Path.of(dir, "k8s", VERSION + "-linux-amd64");
+    }
+
+    private static JsonNode json(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String kubernetesVersion() {

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
-import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,13 +15,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
  * The main job (scripts/demo.sh): the example DatabaseMigration applied and its status printed until it is Ready.
- * With no KUBECONFIG, everything runs here: the local control plane of the real-cluster tests, an embedded PostgreSQL,
- * and the operator installed with {@code kubectl apply -f crds/ -f deploy/operator.yaml}. With KUBECONFIG set, that
+ * With no KUBECONFIG, everything runs here: the local control plane and node of the real-cluster tests, an embedded
+ * PostgreSQL, and the operator installed with {@code kubectl apply -f crds/ -f deploy/operator.yaml}, running in a
+ * container of the shipped image, which runs the migration Job's container too. With KUBECONFIG set, that
  * cluster is used instead: the CRD, the operator and all of deploy/examples/ (with its own PostgreSQL) are applied there.
  */
 public final class Demo {
@@ -37,13 +38,14 @@ public final class Demo {
     }
 
     private static boolean local() throws IOException, InterruptedException {
-        if (ControlPlane.unavailable().isPresent()) {
-            System.err.println(ControlPlane.unavailable().get());
+        Optional<String> unavailable = ControlPlane.unavailable().or(Node::unavailable);
+        if (unavailable.isPresent()) {
+            System.err.println(unavailable.get());
             return false;
         }
-        System.out.println("Starting a local control plane (Kubernetes " + ControlPlane.VERSION + "), PostgreSQL and the operator...");
+        System.out.println("Starting a local Kubernetes " + ControlPlane.VERSION + " (a control plane and a node), PostgreSQL and the operator...");
         try (OperatorCluster operator = OperatorCluster.installedWithKubectl("demo")) {
-            TestDatabase db = EmbeddedPostgresServer.newDatabase();
+            TestDatabase db = operator.newDatabase();
             Path secret = Files.writeString(operator.cluster().workDir().resolve("webmacs-db.yaml"), """
                     apiVersion: v1
                     kind: Secret

@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.testsupport.Catalog;
-import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.TestDatabase;
 import java.io.IOException;
@@ -30,9 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The operator installed with {@code helm install} (two replicas, leader election on real Leases) on a real API server:
- * the rollout gate in both modes with the chart's MutatingWebhookConfiguration called by the API server over TLS, real
- * ReplicaSets creating the WebMACS pods, and a leader that dies mid-run.
+ * The operator installed with {@code helm install} (two replicas, leader election on real Leases) on a real API server
+ * and node: the rollout gate in both modes with the chart's MutatingWebhookConfiguration called by the API server over
+ * TLS through the chart's Service, real ReplicaSets creating the WebMACS pods, the real scheduler honouring the gate, and
+ * a leader that dies mid-run.
  */
 @RealCluster
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -45,7 +45,6 @@ class HelmInstallOnApiServerIT {
     static void install() {
         operator = OperatorCluster.installedWithHelm("helm", Map.of("replicas", 2));
         client = operator.client();
-        operator.routeWebhookToOperator();
     }
 
     @AfterAll
@@ -58,8 +57,8 @@ class HelmInstallOnApiServerIT {
     @Test
     @Order(1)
     void examplesAppliedTogetherHoldTheBackendUntilTheSchemaIsAtHead() throws IOException {
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        TestDatabase notYetCreated = new TestDatabase(db.port(), db.name() + "_later");
+        TestDatabase db = operator.newDatabase();
+        TestDatabase notYetCreated = new TestDatabase(db.host(), db.port(), db.name() + "_later");
         Path secret = Files.writeString(operator.cluster().workDir().resolve("webmacs-db-secret.yaml"), """
                 apiVersion: v1
                 kind: Secret
@@ -68,7 +67,7 @@ class HelmInstallOnApiServerIT {
                 """.formatted(notYetCreated.sqlAlchemyUrl()));
 
         operator.succeeds("apply", "-f", "deploy/examples/00-namespace.yaml", "-f", secret.toString(),
-                "-f", "deploy/examples/30-databasemigration.yaml", "-f", "deploy/examples/40-webmacs-backend.yaml");
+                "-f", "deploy/examples/30-databasemigration.yaml", "-f", operator.standInBackend("webmacs-demo").toString());
 
         awaitMigration("webmacs-demo", "webmacs", InProgress, m -> assertThatMigration(m).isReconciling(Conditions.RETRYING));
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-demo")).singleElement().satisfies(pod -> {
@@ -81,7 +80,7 @@ class HelmInstallOnApiServerIT {
         awaitMigration("webmacs-demo", "webmacs", Current, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-demo")).singleElement().satisfies(pod -> {
             assertThat(pod.getSpec().getSchedulingGates()).isEmpty();
-            assertThat(pod.getSpec().getNodeName()).isEqualTo(FakeKubelet.NODE);
+            assertThat(pod.getSpec().getNodeName()).isEqualTo(Node.NAME);
             assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
         }));
         assertThat(Catalog.of(notYetCreated)).containsExactlyElementsOf(Catalog.reference("005"));
@@ -90,7 +89,7 @@ class HelmInstallOnApiServerIT {
     @Test
     @Order(2)
     void initContainerModeMigratesFromTheBackendPodItself() throws IOException {
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        TestDatabase db = operator.newDatabase();
         operator.restrictedNamespace("webmacs-init");
         Fixtures.databaseSecret(client, "webmacs-init", "webmacs-db", db);
         Path migration = Files.writeString(operator.cluster().workDir().resolve("init-container-migration.yaml"), """
@@ -102,10 +101,8 @@ class HelmInstallOnApiServerIT {
                     urlFrom: {secretKeyRef: {name: webmacs-db, key: DATABASE_URL}}
                   rollout: {mode: InitContainer, workloadRef: {name: webmacs-backend}}
                 """);
-        Path backend = Files.writeString(operator.cluster().workDir().resolve("init-container-backend.yaml"),
-                Files.readString(Path.of("deploy/examples/40-webmacs-backend.yaml")).replace("namespace: webmacs-demo", "namespace: webmacs-init"));
 
-        operator.succeeds("apply", "-f", migration.toString(), "-f", backend.toString());
+        operator.succeeds("apply", "-f", migration.toString(), "-f", operator.standInBackend("webmacs-init").toString());
 
         awaitMigration("webmacs-init", "webmacs", Current, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-init")).singleElement().satisfies(pod -> {
@@ -121,15 +118,16 @@ class HelmInstallOnApiServerIT {
     void whenTheLeaderDiesMidRunTheOtherReplicaFinishesTheMigrationOnce() {
         String ns = "leader-election";
         operator.succeeds("create", "namespace", ns);
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        TestDatabase db = operator.newDatabase();
         Fixtures.databaseSecret(client, ns, "webmacs-db", db);
-        operator.kubelet().hold(ns);
+        operator.node().cordon(); // the Job's pod waits for the scheduler
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
         await().atMost(Duration.ofMinutes(1)).until(() -> Fixtures.jobs(client, ns).size() == 1);
         String leader = operator.leaderPod();
 
-        operator.kubelet().crash(OperatorCluster.NAMESPACE, leader);
-        operator.kubelet().release(ns);
+        // Its JVM killed at once by the kubelet; its replacement waits for the cordoned node.
+        client.pods().inNamespace(OperatorCluster.NAMESPACE).withName(leader).withGracePeriod(0).delete();
+        operator.node().uncordon();
 
         awaitMigration(ns, "webmacs", Current, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         assertThat(operator.leaderPod()).as("the other replica took over").isNotEqualTo(leader);

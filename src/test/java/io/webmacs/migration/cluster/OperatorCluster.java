@@ -5,15 +5,20 @@ import static org.awaitility.Awaitility.await;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfigBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.TestDatabase;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +26,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
+import java.util.stream.Collectors;
 
 /**
- * A real control plane with the fake kubelet, and the operator installed on it as the README says; the operator runs as
- * the pod of its own Deployment, with its own ServiceAccount's token, so the chart's RBAC authorizes each of its calls.
+ * A real control plane with a real {@link Node}, and the operator installed on it as the README says: it runs as the
+ * pod of its own Deployment, in a container of the shipped image, with its own ServiceAccount's token, so the chart's
+ * RBAC authorizes each of its calls. Its pod reaches the API server through the {@code kubernetes} Service, and the API
+ * server reaches its webhook through the chart's Service; migration pods reach the tests' PostgreSQL at
+ * {@link Node#HOST_ADDRESS}, over the node's pod network.
  */
 public final class OperatorCluster implements AutoCloseable {
 
@@ -35,47 +43,53 @@ public final class OperatorCluster implements AutoCloseable {
     public static final String SERVICE_ACCOUNT = "system:serviceaccount:" + NAMESPACE + ":" + NAME;
 
     private final ControlPlane cluster;
-    private final FakeKubelet kubelet;
+    private final Node node;
 
-    private OperatorCluster(ControlPlane cluster, MigrateContainer migrate) {
-        this.cluster = cluster;
-        this.kubelet = FakeKubelet.start(cluster, migrate);
+    private OperatorCluster(String name) {
+        this.cluster = ControlPlane.start(name);
+        try {
+            this.node = Node.start(cluster);
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        EmbeddedPostgresServer.trust(Node.POD_NETWORK);
     }
 
     /** {@code kubectl create namespace webmacs-migration-operator} and {@code kubectl apply -f crds/ -f deploy/operator.yaml}. */
     public static OperatorCluster installedWithKubectl(String name) {
-        return installedWithKubectl(name, FakeKubelet.shippedImageOrJar(), operator -> { });
-    }
-
-    /**
-     * Installed with kubectl; {@code beforeTheOperatorRuns} is called once the CRD is established, while the node
-     * still holds the operator's pod, so what it creates is there before the operator has seen anything.
-     */
-    public static OperatorCluster installedWithKubectl(String name, Consumer<OperatorCluster> beforeTheOperatorRuns) {
-        return installedWithKubectl(name, FakeKubelet.shippedImageOrJar(), beforeTheOperatorRuns);
-    }
-
-    /** Installed with kubectl; the fake kubelet runs migrate containers with {@code migrate}. */
-    public static OperatorCluster installedWithKubectl(String name, MigrateContainer migrate) {
-        return installedWithKubectl(name, migrate, operator -> { });
-    }
-
-    private static OperatorCluster installedWithKubectl(String name, MigrateContainer migrate,
-            Consumer<OperatorCluster> beforeTheOperatorRuns) {
-        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name), migrate);
-        operator.kubelet.hold(NAMESPACE);
-        operator.succeeds("create", "namespace", NAMESPACE);
-        operator.succeeds("apply", "-f", "crds/", "-f", "deploy/operator.yaml");
-        operator.succeeds("wait", "--for=condition=Established", "crd/" + DatabaseMigration.PLURAL + "." + DatabaseMigration.GROUP);
-        beforeTheOperatorRuns.accept(operator);
-        operator.kubelet.release(NAMESPACE);
+        OperatorCluster operator = new OperatorCluster(name);
+        operator.applyManifests();
         operator.awaitRunning();
         return operator;
     }
 
+    /**
+     * Installed with kubectl on a cordoned node; {@code beforeTheOperatorRuns} is called once the CRD is established,
+     * while the operator's pod waits for the node, so what it creates is there before the operator has seen anything. Then
+     * the operator's pod is bound to the node by hand, and the node stays cordoned: every other pod waits for the
+     * scheduler until {@code node().uncordon()}.
+     */
+    public static OperatorCluster installedWithKubectl(String name, Consumer<OperatorCluster> beforeTheOperatorRuns) {
+        OperatorCluster operator = new OperatorCluster(name);
+        operator.node.cordon();
+        operator.applyManifests();
+        beforeTheOperatorRuns.accept(operator);
+        await().atMost(Duration.ofMinutes(1)).until(() -> !operator.operatorPods().isEmpty());
+        operator.operatorPods().forEach(operator.node::bind);
+        operator.awaitRunning();
+        return operator;
+    }
+
+    private void applyManifests() {
+        succeeds("create", "namespace", NAMESPACE);
+        succeeds("apply", "-f", "crds/", "-f", "deploy/operator.yaml");
+        succeeds("wait", "--for=condition=Established", "crd/" + DatabaseMigration.PLURAL + "." + DatabaseMigration.GROUP);
+    }
+
     /** {@code helm install webmacs-migration-operator helm/webmacs-migration-operator -n ... --create-namespace} with {@code values}. */
     public static OperatorCluster installedWithHelm(String name, Map<String, Object> values) {
-        OperatorCluster operator = new OperatorCluster(ControlPlane.start(name), FakeKubelet.shippedImageOrJar());
+        OperatorCluster operator = new OperatorCluster(name);
         InstallCommand install = new Helm(CHART).install().withName(NAME).withNamespace(NAMESPACE).createNamespace()
                 .withKubeConfig(operator.cluster.adminKubeconfig());
         values.forEach(install::set);
@@ -88,12 +102,17 @@ public final class OperatorCluster implements AutoCloseable {
         return cluster;
     }
 
+    public Node node() {
+        return node;
+    }
+
     public KubernetesClient client() {
         return cluster.client();
     }
 
-    public FakeKubelet kubelet() {
-        return kubelet;
+    /** A new database of the tests' PostgreSQL, addressed as the pods reach it. */
+    public TestDatabase newDatabase() {
+        return EmbeddedPostgresServer.newDatabase().at(Node.HOST_ADDRESS);
     }
 
     /** Runs kubectl and insists that it succeeds. */
@@ -103,7 +122,10 @@ public final class OperatorCluster implements AutoCloseable {
         return result.output();
     }
 
-    /** Waits until the operator pods run and are ready, and one replica holds the leader-election Lease. */
+    /**
+     * Waits until the operator pods run and are ready, one replica holds the leader-election Lease, and the operator has
+     * published its webhook's CA, so that the API server trusts the webhook.
+     */
     public void awaitRunning() {
         await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
             assertThat(operatorPods()).as("operator pods Running and Ready (their readiness probe answered)").isNotEmpty()
@@ -111,6 +133,8 @@ public final class OperatorCluster implements AutoCloseable {
                             .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())));
             assertThat(client().leases().inNamespace(NAMESPACE).withName(NAME).get()).isNotNull()
                     .extracting(l -> l.getSpec().getHolderIdentity()).isNotNull();
+            assertThat(client().admissionRegistration().v1().mutatingWebhookConfigurations().withName(NAME).get().getWebhooks())
+                    .as("the operator published its CA").extracting(MutatingWebhook::getClientConfig).allMatch(c -> c.getCaBundle() != null);
         });
     }
 
@@ -123,31 +147,35 @@ public final class OperatorCluster implements AutoCloseable {
         return client().pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/name", NAME).list().getItems();
     }
 
-    /**
-     * Points the chart's MutatingWebhookConfiguration at the first operator pod's webhook port on loopback: the API
-     * server cannot reach a Service here (no kube-proxy). The caBundle stays the operator's to keep.
-     */
-    public void routeWebhookToOperator() {
-        Pod pod = operatorPods().get(0);
-        int port = kubelet.hostPort(NAMESPACE, pod.getMetadata().getName(), "webhook");
-        client().admissionRegistration().v1().mutatingWebhookConfigurations().withName(NAME).edit(configuration -> {
-            for (MutatingWebhook webhook : configuration.getWebhooks()) {
-                String caBundle = webhook.getClientConfig().getCaBundle();
-                webhook.setClientConfig(new WebhookClientConfigBuilder().withUrl("https://localhost:" + port + "/admission/pods")
-                        .withCaBundle(caBundle).build());
-            }
-            return configuration;
-        });
-        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(client().admissionRegistration().v1()
-                .mutatingWebhookConfigurations().withName(NAME).get().getWebhooks().get(0).getClientConfig().getCaBundle())
-                .as("the operator published its CA").isNotBlank());
-    }
-
     /** A namespace that enforces the restricted Pod Security Standard. */
     public String restrictedNamespace(String name) {
         client().resource(new NamespaceBuilder().withNewMetadata().withName(name)
                 .addToLabels("pod-security.kubernetes.io/enforce", "restricted").endMetadata().build()).create();
         return name;
+    }
+
+    /**
+     * deploy/examples/40-webmacs-backend.yaml for {@code namespace}, written to a file for kubectl apply, with a stand-in
+     * for the WebMACS backend's image, which is not here: the pause image, which keeps running and serves nothing (so no
+     * readiness probe).
+     */
+    public Path standInBackend(String namespace) {
+        try (InputStream example = Files.newInputStream(Path.of("deploy", "examples", "40-webmacs-backend.yaml"))) {
+            List<HasMetadata> objects = client().load(example).items();
+            for (HasMetadata object : objects) {
+                object.getMetadata().setNamespace(namespace);
+                if (object instanceof Deployment backend) {
+                    Container container = backend.getSpec().getTemplate().getSpec().getContainers().get(0);
+                    container.setImage(Node.PAUSE_IMAGE);
+                    container.setImagePullPolicy("Never");
+                    container.setReadinessProbe(null);
+                }
+            }
+            return Files.writeString(cluster.workDir().resolve("webmacs-backend-" + namespace + ".yaml"), objects.stream()
+                    .map(o -> client().getKubernetesSerialization().asYaml(o)).collect(Collectors.joining("\n")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public DatabaseMigration migration(String namespace, String name) {
@@ -171,28 +199,14 @@ public final class OperatorCluster implements AutoCloseable {
         return last[0];
     }
 
-    /** Lines of the operator's logs where the API server refused it something. */
+    /** The operator's requests that the API server refused as Forbidden (its audit log): each as verb and URI. */
     public List<String> refusedCalls() {
-        try (Stream<Path> logs = Files.list(cluster.workDir().resolve("pods"))) {
-            return logs.filter(log -> log.getFileName().toString().startsWith(NAMESPACE + "_")).flatMap(OperatorCluster::lines)
-                    .filter(line -> line.contains("Forbidden") || line.contains("forbidden") || line.contains(" 403"))
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Stream<String> lines(Path file) {
-        try {
-            return Files.readAllLines(file).stream();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return cluster.forbiddenRequests(SERVICE_ACCOUNT);
     }
 
     @Override
     public void close() {
-        kubelet.close();
+        node.close();
         cluster.close();
     }
 }

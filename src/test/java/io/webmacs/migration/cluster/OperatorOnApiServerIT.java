@@ -18,8 +18,8 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
-import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
+import io.webmacs.migration.testsupport.Packaged;
 import io.webmacs.migration.testsupport.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,14 +39,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The operator installed with {@code kubectl apply -f crds/ -f deploy/operator.yaml} on a real API server, running
  * with its ServiceAccount's token: migrations in namespaces that enforce the restricted Pod Security Standard, Jobs
- * turned into pods by the real Job controller and run by the fake kubelet, drift checks, garbage collection, and watches
- * that survive an API server restart. Every state is also checked with kstatus, as Flux and Helm's --wait see it.
+ * turned into pods by the real Job controller, scheduled by the real scheduler and run by the real kubelet, drift checks,
+ * garbage collection, and watches that survive an API server restart. Every state is also checked with kstatus, as Flux
+ * and Helm's --wait see it.
  */
 @RealCluster
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorOnApiServerIT {
 
-    /** The namespace of a DatabaseMigration applied before the operator ran; its pods wait on the node until released. */
+    /** The namespace of a DatabaseMigration applied before the operator ran; its pod waits for the cordoned node. */
     private static final String FRESH = "restricted-fresh";
     private static final AtomicInteger namespaces = new AtomicInteger();
     private static OperatorCluster operator;
@@ -62,9 +63,8 @@ class OperatorOnApiServerIT {
     /** A DatabaseMigration just applied, with no operator to see it yet: kstatus must not call it Current. */
     private static void applyBeforeTheOperatorRuns(OperatorCluster cluster) {
         cluster.restrictedNamespace(FRESH);
-        freshDb = EmbeddedPostgresServer.newDatabase();
+        freshDb = cluster.newDatabase();
         Fixtures.databaseSecret(cluster.client(), FRESH, "webmacs-db", freshDb);
-        cluster.kubelet().hold(FRESH);
 
         cluster.client().resource(Fixtures.migration(FRESH, "webmacs", "webmacs-db", "head")).create();
 
@@ -98,11 +98,11 @@ class OperatorOnApiServerIT {
     }
 
     @Test
-    @Order(1) // first: the Job of the resource applied before the operator ran waits on the node meanwhile
+    @Order(1) // first: the Job of the resource applied before the operator ran waits for the cordoned node meanwhile
     void anEmptyDatabaseAppliedBeforeTheOperatorRanBecomesReadyAtHeadInARestrictedNamespaceAndStaysQuiet() throws InterruptedException {
         awaitMigration(FRESH, "webmacs", InProgress, m -> assertThatMigration(m).isReconciling(Conditions.MIGRATING));
 
-        operator.kubelet().release(FRESH);
+        operator.node().uncordon();
 
         DatabaseMigration ready = awaitMigration(FRESH, "webmacs", Current,
                 m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
@@ -121,7 +121,7 @@ class OperatorOnApiServerIT {
     @Test
     void aFailingChangesetStallsNamingIt() {
         String ns = restrictedNamespace();
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        TestDatabase db = operator.newDatabase();
         Fixtures.databaseSecret(client, ns, "app-db", db);
         Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", Fixtures.FAILING_CHANGELOG);
         DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
@@ -149,7 +149,7 @@ class OperatorOnApiServerIT {
     @Test
     void aHandDroppedIndexIsDriftWhileReadyAndDeletingTheMigrationRemovesItsJobsButKeepsTheDatabase() {
         String ns = restrictedNamespace();
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        TestDatabase db = operator.newDatabase();
         Cli.against(db).ok("upgrade");
         db.execute("INSERT INTO users (public_id, email, username, password_hash) VALUES ('u1', 'a@example.org', 'a', 'x')");
         db.execute("DROP INDEX ix_users_email");
@@ -177,8 +177,8 @@ class OperatorOnApiServerIT {
     @Test
     void waitAndKubectlWaitReturnOnReadyAcrossAnApiServerRestart() throws Exception {
         String ns = restrictedNamespace();
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        TestDatabase notYetCreated = new TestDatabase(db.port(), db.name() + "_later");
+        TestDatabase db = operator.newDatabase();
+        TestDatabase notYetCreated = new TestDatabase(db.host(), db.port(), db.name() + "_later");
         Fixtures.databaseSecret(client, ns, "webmacs-db", notYetCreated);
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
         awaitMigration(ns, "webmacs", InProgress, m -> assertThatMigration(m).isReconciling(Conditions.RETRYING));

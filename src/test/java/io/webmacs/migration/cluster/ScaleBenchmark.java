@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.operator.Labels;
-import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.AddOrUpdate;
 import io.webmacs.migration.testsupport.Fixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,10 +29,10 @@ import java.util.regex.Pattern;
 /**
  * The operator at scale on a real API server, run by {@code bench/cluster-scale.sh}: DatabaseMigrations over several
  * namespaces, each with a database of its own, and the operator installed with {@code kubectl apply}, running as the
- * pod of its Deployment (its own JVM, its ServiceAccount's token). Jobs are run by the fake kubelet with webmacs-migrate
- * in the fake kubelet's JVM, four at a time, so the figures are the operator's own: apply to Job created and Job finished to
- * Ready (median and p99, both seen by one watcher), the operator's RSS and heap after a full GC, and the status writes
- * it makes while nothing changes. Arguments: namespaces, resources per namespace, idle minutes (default 20 50 5).
+ * pod of its Deployment (its own JVM, its ServiceAccount's token) on the real node, which also runs the Jobs' pods. The
+ * figures are the operator's own: apply to Job created and Job finished to Ready (median and p99, both seen by one
+ * watcher), the operator's RSS and heap after a full GC, and the status writes it makes while nothing changes.
+ * Arguments: namespaces, resources per namespace, idle minutes (default 20 50 5).
  */
 public final class ScaleBenchmark {
 
@@ -56,7 +56,7 @@ public final class ScaleBenchmark {
 
     private void run(int namespaces, int perNamespace, int idleMinutes) throws Exception {
         int total = namespaces * perNamespace;
-        try (OperatorCluster operator = OperatorCluster.installedWithKubectl("scale", MigrateContainer.IN_PROCESS)) {
+        try (OperatorCluster operator = OperatorCluster.installedWithKubectl("scale")) {
             KubernetesClient client = operator.client();
             SharedIndexInformer<Job> jobs = client.batch().v1().jobs().inAnyNamespace().inform(new AddOrUpdate<>(this::observeJob));
             SharedIndexInformer<DatabaseMigration> migrations = client.resources(DatabaseMigration.class).inAnyNamespace()
@@ -82,7 +82,7 @@ public final class ScaleBenchmark {
                 client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
                 for (int i = 0; i < perNamespace; i++) {
                     String name = "webmacs-" + i;
-                    Fixtures.databaseSecret(client, ns, name + "-db", EmbeddedPostgresServer.newDatabase());
+                    Fixtures.databaseSecret(client, ns, name + "-db", operator.newDatabase());
                     toApply.add(Fixtures.migration(ns, name, name + "-db", "head"));
                 }
             }
@@ -100,7 +100,7 @@ public final class ScaleBenchmark {
             int writesBefore = statusWrites.get();
             TimeUnit.MINUTES.sleep(idleMinutes);
             int idleWrites = statusWrites.get() - writesBefore;
-            long pid = operator.kubelet().pid(OperatorCluster.NAMESPACE, operator.operatorPods().get(0).getMetadata().getName());
+            long pid = operator.node().pid(operator.operatorPods().get(0), "operator");
             String report = report(total, namespaces, allReady, idleMinutes, idleWrites, pid);
             System.out.print(report);
             Files.writeString(Path.of("target", "cluster-scale.txt"), report);

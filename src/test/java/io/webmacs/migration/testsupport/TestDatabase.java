@@ -10,19 +10,29 @@ import java.util.ArrayList;
 import java.util.List;
 import org.awaitility.Awaitility;
 
-/** A database on the embedded test server, with the few queries tests need. */
-public record TestDatabase(int port, String name) {
+/** A database on the embedded test server, at the address its clients reach it on, with the few queries tests need. */
+public record TestDatabase(String host, int port, String name) {
 
     public static final String USER = "postgres";
     public static final String PASSWORD = "s3cr3t-Pa55";
 
+    /** The database {@code name} on loopback. */
+    public TestDatabase(int port, String name) {
+        this("127.0.0.1", port, name);
+    }
+
+    /** The same database, reached at {@code address} (one of this machine's: the server listens on every one). */
+    public TestDatabase at(String address) {
+        return new TestDatabase(address, port, name);
+    }
+
     public String jdbcUrl() {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/" + name;
+        return "jdbc:postgresql://" + host + ":" + port + "/" + name;
     }
 
     /** The URL exactly as WebMACS writes it in DATABASE_URL. */
     public String sqlAlchemyUrl() {
-        return "postgresql+asyncpg://" + USER + ":" + PASSWORD + "@127.0.0.1:" + port + "/" + name;
+        return "postgresql+asyncpg://" + USER + ":" + PASSWORD + "@" + host + ":" + port + "/" + name;
     }
 
     public Connection connect() throws SQLException {

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 
 /**
  * A test tier that needs something the machine may lack (binaries built from Go modules, podman images, Debian's
- * pgbouncer). Where it is missing, a developer's build skips the tier, or runs a lesser one, and says why; under
+ * pgbouncer). Where it is missing, a developer's build skips the tier and says why; under
  * {@code CI=true}, which CI systems set, the build fails with the same reason instead, so a green CI has run every tier.
  */
 public enum Tier {
@@ -16,8 +16,7 @@ public enum Tier {
     REAL_CLUSTER("Real-cluster tests"),
     COMPOSE("Compose tests"),
     PGBOUNCER("PgBouncer tests"),
-    IMAGE_SBOM("The image SBOM test"),
-    SHIPPED_IMAGE("Containers of the shipped image");
+    IMAGE_SBOM("The image SBOM test");
 
     private static final Set<Tier> REPORTED = ConcurrentHashMap.newKeySet();
 
@@ -29,31 +28,25 @@ public enum Tier {
 
     /** For an {@code ExecutionCondition}: enabled, or disabled with the reason (a failure under CI=true). */
     public ConditionEvaluationResult condition(Optional<String> missing) {
-        return missing.map(reason -> ConditionEvaluationResult.disabled(unavailable(reason, "skipped")))
+        return missing.map(reason -> ConditionEvaluationResult.disabled(unavailable(reason)))
                 .orElseGet(() -> ConditionEvaluationResult.enabled(what + " can run"));
     }
 
     /** Inside a test or its setup: returns, or aborts the test with the reason (fails it under CI=true). */
     public void require(Optional<String> missing) {
-        missing.ifPresent(reason -> Assumptions.abort(unavailable(reason, "skipped")));
+        missing.ifPresent(reason -> Assumptions.abort(unavailable(reason)));
     }
 
-    /** Whether the tier can run; if not, the caller runs {@code instead}, a lesser tier (refused under CI=true). */
-    public boolean available(Optional<String> missing, String instead) {
-        missing.ifPresent(reason -> unavailable(reason, "replaced by " + instead));
-        return missing.isEmpty();
+    private String unavailable(String reason) {
+        return unavailable(reason, "true".equals(System.getenv("CI")));
     }
 
-    private String unavailable(String reason, String outcome) {
-        return unavailable(reason, outcome, "true".equals(System.getenv("CI")));
-    }
-
-    /** Says, once per tier, what happens to it and why; under CI throws instead. */
-    String unavailable(String reason, String outcome, boolean underCi) {
+    /** Says, once per tier, that it is skipped and why; under CI throws instead. */
+    String unavailable(String reason, boolean underCi) {
         if (underCi) {
-            throw new AssertionError(what + " cannot run, and under CI=true no tier may be " + outcome + ": " + reason);
+            throw new AssertionError(what + " cannot run, and under CI=true no tier may be skipped: " + reason);
         }
-        String message = what + " " + outcome + ": " + reason;
+        String message = what + " skipped: " + reason;
         if (REPORTED.add(this)) {
             System.out.println(message);
         }

@@ -5,19 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-/** What a tier that cannot run does: says why and skips (or runs a lesser tier), and under CI fails the build instead. */
+/** What a tier that cannot run does: says why and skips, and under CI fails the build instead. */
 class TierTest {
 
     @Test
     void underCiATierThatCannotRunFailsWithItsReason() {
-        assertThatThrownBy(() -> Tier.REAL_CLUSTER.unavailable("no kube-apiserver in /tmp/k8s", "skipped", true))
+        assertThatThrownBy(() -> Tier.REAL_CLUSTER.unavailable("no kube-apiserver in /tmp/k8s", true))
                 .isInstanceOf(AssertionError.class)
                 .hasMessage("Real-cluster tests cannot run, and under CI=true no tier may be skipped: no kube-apiserver in /tmp/k8s");
     }
 
     @Test
-    void elsewhereItSaysWhatHappensInsteadAndWhy() {
-        assertThat(Tier.SHIPPED_IMAGE.unavailable("podman does not hold the image", "replaced by the packaged jars", false))
-                .isEqualTo("Containers of the shipped image replaced by the packaged jars: podman does not hold the image");
+    void elsewhereItIsSkippedSayingWhy() {
+        assertThat(Tier.COMPOSE.unavailable("podman does not hold the image", false))
+                .isEqualTo("Compose tests skipped: podman does not hold the image");
     }
 }

@@ -1,4 +1,4 @@
-package io.webmacs.migration.cluster;
+package io.webmacs.migration.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,9 +1,8 @@
-package io.webmacs.migration.cluster;
+package io.webmacs.migration.testsupport;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapKeySelector;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarSource;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -26,7 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a kubelet prepares before it starts a container: its environment resolved from Secrets, ConfigMaps and the
+ * What a kubelet prepares before it starts a container, for the mock tier's {@link JobExecutor}: its environment resolved from Secrets, ConfigMaps and the
  * pod's own fields; its volumes as directories of this machine (ConfigMaps written out as files, emptyDirs empty); and
  * a file for its termination message.
  *
@@ -43,7 +42,7 @@ public record ContainerInputs(Pod pod, Container container, Map<String, String> 
     private static final String DEFAULT_TERMINATION_LOG = "/dev/termination-log";
     /** What the kubelet keeps of a termination message file: its last 4 KiB (MaxContainerTerminationMessageLength). */
     private static final int TERMINATION_MESSAGE_BYTES = 4096;
-    /** Where containers' volumes, env files and termination logs live; env files hold Secrets, so not in /tmp. */
+    /** Where containers' volumes and termination logs live. */
     private static final Path SANDBOXES = Path.of("target", "containers").toAbsolutePath();
 
     /** Prepares {@code container} of {@code pod} in a new sandbox directory. */
@@ -67,17 +66,6 @@ public record ContainerInputs(Pod pod, Container container, Map<String, String> 
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** These inputs with {@code env} added and the directory {@code dir} mounted read-only at {@code path}. */
-    public ContainerInputs with(Map<String, String> moreEnv, String path, Path dir) {
-        Map<String, String> allEnv = new HashMap<>(env);
-        allEnv.putAll(moreEnv);
-        Map<String, Path> allMounts = new HashMap<>(mounts);
-        allMounts.put(path, dir);
-        Container mounted = new ContainerBuilder(container).addNewVolumeMount().withName("mounted-by-node").withMountPath(path)
-                .withReadOnly(true).endVolumeMount().build();
-        return new ContainerInputs(pod, mounted, allEnv, allMounts, terminationLog, configError);
     }
 
     /** The container's args for a process on this machine: mount paths and the termination message path point to their files. */
@@ -141,10 +129,10 @@ public record ContainerInputs(Pod pod, Container container, Map<String, String> 
             return switch (source.getFieldRef().getFieldPath()) {
                 case "metadata.namespace" -> namespace;
                 case "metadata.name" -> podName;
-                default -> throw new IllegalStateException("the fake kubelet cannot resolve field " + source.getFieldRef().getFieldPath());
+                default -> throw new IllegalStateException("the Job executor cannot resolve field " + source.getFieldRef().getFieldPath());
             };
         }
-        throw new IllegalStateException("the fake kubelet cannot resolve env " + var.getName());
+        throw new IllegalStateException("the Job executor cannot resolve env " + var.getName());
     }
 
     /** A reference the kubelet cannot resolve: the container is not created, and its waiting message says why. */

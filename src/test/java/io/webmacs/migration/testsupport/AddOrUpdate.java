@@ -1,4 +1,4 @@
-package io.webmacs.migration.cluster;
+package io.webmacs.migration.testsupport;
 
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import java.util.function.Consumer;

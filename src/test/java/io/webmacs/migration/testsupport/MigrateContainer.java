@@ -1,4 +1,4 @@
-package io.webmacs.migration.cluster;
+package io.webmacs.migration.testsupport;
 
 import io.webmacs.migration.cli.WebmacsMigrate;
 import java.io.FileOutputStream;
@@ -20,9 +20,6 @@ public interface MigrateContainer {
             process.destroyForcibly();
         }
     };
-
-    /** A real container of the pod's image, with podman: the image as shipped. */
-    MigrateContainer PODMAN = (inputs, log) -> PodmanContainer.start(inputs, log).waitFor();
 
     /** webmacs-migrate's entry point in this JVM: quick, for tests and benchmarks of the operator rather than the CLI. */
     MigrateContainer IN_PROCESS = (inputs, log) -> {
