@@ -1,6 +1,7 @@
 package io.webmacs.migration.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -10,6 +11,7 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.webmacs.migration.testsupport.ApiServer;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.PgBouncer;
 import io.webmacs.migration.testsupport.TestDatabase;
 import io.webmacs.migration.testsupport.WebmacsFixtures;
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -206,6 +209,25 @@ class WebmacsMigrateJarIT {
         }
         assertThat(db.rows("SELECT to_regclass('slow_thing')")).containsExactly("slow_thing");
         assertThat(db.count("webmacs_migrate_lease")).isZero();
+    }
+
+    /**
+     * A runner killed while a statement of its changeset runs (a minute's sleep here; a long data migration or index in
+     * life): the server ends its session within seconds, rolling the changeset back and releasing the migration lock,
+     * instead of running the statement to its end for nobody.
+     */
+    @Test
+    void aRunnerKilledMidStatementLosesItsSessionAtOnce() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Path changelog = Files.writeString(Files.createTempDirectory("changelog").resolve("changelog.yaml"), Fixtures.INTERRUPTIBLE_CHANGELOG);
+        Process killed = javaJar(Map.of(), "upgrade", List.of("--url", db.jdbcUrl(), "--username", TestDatabase.USER, "--changelog",
+                changelog.toString())).start();
+        String session = db.awaitSleepingRunner();
+
+        killed.destroyForcibly().waitFor();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> !db.hasSession(session));
+        assertThat(db.count("things")).as("the changeset in flight rolled back").isZero();
     }
 
     /** Kills a runner of {@code target} (forcibly: no shutdown hook runs) while its first changeset runs; its options. */

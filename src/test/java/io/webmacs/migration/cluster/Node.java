@@ -99,7 +99,7 @@ public final class Node implements AutoCloseable {
         killWhatADeadRunLeft();
         Files.createDirectories(RUN);
         if (!Files.exists(SAVED_TUNABLES)) {
-            Files.write(SAVED_TUNABLES, KERNEL_TUNABLES.stream().map(key -> key + "=" + read(Path.of("/proc/sys", key))).toList());
+            Files.write(SAVED_TUNABLES, KERNEL_TUNABLES.stream().map(key -> key + "=" + lines(Path.of("/proc/sys", key)).get(0)).toList());
         }
         ip("link", "add", BRIDGE, "type", "bridge"); // exists already if a run died; kept then
         ip("addr", "replace", HOST_ADDRESS + "/24", "dev", BRIDGE);
@@ -303,7 +303,7 @@ public final class Node implements AutoCloseable {
     /** Unmounts, deepest first, whatever the kubelet and containerd left mounted under the node's run directory. */
     private static void unmountAll() {
         List<String> mounts = new ArrayList<>();
-        for (String line : read(Path.of("/proc/self/mountinfo")).split("\n")) {
+        for (String line : lines(Path.of("/proc/self/mountinfo"))) {
             String[] fields = line.split(" ");
             String mountPoint = fields.length > 4 ? fields[4].replace("\\040", " ") : "";
             if (mountPoint.startsWith(RUN + "/")) {
@@ -315,7 +315,7 @@ public final class Node implements AutoCloseable {
 
     private static void restoreKernelTunables() {
         if (Files.exists(SAVED_TUNABLES)) {
-            for (String line : read(SAVED_TUNABLES).split("\n")) {
+            for (String line : lines(SAVED_TUNABLES)) {
                 String[] keyAndValue = line.split("=", 2);
                 try {
                     Files.writeString(Path.of("/proc/sys", keyAndValue[0]), keyAndValue[1]);
@@ -359,16 +359,20 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    private static String read(Path file) {
+    /**
+     * The lines of {@code file}, read in one go: a file of /proc/sys answers only a read from its start (Files.readString
+     * reads a file whose size shows as 0 byte by byte, and gets its first character).
+     */
+    private static List<String> lines(Path file) {
         try {
-            return Files.readString(file).trim();
+            return Files.readAllLines(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     private static String chartAppVersion() {
-        Matcher version = Pattern.compile("(?m)^appVersion: \"?([^\"\\s]+)").matcher(read(OperatorCluster.CHART.resolve("Chart.yaml")));
+        Matcher version = Pattern.compile("(?m)^appVersion: \"?([^\"\\s]+)").matcher(String.join("\n", lines(OperatorCluster.CHART.resolve("Chart.yaml"))));
         if (!version.find()) {
             throw new IllegalStateException("the chart has no appVersion");
         }

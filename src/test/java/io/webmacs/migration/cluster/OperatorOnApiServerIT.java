@@ -15,12 +15,16 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.MigrationRun;
+import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.testsupport.BusyReaders;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.Packaged;
 import io.webmacs.migration.testsupport.TestDatabase;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,9 +104,11 @@ class OperatorOnApiServerIT {
     @Test
     @Order(1) // first: the Job of the resource applied before the operator ran waits for the cordoned node meanwhile
     void anEmptyDatabaseAppliedBeforeTheOperatorRanBecomesReadyAtHeadInARestrictedNamespaceAndStaysQuiet() throws InterruptedException {
-        awaitMigration(FRESH, "webmacs", InProgress, m -> assertThatMigration(m).isReconciling(Conditions.MIGRATING));
-
-        operator.node().uncordon();
+        try {
+            awaitMigration(FRESH, "webmacs", InProgress, m -> assertThatMigration(m).isReconciling(Conditions.MIGRATING));
+        } finally {
+            operator.node().uncordon();
+        }
 
         DatabaseMigration ready = awaitMigration(FRESH, "webmacs", Current,
                 m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
@@ -200,6 +206,68 @@ class OperatorOnApiServerIT {
         assertThat(kubectlWait.waitFor(1, TimeUnit.MINUTES)).isTrue();
         assertThat(kubectlWait.exitValue()).as("kubectl wait").isZero();
         awaitMigration(ns, "webmacs", Current, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+    }
+
+    /**
+     * A busy WebMACS: forty sessions keep a read of users open while the upgrade from 003 waits for its lock, then end.
+     * The kubelet keeps the last 4 KiB of a termination message; the run's result fits in them, so the status names the
+     * first blockers and is Ready at head.
+     */
+    @Test
+    void aRunBlockedByFortySessionsIsReadFromTheKubeletsTerminationMessageAndBecomesReady() throws Exception {
+        String ns = restrictedNamespace();
+        TestDatabase db = operator.newDatabase();
+        Cli.against(db).ok("upgrade", "003_fk_ondelete");
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        try (BusyReaders readers = BusyReaders.on(db, 40)) {
+            client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "head")).create();
+            await().atMost(Duration.ofMinutes(1)).until(() -> db.rows("SELECT count(*) FROM pg_locks WHERE NOT granted"
+                    + " AND relation = 'users'::regclass").equals(List.of("1")));
+            Thread.sleep(3000); // a few of the guard's attempts, which its blocker watch follows every 200 ms
+        }
+
+        DatabaseMigration ready = awaitMigration(ns, "webmacs", Current, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        assertThat(ready.getStatus().getLastRun().getBlockedBy()).hasSize(5)
+                .allSatisfy(blocker -> assertThat(blocker).contains("application 'webmacs-worker-"));
+        assertThat(ready.getStatus().getLastRun().getBlockedByOmitted()).isEqualTo(35);
+        assertThat(terminationMessage(client.pods().inNamespace(ns).list().getItems().get(0))).as("what the kubelet kept")
+                .satisfies(message -> assertThat(message.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(4096))
+                .contains("\"blockedByOmitted\":35");
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+    }
+
+    /**
+     * The migration's pod is deleted while its runner is in the middle of a changeset, as a drain or an eviction does:
+     * the kubelet sends SIGTERM and waits out the grace period. The runner's session ends with it, within the grace
+     * period, so the server rolls the changeset back and releases the migration lock at once; the next attempt applies it
+     * once.
+     */
+    @Test
+    void aMigrationPodDeletedMidChangesetEndsItsSessionAndTheNextAttemptAppliesTheChangesetOnce() {
+        String ns = restrictedNamespace();
+        TestDatabase db = operator.newDatabase();
+        Fixtures.databaseSecret(client, ns, "app-db", db);
+        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", Fixtures.INTERRUPTIBLE_CHANGELOG);
+        DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
+        migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
+        client.resource(migration).create();
+        String session = db.awaitSleepingRunner();
+        Pod pod = client.pods().inNamespace(ns).list().getItems().get(0);
+
+        client.pods().resource(pod).delete(); // the pod's own grace period: 30 s
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> !db.hasSession(session));
+        assertThat(db.count("things")).as("the changeset in flight rolled back").isZero();
+        DatabaseMigration ready = awaitMigration(ns, "app", Current, m -> assertThatMigration(m).isReady().hasRevision("v2"));
+        assertThat(ready.getStatus().getHistory()).extracting(MigrationRun::getResult).containsExactly(RunResult.SUCCEEDED, RunResult.FAILED);
+        assertThat(ready.getStatus().getHistory().get(1).getMessage()).as("the stopped run, as the status tells it")
+                .contains("ended without a result (exit code 143");
+        assertThat(db.count("things")).as("applied once").isEqualTo(1);
+        assertThat(db.rows("SELECT count(*) FROM databasechangelog WHERE id = 'slow'")).containsExactly("1");
+    }
+
+    private static String terminationMessage(Pod pod) {
+        return pod.getStatus().getContainerStatuses().get(0).getState().getTerminated().getMessage();
     }
 
     @Test

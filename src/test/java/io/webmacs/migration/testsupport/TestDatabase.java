@@ -70,14 +70,24 @@ public record TestDatabase(String host, int port, String name) {
     }
 
     /**
-     * Terminates the session of the webmacs-migrate that sleeps in a changeset ({@link Fixtures#INTERRUPTIBLE_CHANGELOG}),
-     * once it does, as an administrator or a failover would.
+     * Waits until the webmacs-migrate that sleeps in a changeset ({@link Fixtures#INTERRUPTIBLE_CHANGELOG}) does; returns
+     * the process id of its session.
      */
-    public void terminateSleepingRunner() {
+    public String awaitSleepingRunner() {
         String sleeping = "SELECT pid FROM pg_stat_activity WHERE application_name = 'webmacs-migrate' AND state = 'active'"
                 + " AND query LIKE '%pg_sleep%'";
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !rows(sleeping).isEmpty());
-        execute("SELECT pg_terminate_backend(pid) FROM (" + sleeping + ") s");
+        return rows(sleeping).get(0);
+    }
+
+    /** Terminates the session of the webmacs-migrate that sleeps in a changeset, once it does, as an administrator or a failover would. */
+    public void terminateSleepingRunner() {
+        execute("SELECT pg_terminate_backend(" + awaitSleepingRunner() + ")");
+    }
+
+    /** Whether the server still has the session {@code pid}. */
+    public boolean hasSession(String pid) {
+        return !rows("SELECT 1 FROM pg_stat_activity WHERE pid = " + Integer.parseInt(pid)).isEmpty();
     }
 
     public long count(String table) {
