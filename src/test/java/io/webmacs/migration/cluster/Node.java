@@ -96,6 +96,7 @@ public final class Node implements AutoCloseable {
     }
 
     private void startAll() throws IOException {
+        long started = System.nanoTime();
         killWhatADeadRunLeft();
         Files.createDirectories(RUN);
         if (!Files.exists(SAVED_TUNABLES)) {
@@ -116,6 +117,7 @@ public final class Node implements AutoCloseable {
                 "--config=" + Files.writeString(RUN.resolve("kube-proxy.yaml"), kubeProxyConfig())));
         record(kubeProxy.pid(), ControlPlane.binary("kube-proxy"));
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(this::readyForPods);
+        System.out.printf("Node %s ready for pods %.1f s after it started%n", NAME, (System.nanoTime() - started) / 1e9);
     }
 
     /** Ready, and without the not-ready taint the node starts with, which the node-lifecycle controller removes. */
