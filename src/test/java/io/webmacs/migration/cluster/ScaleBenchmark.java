@@ -141,8 +141,14 @@ public final class ScaleBenchmark {
             toReady.add(Duration.between(jobFinished.get(key), ready.get(key)).toMillis());
         }
         jcmd(pid, "GC.run");
-        Matcher used = Pattern.compile("used (\\d+)K").matcher(jcmd(pid, "GC.heap_info"));
-        long heapKiB = used.find() ? Long.parseLong(used.group(1)) : -1;
+        String heapInfo = jcmd(pid, "GC.heap_info");
+        // Every generation's use (one line for G1; the young and the old generation for the serial collector, which the
+        // JVM picks under the chart's memory limit), not Metaspace's.
+        long heapKiB = heapInfo.lines().filter(line -> !line.contains("Metaspace") && !line.contains("class space"))
+                .map(Pattern.compile("used (\\d+)K")::matcher).filter(Matcher::find).mapToLong(m -> Long.parseLong(m.group(1))).sum();
+        if (!heapInfo.contains("used")) {
+            throw new IllegalStateException("jcmd GC.heap_info answered: " + heapInfo);
+        }
         Matcher rss = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
         long rssKiB = rss.find() ? Long.parseLong(rss.group(1)) : -1;
         return String.format("""
@@ -156,8 +162,15 @@ public final class ScaleBenchmark {
                 percentile(toReady, 50), percentile(toReady, 99), rssKiB / 1024, heapKiB / 1024, idleWrites, idleMinutes);
     }
 
+    /**
+     * jcmd on the operator's JVM in its container, as the container's user: a JVM answers only a jcmd of its own user,
+     * and finds it through the container's /tmp.
+     */
     private static String jcmd(long pid, String command) throws IOException, InterruptedException {
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid), command)
+        String uid = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream().filter(line -> line.startsWith("Uid:"))
+                .findFirst().orElseThrow().split("\\s+")[1];
+        Process jcmd = new ProcessBuilder("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid), command)
                 .redirectErrorStream(true).start();
         String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         jcmd.waitFor();
