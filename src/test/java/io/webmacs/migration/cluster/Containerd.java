@@ -9,9 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -141,26 +139,8 @@ final class Containerd {
     }
 
     /** ctr's output; a failure is the caller's to judge by the exit code. */
-    record Output(int exitCode, String text) {
-        List<String> lines() {
-            return Arrays.stream(text.split("\n")).map(String::trim).filter(line -> !line.isEmpty()).toList();
-        }
-    }
-
-    Output ctr(String... args) {
-        try {
-            Process process = new ProcessBuilder(ctrCommand(args)).redirectErrorStream(true).start();
-            String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(2, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-            }
-            return new Output(process.exitValue(), text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    ControlPlane.Result ctr(String... args) {
+        return ControlPlane.Result.of(ctrCommand(args));
     }
 
     private List<String> ctrCommand(String... args) {
@@ -170,19 +150,11 @@ final class Containerd {
     }
 
     private static String podman(String... args) {
-        try {
-            Process process = Podman.command(List.of(args)).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (process.waitFor() != 0) {
-                throw new IllegalStateException("podman " + String.join(" ", args) + " failed");
-            }
-            return output;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        ControlPlane.Result result = ControlPlane.Result.of(Podman.command(List.of(args)));
+        if (result.exitCode() != 0) {
+            throw new IllegalStateException("podman " + String.join(" ", args) + " failed: " + result.output());
         }
+        return result.output();
     }
 
     /** Of the commands and CNI plugins the node needs (Debian's containerd, runc, containernetworking-plugins, iptables), those missing here. */

@@ -185,19 +185,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Runs kubectl against this cluster as the admin; stdout and stderr together. */
     public Result kubectl(String... args) {
-        try {
-            Process process = new ProcessBuilder(kubectlCommand(args)).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(2, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-            }
-            return new Result(process.exitValue(), output);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Result.of(kubectlCommand(args));
     }
 
     /** The command line of kubectl with {@code args}, as the admin of this cluster. */
@@ -207,8 +195,35 @@ public final class ControlPlane implements AutoCloseable {
         return command;
     }
 
-    /** What a command printed and how it exited. */
+    /** What a command printed (stdout and stderr together) and how it exited. */
     public record Result(int exitCode, String output) {
+
+        /** Runs {@code command} to its end, two minutes at most. */
+        static Result of(List<String> command) {
+            return of(new ProcessBuilder(command).redirectErrorStream(true));
+        }
+
+        /** Runs the command {@code builder} makes to its end, two minutes at most; its output as the builder says. */
+        static Result of(ProcessBuilder builder) {
+            try {
+                Process process = builder.start();
+                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!process.waitFor(2, TimeUnit.MINUTES)) {
+                    process.destroyForcibly().waitFor();
+                }
+                return new Result(process.exitValue(), output);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** The output's lines that are not blank, trimmed. */
+        List<String> lines() {
+            return output.lines().map(String::trim).filter(line -> !line.isEmpty()).toList();
+        }
     }
 
     /**

@@ -127,13 +127,8 @@ class OperatorOnApiServerIT {
     @Test
     void aFailingChangesetStallsNamingIt() {
         String ns = restrictedNamespace();
-        TestDatabase db = operator.newDatabase();
-        Fixtures.databaseSecret(client, ns, "app-db", db);
-        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", Fixtures.FAILING_CHANGELOG);
-        DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
-        migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
 
-        client.resource(migration).create();
+        createAppWithChangelog(ns, Fixtures.FAILING_CHANGELOG);
 
         DatabaseMigration stalled = awaitMigration(ns, "app", Failed, m -> assertThatMigration(m).isStalled(Conditions.CHANGESET_FAILED)
                 .hasRevision("v1").hasMessageContaining("no_such_table"));
@@ -245,12 +240,7 @@ class OperatorOnApiServerIT {
     @Test
     void aMigrationPodDeletedMidChangesetEndsItsSessionAndTheNextAttemptAppliesTheChangesetOnce() {
         String ns = restrictedNamespace();
-        TestDatabase db = operator.newDatabase();
-        Fixtures.databaseSecret(client, ns, "app-db", db);
-        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", Fixtures.INTERRUPTIBLE_CHANGELOG);
-        DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
-        migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
-        client.resource(migration).create();
+        TestDatabase db = createAppWithChangelog(ns, Fixtures.INTERRUPTIBLE_CHANGELOG);
         String session = db.awaitSleepingRunner();
         Pod pod = client.pods().inNamespace(ns).list().getItems().get(0);
 
@@ -264,6 +254,17 @@ class OperatorOnApiServerIT {
                 .contains("ended without a result (exit code 143");
         assertThat(db.count("things")).as("applied once").isEqualTo(1);
         assertThat(db.rows("SELECT count(*) FROM databasechangelog WHERE id = 'slow'")).containsExactly("1");
+    }
+
+    /** A new database, and the DatabaseMigration {@code app} of {@code changelog}, from a ConfigMap, for it in {@code ns}. */
+    private static TestDatabase createAppWithChangelog(String ns, String changelog) {
+        TestDatabase db = operator.newDatabase();
+        Fixtures.databaseSecret(client, ns, "app-db", db);
+        Fixtures.changelogConfigMap(client, ns, "app-changelog", "changelog.yaml", changelog);
+        DatabaseMigration migration = Fixtures.migration(ns, "app", "app-db", "head");
+        migration.getSpec().setChangelog(Fixtures.changelogFrom("app-changelog"));
+        client.resource(migration).create();
+        return db;
     }
 
     private static String terminationMessage(Pod pod) {
