@@ -37,7 +37,7 @@ class ChartTest {
 
         assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder("ServiceAccount", "ClusterRole",
                 "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service", "CustomResourceDefinition",
-                "Service", "MutatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding");
+                "Service", "MutatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
         Container operator = operatorContainer(objects);
         assertThat(operator.getEnv()).noneMatch(e -> e.getName().equals("WEBMACS_NAMESPACES"));
         assertThat(operator.getEnv()).anySatisfy(e -> {
