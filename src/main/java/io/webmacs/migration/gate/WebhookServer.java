@@ -33,12 +33,15 @@ public class WebhookServer {
     static final String PATH = "/admission/pods";
     /** How often the certificate's age and the caBundle are checked (a chart upgrade or a GitOps sync may reset it). */
     private static final Duration CHECK = Duration.ofMinutes(1);
+    /** A pod's DatabaseMigrations are read live within this, well inside the API server's webhook timeout (5 s by default). */
+    private static final Duration LIVE_READ_TIMEOUT = Duration.ofSeconds(2);
 
     private final Vertx vertx;
     private final KubernetesClient client;
     private final MigrationCache migrations;
     private final OperatorSettings settings;
     private final ChangelogLoader changelogs;
+    private final CurrentMigrations current;
     private WebhookTls tls;
     private HttpServer server;
 
@@ -49,6 +52,7 @@ public class WebhookServer {
         this.client = client;
         this.migrations = migrations;
         this.settings = settings;
+        this.current = new CurrentMigrations(client, migrations::inNamespace, LIVE_READ_TIMEOUT);
     }
 
     void start(@Observes StartupEvent event) {
@@ -100,8 +104,10 @@ public class WebhookServer {
                 request.response().setStatusCode(503).end("the operator has not loaded its DatabaseMigrations yet");
                 return;
             }
-            AdmissionReview answer = PodAdmission.review(review, migrations::inNamespace, this::initContainer);
-            request.response().putHeader("Content-Type", "application/json").end(Serialization.asJson(answer));
+            // Off the event loop: the decision reads the pod's DatabaseMigrations from the API server.
+            vertx.executeBlocking(() -> PodAdmission.review(review, current, this::initContainer), false)
+                    .onSuccess(answer -> request.response().putHeader("Content-Type", "application/json").end(Serialization.asJson(answer)))
+                    .onFailure(e -> request.response().setStatusCode(500).end(e.getMessage()));
         });
     }
 
