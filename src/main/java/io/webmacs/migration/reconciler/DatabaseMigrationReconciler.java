@@ -38,6 +38,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -90,7 +91,11 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         List<ObservedRun> jobs = observed.get(false);
         List<ObservedRun> checks = observed.get(true);
         List<ObservedRun> runs = resource.getSpec().runsInInitContainers() ? observeInitContainers(resource, context) : jobs;
-        RunDecider.Decision decision = RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), clock.instant());
+        Optional<String> planConfigMapTaken = resource.getSpec().plansFirst()
+                ? PlanConfigMap.taken(context.getClient(), resource) : Optional.empty();
+        RunDecider.Decision decision = planConfigMapTaken.isPresent()
+                ? RunDecider.planConfigMapTaken(resource, planConfigMapTaken.get(), clock.instant())
+                : RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), clock.instant());
         DriftDecider.Decision drift = DriftDecider.decide(resource, decision.status(), checks, fingerprint, changelog.file(), clock.instant());
 
         writePlanConfigMap(resource, decision.status(), context);

@@ -87,6 +87,15 @@ public final class RunDecider {
         };
     }
 
+    /**
+     * Nothing is planned or run: the plan ConfigMap is somebody else's ({@code why}). Looked at again every minute, as the
+     * operator does not watch that ConfigMap.
+     */
+    public static Decision planConfigMapTaken(DatabaseMigration resource, String why, Instant now) {
+        Decision stalled = new StatusDraft(resource, now.truncatedTo(ChronoUnit.SECONDS)).stalled(Conditions.PLAN_CONFIG_MAP_TAKEN, why);
+        return new Decision(stalled.status(), null, Duration.ofMinutes(1));
+    }
+
     private static Decision firstRun(StatusDraft draft, ChangelogLoader.Loaded changelog, String fingerprint, String target) {
         MigrationRun last = draft.previous.getLastRun();
         if (last != null && fingerprint.equals(last.getFingerprint()) && last.getResult() != RunResult.RUNNING) {
