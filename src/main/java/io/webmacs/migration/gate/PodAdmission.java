@@ -40,6 +40,13 @@ public final class PodAdmission {
     public record Migrations(List<DatabaseMigration> all, boolean current) {
     }
 
+    /** A pod that must not be created as it is: refused, with the reason for whoever created it. */
+    public static final class Refused extends RuntimeException {
+        public Refused(String reason) {
+            super(reason);
+        }
+    }
+
     /** What to do to a pod: JSON Patch operations, and warnings for whoever created it. */
     record Mutation(List<Map<String, Object>> operations, List<String> warnings) {
     }
@@ -72,6 +79,9 @@ public final class PodAdmission {
                 response.withWarnings(mutation.warnings());
             }
             return answer(response.build());
+        } catch (Refused e) {
+            return answer(new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(false)
+                    .withStatus(new StatusBuilder().withCode(403).withMessage(e.getMessage()).build()).build());
         } catch (JsonProcessingException | RuntimeException e) {
             return answer(allowed(request.getUid()).withStatus(message("webmacs-migration-operator could not"
                     + " decide on this pod and let it through unchanged: " + e.getMessage())).build());

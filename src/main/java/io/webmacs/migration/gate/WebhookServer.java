@@ -15,6 +15,7 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.operator.ChangelogLoader;
 import io.webmacs.migration.operator.MigrateContainer;
+import io.webmacs.migration.operator.EffectiveRunner;
 import io.webmacs.migration.operator.MigrationCache;
 import io.webmacs.migration.operator.OperatorSettings;
 import io.webmacs.migration.operator.RunInput;
@@ -113,6 +114,10 @@ public class WebhookServer {
 
     /** The init container the Job would run as its container, labelled with the same fingerprint a Job would get. */
     private PodAdmission.InitContainer initContainer(DatabaseMigration migration) {
+        EffectiveRunner.of(migration, settings.runner()).imageRefusal(settings.runner()).ifPresent(why -> {
+            throw new PodAdmission.Refused("DatabaseMigration " + migration.getMetadata().getName() + " would migrate in this pod's"
+                    + " init container, but its " + why);
+        });
         ChangelogLoader.Loaded changelog = changelogs.load(migration.getSpec().getChangelog(), migrations.changelogOf(migration));
         RunInput input = RunInput.of(migration, changelog, settings.runner());
         String file = migration.getSpec().getChangelog() == null ? null : migration.getSpec().getChangelog().getFile();

@@ -88,12 +88,12 @@ public final class RunDecider {
     }
 
     /**
-     * Nothing is planned or run: the plan ConfigMap is somebody else's ({@code why}). Looked at again every minute, as the
-     * operator does not watch that ConfigMap.
+     * Nothing is planned or run, for {@code why}, before any Job: looked at again after {@code recheck} (or null), for
+     * what the operator does not watch.
      */
-    public static Decision planConfigMapTaken(DatabaseMigration resource, String why, Instant now) {
-        Decision stalled = new StatusDraft(resource, now.truncatedTo(ChronoUnit.SECONDS)).stalled(Conditions.PLAN_CONFIG_MAP_TAKEN, why);
-        return new Decision(stalled.status(), null, Duration.ofMinutes(1));
+    public static Decision refused(DatabaseMigration resource, String reason, String why, Duration recheck, Instant now) {
+        Decision stalled = new StatusDraft(resource, now.truncatedTo(ChronoUnit.SECONDS)).stalled(reason, why);
+        return new Decision(stalled.status(), null, recheck);
     }
 
     private static Decision firstRun(StatusDraft draft, ChangelogLoader.Loaded changelog, String fingerprint, String target) {

@@ -129,6 +129,19 @@ class PodAdmissionTest {
         assertThat(patch(answer.getResponse()).get(0).at("/value/0/name").asText()).isEqualTo("migrations.webmacs.io/webmacs");
     }
 
+    /** InitContainer mode with a runner image the operator may not run: the pod is refused, not created without migration. */
+    @Test
+    void aPodThatWouldRunARefusedRunnerImageIsRefusedSayingWhy() throws Exception {
+        DatabaseMigration migration = initContainerMode();
+
+        AdmissionReview answer = PodAdmission.review(fixture("backend-pod.json"), ns -> current(migration), m -> {
+            throw new PodAdmission.Refused("its spec.runner.image is not allowed");
+        });
+
+        assertThat(answer.getResponse().getAllowed()).isFalse();
+        assertThat(answer.getResponse().getStatus().getMessage()).isEqualTo("its spec.runner.image is not allowed");
+    }
+
     @Test
     void aRequestThatIsNoAdmissionReviewIsAnsweredNotCrashedOn() {
         AdmissionReview answer = PodAdmission.review(new AdmissionReview(), ns -> current(gatedDeployment(false)), m -> null);
