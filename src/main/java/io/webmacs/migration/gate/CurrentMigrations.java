@@ -1,14 +1,13 @@
 package io.webmacs.migration.gate;
 
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.quarkus.logging.Log;
 import io.webmacs.migration.api.DatabaseMigration;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -21,27 +20,28 @@ final class CurrentMigrations implements Function<String, PodAdmission.Migration
 
     private final KubernetesClient client;
     private final Function<String, List<DatabaseMigration>> cache;
-    private final Duration timeout;
 
-    /** {@code timeout} stays well within the webhook's own, after which the API server applies the failure policy. */
-    CurrentMigrations(KubernetesClient client, Function<String, List<DatabaseMigration>> cache, Duration timeout) {
+    /**
+     * {@code client} answers within a timeout well inside the webhook's own, after which the API server applies the
+     * failure policy (see {@link #within}).
+     */
+    CurrentMigrations(KubernetesClient client, Function<String, List<DatabaseMigration>> cache) {
         this.client = client;
         this.cache = cache;
-        this.timeout = timeout;
+    }
+
+    /** A client like {@code client} whose requests give up after {@code timeout}. */
+    static KubernetesClient within(KubernetesClient client, Duration timeout) {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
+                .withRequestTimeout((int) timeout.toMillis()).withConnectionTimeout((int) timeout.toMillis()).build()).build();
     }
 
     @Override
     public PodAdmission.Migrations apply(String namespace) {
         try {
-            List<DatabaseMigration> live = CompletableFuture.supplyAsync(
-                            () -> client.resources(DatabaseMigration.class).inNamespace(namespace).list().getItems())
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return new PodAdmission.Migrations(live, true);
-        } catch (ExecutionException | TimeoutException e) {
-            Log.debugf("Judging a pod of %s by the operator's cache, its migrations taken as not Ready: %s", namespace, e);
-            return new PodAdmission.Migrations(cache.apply(namespace), false);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return new PodAdmission.Migrations(client.resources(DatabaseMigration.class).inNamespace(namespace).list().getItems(), true);
+        } catch (KubernetesClientException e) {
+            Log.debugf("Judging a pod of %s by the operator's cache, its migrations taken as not Ready: %s", namespace, e.getMessage());
             return new PodAdmission.Migrations(cache.apply(namespace), false);
         }
     }

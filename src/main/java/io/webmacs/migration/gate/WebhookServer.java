@@ -53,7 +53,7 @@ public class WebhookServer {
         this.client = client;
         this.migrations = migrations;
         this.settings = settings;
-        this.current = new CurrentMigrations(client, migrations::inNamespace, LIVE_READ_TIMEOUT);
+        this.current = new CurrentMigrations(CurrentMigrations.within(client, LIVE_READ_TIMEOUT), migrations::inNamespace);
     }
 
     void start(@Observes StartupEvent event) {

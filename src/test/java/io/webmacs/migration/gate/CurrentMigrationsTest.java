@@ -2,6 +2,7 @@ package io.webmacs.migration.gate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -27,7 +28,7 @@ class CurrentMigrationsTest {
         DatabaseMigration newGeneration = PodAdmissionTest.gatedDeployment(true);
         newGeneration.getMetadata().setGeneration(3L); // its spec changed; the operator has not observed it yet
         client.resource(newGeneration).inNamespace("lab").create();
-        CurrentMigrations migrations = new CurrentMigrations(client, ns -> List.of(readyInTheCache), Duration.ofSeconds(2));
+        CurrentMigrations migrations = new CurrentMigrations(client, ns -> List.of(readyInTheCache));
 
         PodAdmission.Migrations judged = migrations.apply("lab");
 
@@ -39,10 +40,9 @@ class CurrentMigrationsTest {
 
     @Test
     void anApiServerThatCannotBeReadLeavesTheCacheWithNothingTakenAsReady() throws Exception {
-        KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client.ConfigBuilder()
-                .withMasterUrl("https://127.0.0.1:1").withRequestTimeout(500).withConnectionTimeout(500).build()).build();
-        CurrentMigrations migrations = new CurrentMigrations(unreachable, ns -> List.of(PodAdmissionTest.gatedDeployment(true)),
-                Duration.ofSeconds(2));
+        KubernetesClient unreachable = CurrentMigrations.within(new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                .withMasterUrl("https://127.0.0.1:1").build()).build(), Duration.ofMillis(500));
+        CurrentMigrations migrations = new CurrentMigrations(unreachable, ns -> List.of(PodAdmissionTest.gatedDeployment(true)));
 
         PodAdmission.Migrations judged = migrations.apply("lab");
 
