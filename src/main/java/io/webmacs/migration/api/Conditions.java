@@ -29,6 +29,10 @@ public final class Conditions {
     public static final String AWAITING_APPROVAL = "AwaitingApproval";
     /** Stalled: policy.destructive is Deny and the plan has destructive steps; nothing ran. */
     public static final String DESTRUCTIVE_PLAN_DENIED = "DestructivePlanDenied";
+    /** Stalled: spec.runner.image is not the operator's image nor one its settings allow; no Job ran. */
+    public static final String IMAGE_NOT_ALLOWED = "ImageNotAllowed";
+    /** Stalled: the ConfigMap NAME-plan exists and is not this DatabaseMigration's, so the plan has nowhere to go. */
+    public static final String PLAN_CONFIG_MAP_TAKEN = "PlanConfigMapTaken";
     /** Stalled: the target revision is not in the changelog. */
     public static final String UNKNOWN_REVISION = "UnknownRevision";
     /** Stalled: the target is below the current revision and allowDowngrade is false. */

@@ -10,6 +10,7 @@ import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.operator.MigrateContainer;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The ConfigMap {@code NAME-plan}, owned by its DatabaseMigration: the whole plan as the plan Job printed it (every
@@ -32,6 +33,23 @@ public final class PlanConfigMap {
 
     public static String name(DatabaseMigration resource) {
         return resource.getMetadata().getName() + "-plan";
+    }
+
+    /**
+     * Why the plan ConfigMap cannot be written, when a ConfigMap of that name exists that is not this DatabaseMigration's
+     * (not labelled as the operator's for it): the operator never overwrites somebody else's ConfigMap.
+     */
+    public static Optional<String> taken(KubernetesClient client, DatabaseMigration resource) {
+        ConfigMap existing = client.configMaps().inNamespace(resource.getMetadata().getNamespace()).withName(name(resource)).get();
+        Map<String, String> labels = existing == null || existing.getMetadata().getLabels() == null ? Map.of() : existing.getMetadata().getLabels();
+        if (existing == null || Labels.OPERATOR.equals(labels.get(Labels.MANAGED_BY))
+                && resource.getMetadata().getName().equals(labels.get(Labels.MIGRATION))) {
+            return Optional.empty();
+        }
+        return Optional.of("ConfigMap " + name(resource) + " exists and is not this DatabaseMigration's (it has no labels "
+                + Labels.MANAGED_BY + "=" + Labels.OPERATOR + " and " + Labels.MIGRATION + "=" + resource.getMetadata().getName()
+                + "); the plan, whose SQL goes there, was not made. Rename or delete that ConfigMap; the operator never"
+                + " overwrites it");
     }
 
     /** Writes {@code plan}, with the text the pod {@code pod} printed; says so in the text when the log cannot be read. */

@@ -33,6 +33,20 @@ public final class PodAdmission {
     public record InitContainer(Container container, List<Volume> volumes, String fingerprint) {
     }
 
+    /**
+     * The DatabaseMigrations of a pod's namespace; {@code current} when read from the API server just now, else (the
+     * operator's cache, when that read failed) none is taken as Ready.
+     */
+    public record Migrations(List<DatabaseMigration> all, boolean current) {
+    }
+
+    /** A pod that must not be created as it is: refused, with the reason for whoever created it. */
+    public static final class Refused extends RuntimeException {
+        public Refused(String reason) {
+            super(reason);
+        }
+    }
+
     /** What to do to a pod: JSON Patch operations, and warnings for whoever created it. */
     record Mutation(List<Map<String, Object>> operations, List<String> warnings) {
     }
@@ -43,7 +57,7 @@ public final class PodAdmission {
     }
 
     /** Answers an AdmissionReview; never throws: a request it cannot read is allowed unchanged, with the reason. */
-    public static AdmissionReview review(AdmissionReview review, Function<String, List<DatabaseMigration>> migrationsIn,
+    public static AdmissionReview review(AdmissionReview review, Function<String, Migrations> migrationsIn,
             Function<DatabaseMigration, InitContainer> initContainerFor) {
         AdmissionRequest request = review == null ? null : review.getRequest();
         if (request == null || request.getUid() == null) {
@@ -65,6 +79,9 @@ public final class PodAdmission {
                 response.withWarnings(mutation.warnings());
             }
             return answer(response.build());
+        } catch (Refused e) {
+            return answer(new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(false)
+                    .withStatus(new StatusBuilder().withCode(403).withMessage(e.getMessage()).build()).build());
         } catch (JsonProcessingException | RuntimeException e) {
             return answer(allowed(request.getUid()).withStatus(message("webmacs-migration-operator could not"
                     + " decide on this pod and let it through unchanged: " + e.getMessage())).build());
@@ -72,14 +89,14 @@ public final class PodAdmission {
     }
 
     /** What to do to {@code pod}; no operations when it is not to be touched. */
-    static Mutation mutation(Pod pod, List<DatabaseMigration> migrations, Function<DatabaseMigration, InitContainer> initContainerFor) {
+    static Mutation mutation(Pod pod, Migrations migrations, Function<DatabaseMigration, InitContainer> initContainerFor) {
         List<Map<String, Object>> operations = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         Map<String, String> labels = new LinkedHashMap<>();
         boolean gated = pod.getSpec().getSchedulingGates() != null && !pod.getSpec().getSchedulingGates().isEmpty();
         boolean initContainers = pod.getSpec().getInitContainers() != null && !pod.getSpec().getInitContainers().isEmpty();
         boolean volumes = pod.getSpec().getVolumes() != null && !pod.getSpec().getVolumes().isEmpty();
-        for (DatabaseMigration migration : migrations) {
+        for (DatabaseMigration migration : migrations.all()) {
             if (migration.getSpec().getRollout() == null || !PodSelection.matches(migration.getSpec().getRollout(), pod)) {
                 continue;
             }
@@ -100,7 +117,7 @@ public final class PodAdmission {
                 }
                 labels.put(Gates.GATED_BY, name);
                 labels.put(Labels.FINGERPRINT, init.fingerprint());
-            } else if (!Gates.readyForGeneration(migration) && !Gates.isGatedBy(pod, migration)) {
+            } else if (!(migrations.current() && Gates.readyForGeneration(migration)) && !Gates.isGatedBy(pod, migration)) {
                 operations.add(add("/spec/schedulingGates", gated, Map.of("name", Gates.gateName(migration))));
                 gated = true;
                 labels.put(Gates.GATED_BY, name);

@@ -15,6 +15,7 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.operator.ChangelogLoader;
 import io.webmacs.migration.operator.MigrateContainer;
+import io.webmacs.migration.operator.EffectiveRunner;
 import io.webmacs.migration.operator.MigrationCache;
 import io.webmacs.migration.operator.OperatorSettings;
 import io.webmacs.migration.operator.RunInput;
@@ -33,12 +34,15 @@ public class WebhookServer {
     static final String PATH = "/admission/pods";
     /** How often the certificate's age and the caBundle are checked (a chart upgrade or a GitOps sync may reset it). */
     private static final Duration CHECK = Duration.ofMinutes(1);
+    /** A pod's DatabaseMigrations are read live within this, well inside the API server's webhook timeout (5 s by default). */
+    private static final Duration LIVE_READ_TIMEOUT = Duration.ofSeconds(2);
 
     private final Vertx vertx;
     private final KubernetesClient client;
     private final MigrationCache migrations;
     private final OperatorSettings settings;
     private final ChangelogLoader changelogs;
+    private final CurrentMigrations current;
     private WebhookTls tls;
     private HttpServer server;
 
@@ -49,6 +53,7 @@ public class WebhookServer {
         this.client = client;
         this.migrations = migrations;
         this.settings = settings;
+        this.current = new CurrentMigrations(CurrentMigrations.within(client, LIVE_READ_TIMEOUT), migrations::inNamespace);
     }
 
     void start(@Observes StartupEvent event) {
@@ -100,13 +105,19 @@ public class WebhookServer {
                 request.response().setStatusCode(503).end("the operator has not loaded its DatabaseMigrations yet");
                 return;
             }
-            AdmissionReview answer = PodAdmission.review(review, migrations::inNamespace, this::initContainer);
-            request.response().putHeader("Content-Type", "application/json").end(Serialization.asJson(answer));
+            // Off the event loop: the decision reads the pod's DatabaseMigrations from the API server.
+            vertx.executeBlocking(() -> PodAdmission.review(review, current, this::initContainer), false)
+                    .onSuccess(answer -> request.response().putHeader("Content-Type", "application/json").end(Serialization.asJson(answer)))
+                    .onFailure(e -> request.response().setStatusCode(500).end(e.getMessage()));
         });
     }
 
     /** The init container the Job would run as its container, labelled with the same fingerprint a Job would get. */
     private PodAdmission.InitContainer initContainer(DatabaseMigration migration) {
+        EffectiveRunner.of(migration, settings.runner()).imageRefusal(settings.runner()).ifPresent(why -> {
+            throw new PodAdmission.Refused("DatabaseMigration " + migration.getMetadata().getName() + " would migrate in this pod's"
+                    + " init container, but its " + why);
+        });
         ChangelogLoader.Loaded changelog = changelogs.load(migration.getSpec().getChangelog(), migrations.changelogOf(migration));
         RunInput input = RunInput.of(migration, changelog, settings.runner());
         String file = migration.getSpec().getChangelog() == null ? null : migration.getSpec().getChangelog().getFile();

@@ -8,9 +8,12 @@ import io.quarkus.logging.Log;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.webmacs.migration.operator.OperatorSettings;
+import io.webmacs.migration.operator.Replica;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The webhook's serving certificate: one the operator issues itself, renews before it expires, and whose CA it adds
@@ -69,11 +72,10 @@ final class WebhookTls {
 
     private WebhookCertificate issue() {
         String service = settings.serviceName();
-        String namespace = Optional.ofNullable(client.getNamespace()).orElse("default");
+        String namespace = namespace();
         List<String> names = List.of(service, service + "." + namespace, service + "." + namespace + ".svc",
                 service + "." + namespace + ".svc.cluster.local", "localhost");
-        String replica = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("webmacs-migration-operator");
-        return WebhookCertificate.issue(replica, names, Instant.now(), settings.certificateValidity());
+        return WebhookCertificate.issue(Replica.name(), names, Instant.now(), settings.certificateValidity());
     }
 
     /** cert-manager renewed the certificate: serve the new one from the next handshake on. */
@@ -118,8 +120,9 @@ final class WebhookTls {
             return true;
         }
         boolean changed = false;
+        Optional<Set<String>> liveReplicas = liveReplicas();
         for (MutatingWebhook webhook : configuration.getWebhooks()) {
-            String bundle = CaBundle.withCa(webhook.getClientConfig().getCaBundle(), certificate.caPem(), Instant.now());
+            String bundle = CaBundle.withCa(webhook.getClientConfig().getCaBundle(), certificate.caPem(), Instant.now(), liveReplicas);
             changed |= !bundle.equals(webhook.getClientConfig().getCaBundle());
             webhook.getClientConfig().setCaBundle(bundle);
         }
@@ -135,6 +138,24 @@ final class WebhookTls {
             }
             throw e;
         }
+    }
+
+    /**
+     * The pods of the operator's namespace, whose replicas' CAs the bundle keeps; empty when they cannot be listed, and
+     * then no CA is dropped for a replica being gone.
+     */
+    private Optional<Set<String>> liveReplicas() {
+        try {
+            return Optional.of(client.pods().inNamespace(namespace()).list().getItems().stream()
+                    .map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet()));
+        } catch (KubernetesClientException e) {
+            Log.warnf("Could not list the operator's pods, so the caBundle keeps every replica's CA: %s", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private String namespace() {
+        return Optional.ofNullable(client.getNamespace()).orElse("default");
     }
 
     private static PemKeyCertOptions keyCert(String certificatePem, String privateKeyPem) {

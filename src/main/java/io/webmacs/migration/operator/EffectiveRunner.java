@@ -2,6 +2,7 @@ package io.webmacs.migration.operator;
 
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RunnerSpec;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -11,6 +12,18 @@ import java.util.Optional;
  * have no default and are read from {@link #spec()}.
  */
 public record EffectiveRunner(RunnerSpec spec, String image, List<String> command, long activeDeadlineSeconds, int retryLimit) {
+
+    /**
+     * Why this runner's image may not run, or empty when it may: the operator's own image and those its settings allow;
+     * a Job runs the image with the database's credentials.
+     */
+    public Optional<String> imageRefusal(OperatorSettings.Runner defaults) {
+        List<String> allowed = new ArrayList<>(List.of(defaults.image()));
+        defaults.allowedImages().ifPresent(allowed::addAll);
+        return allowed.contains(image) ? Optional.empty() : Optional.of("spec.runner.image " + image + " is not an image the"
+                + " operator may run with the database's credentials (" + String.join(", ", allowed) + "); use one of those, or"
+                + " add it to the operator's runner.allowedImages");
+    }
 
     public static EffectiveRunner of(DatabaseMigration resource, OperatorSettings.Runner defaults) {
         RunnerSpec spec = Optional.ofNullable(resource.getSpec().getRunner()).orElseGet(RunnerSpec::new);

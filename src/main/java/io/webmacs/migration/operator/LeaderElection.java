@@ -16,6 +16,7 @@ public class LeaderElection {
     @Produces
     @Dependent
     LeaderElectionConfiguration leaderElection(OperatorSettings settings) {
-        return settings.leaderElection().enabled() ? new LeaderElectionConfiguration(LEASE) : null;
+        // No namespace: the operator's own. The identity is the replica's pod, also with hostNetwork.
+        return settings.leaderElection().enabled() ? new LeaderElectionConfiguration(LEASE, null, Replica.name()) : null;
     }
 }

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Operator-wide defaults, from application.properties or WEBMACS_* environment variables. */
 @ConfigMapping(prefix = "webmacs")
@@ -56,6 +57,12 @@ public interface OperatorSettings {
         /** The image with webmacs-migrate; the operator's own image by default. */
         @WithDefault("ghcr.io/webmacs/webmacs-migration-operator:latest")
         String image();
+
+        /**
+         * Images besides {@link #image()} that a DatabaseMigration's spec.runner.image may name. A Job runs its image with
+         * the database's credentials, so any other is refused before a Job exists.
+         */
+        Optional<List<String>> allowedImages();
 
         /**
          * What starts the CLI in the image; the Job's args are webmacs-migrate's arguments. The operator's image holds

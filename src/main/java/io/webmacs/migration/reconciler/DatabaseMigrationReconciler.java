@@ -16,6 +16,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.PlanStatus;
@@ -38,6 +39,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -90,7 +92,8 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         List<ObservedRun> jobs = observed.get(false);
         List<ObservedRun> checks = observed.get(true);
         List<ObservedRun> runs = resource.getSpec().runsInInitContainers() ? observeInitContainers(resource, context) : jobs;
-        RunDecider.Decision decision = RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), clock.instant());
+        RunDecider.Decision decision = refused(resource, context).orElseGet(() ->
+                RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), clock.instant()));
         DriftDecider.Decision drift = DriftDecider.decide(resource, decision.status(), checks, fingerprint, changelog.file(), clock.instant());
 
         writePlanConfigMap(resource, decision.status(), context);
@@ -122,6 +125,20 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         Duration requeueAfter = Stream.of(decision.requeueAfter(), drift.requeueAfter()).filter(Objects::nonNull).min(Comparator.naturalOrder())
                 .orElse(null);
         return requeueAfter == null ? control : control.rescheduleAfter(requeueAfter);
+    }
+
+    /**
+     * What must hold before any Job runs: the runner image is one the operator may run with the database's credentials,
+     * and, when plans are made, the plan ConfigMap is not somebody else's (the operator does not watch it: looked at
+     * again every minute).
+     */
+    private Optional<RunDecider.Decision> refused(DatabaseMigration resource, Context<DatabaseMigration> context) {
+        Optional<String> image = EffectiveRunner.of(resource, settings.runner()).imageRefusal(settings.runner());
+        if (image.isPresent()) {
+            return Optional.of(RunDecider.refused(resource, Conditions.IMAGE_NOT_ALLOWED, image.get(), null, clock.instant()));
+        }
+        return (resource.getSpec().plansFirst() ? PlanConfigMap.taken(context.getClient(), resource) : Optional.<String>empty())
+                .map(why -> RunDecider.refused(resource, Conditions.PLAN_CONFIG_MAP_TAKEN, why, Duration.ofMinutes(1), clock.instant()));
     }
 
     private RunDecider.RetryPolicy retryPolicy(DatabaseMigration resource) {

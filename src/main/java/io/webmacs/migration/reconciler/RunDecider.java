@@ -87,6 +87,15 @@ public final class RunDecider {
         };
     }
 
+    /**
+     * Nothing is planned or run, for {@code why}, before any Job: looked at again after {@code recheck} (or null), for
+     * what the operator does not watch.
+     */
+    public static Decision refused(DatabaseMigration resource, String reason, String why, Duration recheck, Instant now) {
+        Decision stalled = new StatusDraft(resource, now.truncatedTo(ChronoUnit.SECONDS)).stalled(reason, why);
+        return new Decision(stalled.status(), null, recheck);
+    }
+
     private static Decision firstRun(StatusDraft draft, ChangelogLoader.Loaded changelog, String fingerprint, String target) {
         MigrationRun last = draft.previous.getLastRun();
         if (last != null && fingerprint.equals(last.getFingerprint()) && last.getResult() != RunResult.RUNNING) {

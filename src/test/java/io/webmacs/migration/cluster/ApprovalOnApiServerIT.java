@@ -272,7 +272,7 @@ class ApprovalOnApiServerIT {
      * from the README itself.
      */
     private static Path approverKubeconfig(String namespace) throws IOException {
-        Matcher block = Pattern.compile("\\*\\*Permissions\\.\\*\\* A reviewer's account needs, in the namespace:\\s*```yaml\\n(.*?)```",
+        Matcher block = Pattern.compile("\\*\\*Permissions\\.\\*\\* A reviewer's account needs, in the namespace,.*?```yaml\\n(.*?)```",
                 Pattern.DOTALL).matcher(Files.readString(Path.of("README.md")));
         assertThat(block.find()).as("the README documents the approver's Role").isTrue();
         Role role = Serialization.unmarshal(block.group(1), Role.class);

@@ -7,6 +7,7 @@ import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.webmacs.migration.cluster.ControlPlane;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,16 +26,18 @@ final class Chart {
     private Chart() {
     }
 
-    /** The manifests for {@code values} (on top of values.yaml), as text. */
+    /** The manifests for {@code values} (on top of values.yaml), as text, for the Kubernetes of the real-cluster tier. */
     static String render(Map<String, Object> values) {
-        TemplateCommand template = new Helm(DIRECTORY).template().withName(RELEASE).withNamespace(NAMESPACE);
+        TemplateCommand template = new Helm(DIRECTORY).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .withKubeVersion(ControlPlane.VERSION);
         values.forEach(template::set);
         return template.call();
     }
 
     /** What `helm install` prints after installing with {@code values}: the chart's NOTES.txt, rendered (client-only dry run). */
     static String installNotes(Map<String, Object> values) {
-        InstallCommand install = new Helm(DIRECTORY).install().withName(RELEASE).withNamespace(NAMESPACE).dryRun()
+        InstallCommand install = new Helm(DIRECTORY).install().withName(RELEASE).withNamespace(NAMESPACE)
+                .withKubeVersion(ControlPlane.VERSION).dryRun()
                 .withDryRunOption(DryRun.CLIENT).clientOnly();
         values.forEach(install::set);
         String output = install.call().getOutput();

@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,7 +39,9 @@ class ChartTest {
 
         assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder("ServiceAccount", "ClusterRole",
                 "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service", "CustomResourceDefinition",
-                "Service", "MutatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding");
+                "Service", "MutatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+                "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ClusterRole", "ClusterRole", "ClusterRole",
+                "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
         Container operator = operatorContainer(objects);
         assertThat(operator.getEnv()).noneMatch(e -> e.getName().equals("WEBMACS_NAMESPACES"));
         assertThat(operator.getEnv()).anySatisfy(e -> {
@@ -119,8 +123,8 @@ class ChartTest {
     void releaseScopeUsesARoleInTheReleaseNamespaceOnly() {
         List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("watch.scope", "release")));
 
-        // The one cluster-wide grant left is the webhook's: its own MutatingWebhookConfiguration, by name.
-        assertThat(objects).filteredOn(o -> o instanceof ClusterRole).singleElement().satisfies(o ->
+        // The one cluster-wide grant left to the operator is the webhook's: its own MutatingWebhookConfiguration, by name.
+        assertThat(operatorClusterRoles(objects)).singleElement().satisfies(o ->
                 assertThat(((ClusterRole) o).getRules()).singleElement().satisfies(rule -> {
                     assertThat(rule.getResources()).containsExactly("mutatingwebhookconfigurations");
                     assertThat(rule.getResourceNames()).containsExactly(Chart.RELEASE);
@@ -138,7 +142,8 @@ class ChartTest {
         List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("watch.scope", "namespaces", "watch.namespaces[0]", "lab",
                 "watch.namespaces[1]", "plant", "webhook.enabled", false)));
 
-        assertThat(objects).extracting(HasMetadata::getKind).doesNotContain("ClusterRole", "ClusterRoleBinding");
+        assertThat(objects).extracting(HasMetadata::getKind).doesNotContain("ClusterRoleBinding");
+        assertThat(operatorClusterRoles(objects)).isEmpty();
         assertThat(objects).filteredOn(o -> o.getKind().equals("RoleBinding")).extracting(o -> o.getMetadata().getNamespace())
                 .containsExactlyInAnyOrder("lab", "plant", Chart.NAMESPACE);
         assertThat(operatorContainer(objects).getEnv()).anySatisfy(e -> assertThat(e.getValue()).isEqualTo("lab,plant"));
@@ -188,6 +193,8 @@ class ChartTest {
         assertThatThrownBy(() -> Chart.render(Map.of("imageTag", "1.0"))).hasMessageContaining("imageTag");
         assertThatThrownBy(() -> Chart.render(Map.of("webhook.certManager.issuerRef.kind", "Vault")))
                 .hasMessageContaining("/webhook/certManager/issuerRef/kind");
+        // Fail with the default selectors would hold every pod of the cluster (CNI, ingress) while the operator is down.
+        assertThatThrownBy(() -> Chart.render(Map.of("webhook.failurePolicy", "Fail"))).hasMessageContaining("/webhook");
     }
 
     @Test
@@ -200,15 +207,52 @@ class ChartTest {
     }
 
     @Test
-    void deployOperatorYamlIsTheChartRenderedWithDefaults() throws Exception {
-        String rendered = Chart.render(Map.of());
+    void deployOperatorYamlIsTheChartRenderedWithDefaultsButTheCrd() throws Exception {
+        // The CRD comes from crds/, so that kubectl delete -f deploy/operator.yaml never deletes the DatabaseMigrations.
+        String rendered = Chart.render(Map.of("crds.install", false));
         if (Boolean.getBoolean("regenerate")) {
             Files.writeString(OPERATOR_YAML, rendered);
         }
         assertThat(Files.readString(OPERATOR_YAML))
-                .withFailMessage("deploy/operator.yaml differs from the chart rendered with default values. Regenerate it with:%n"
+                .withFailMessage("deploy/operator.yaml differs from the chart rendered with default values and crds.install=false."
+                        + " Regenerate it with:%n"
                         + "  ./mvnw -B test -Dtest=ChartTest -Dregenerate=true")
                 .isEqualTo(rendered);
+    }
+
+    /**
+     * Who may view, edit and approve DatabaseMigrations: view and edit join Kubernetes' own roles, approve is its own
+     * grant, and the admission policy makes the annotation need it (unless turned off for Kubernetes before 1.30).
+     */
+    @Test
+    void usersGetViewEditAndApproveRolesAndApprovingIsItsOwnVerb() {
+        List<HasMetadata> objects = Chart.objects(Chart.render(Map.of()));
+
+        assertThat(clusterRole(objects, "-view").getMetadata().getLabels()).containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true");
+        assertThat(clusterRole(objects, "-edit").getMetadata().getLabels()).containsEntry("rbac.authorization.k8s.io/aggregate-to-edit", "true")
+                .doesNotContainKey("rbac.authorization.k8s.io/aggregate-to-view");
+        assertThat(clusterRole(objects, "-edit").getRules()).flatExtracting(PolicyRule::getVerbs).doesNotContain("approve");
+        assertThat(clusterRole(objects, "-approve").getMetadata().getLabels()).noneSatisfy((k, v) -> assertThat(k).startsWith("rbac.authorization.k8s.io/aggregate"));
+        assertThat(clusterRole(objects, "-approve").getRules()).flatExtracting(PolicyRule::getVerbs).contains("approve", "patch")
+                .doesNotContain("update");
+        String policy = Chart.RELEASE + "-approval";
+        assertThat(objects).filteredOn(o -> o.getMetadata().getName().equals(policy)).extracting(HasMetadata::getKind)
+                .containsExactlyInAnyOrder("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
+        assertThat(Chart.objects(Chart.render(Map.of("approval.admissionPolicy", false))))
+                .noneMatch(o -> o.getMetadata().getName().equals(policy));
+    }
+
+    /** The ClusterRoles the chart binds to the operator's ServiceAccount; the users' roles are bound by no one. */
+    private static List<ClusterRole> operatorClusterRoles(List<HasMetadata> objects) {
+        List<String> bound = objects.stream().filter(ClusterRoleBinding.class::isInstance).map(ClusterRoleBinding.class::cast)
+                .map(b -> b.getRoleRef().getName()).toList();
+        return objects.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast)
+                .filter(r -> bound.contains(r.getMetadata().getName())).toList();
+    }
+
+    private static ClusterRole clusterRole(List<HasMetadata> objects, String suffix) {
+        return objects.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast)
+                .filter(r -> r.getMetadata().getName().equals(Chart.RELEASE + suffix)).findFirst().orElseThrow();
     }
 
     private static GenericKubernetesResource certManager(List<HasMetadata> objects, String kind) {

@@ -3,12 +3,14 @@ package io.webmacs.migration.dependent;
 import io.webmacs.migration.operator.OperatorSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Operator-wide runner defaults for tests that build Jobs or init containers without a running operator. */
 public final class RunnerDefaults {
 
     public static final OperatorSettings.Runner RUNNER = new OperatorSettings.Runner() {
         public String image() { return "registry.example/webmacs-migration-operator:1.0"; }
+        public Optional<List<String>> allowedImages() { return Optional.empty(); }
         public List<String> command() { return List.of("java", "-jar", "/deployments/webmacs-migrate.jar"); }
         public long activeDeadlineSeconds() { return 600; }
         public int retryLimit() { return 5; }

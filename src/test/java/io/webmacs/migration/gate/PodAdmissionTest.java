@@ -25,6 +25,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** The webhook's decisions on AdmissionReview fixtures, as the API server sends them. */
@@ -117,9 +118,33 @@ class PodAdmissionTest {
         assertThat(patch(review("backend-pod.json", migration).getResponse()).get(0).at("/value/0/name").asText()).isEqualTo("migrate");
     }
 
+    /**
+     * When the live read failed the operator's cache is all there is, and it may lag behind a new generation: a migration
+     * it shows Ready still gates the pod; the operator lifts the gate once the migration is Ready for certain.
+     */
+    @Test
+    void aMigrationReadyOnlyInTheCacheStillGatesThePod() throws Exception {
+        AdmissionReview answer = review("backend-pod.json", ns -> new PodAdmission.Migrations(List.of(gatedDeployment(true)), false));
+
+        assertThat(patch(answer.getResponse()).get(0).at("/value/0/name").asText()).isEqualTo("migrations.webmacs.io/webmacs");
+    }
+
+    /** InitContainer mode with a runner image the operator may not run: the pod is refused, not created without migration. */
+    @Test
+    void aPodThatWouldRunARefusedRunnerImageIsRefusedSayingWhy() throws Exception {
+        DatabaseMigration migration = initContainerMode();
+
+        AdmissionReview answer = PodAdmission.review(fixture("backend-pod.json"), ns -> current(migration), m -> {
+            throw new PodAdmission.Refused("its spec.runner.image is not allowed");
+        });
+
+        assertThat(answer.getResponse().getAllowed()).isFalse();
+        assertThat(answer.getResponse().getStatus().getMessage()).isEqualTo("its spec.runner.image is not allowed");
+    }
+
     @Test
     void aRequestThatIsNoAdmissionReviewIsAnsweredNotCrashedOn() {
-        AdmissionReview answer = PodAdmission.review(new AdmissionReview(), ns -> List.of(gatedDeployment(false)), m -> null);
+        AdmissionReview answer = PodAdmission.review(new AdmissionReview(), ns -> current(gatedDeployment(false)), m -> null);
 
         assertThat(answer.getResponse().getAllowed()).isTrue();
         assertThat(answer.getResponse().getPatch()).isNull();
@@ -137,9 +162,18 @@ class PodAdmissionTest {
     }
 
     private static AdmissionReview review(String fixture, DatabaseMigration migration) throws Exception {
-        return PodAdmission.review(fixture(fixture), ns -> ns.equals("lab") ? List.of(migration) : List.of(),
+        return review(fixture, ns -> ns.equals("lab") ? current(migration) : current());
+    }
+
+    private static AdmissionReview review(String fixture, Function<String, PodAdmission.Migrations> migrationsIn) throws Exception {
+        return PodAdmission.review(fixture(fixture), migrationsIn,
                 m -> new PodAdmission.InitContainer(MigrateContainer.of(m, Verb.UPGRADE,
                         m.getSpec().getTargetRevision(), null, RunnerDefaults.RUNNER), MigrateContainer.volumes(m), "0123456789"));
+    }
+
+    /** The DatabaseMigrations as the API server has them now. */
+    static PodAdmission.Migrations current(DatabaseMigration... migrations) {
+        return new PodAdmission.Migrations(List.of(migrations), true);
     }
 
     static AdmissionReview fixture(String name) throws Exception {

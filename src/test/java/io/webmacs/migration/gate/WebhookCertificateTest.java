@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class WebhookCertificateTest {
@@ -47,28 +49,46 @@ class WebhookCertificateTest {
         WebhookCertificate ours = WebhookCertificate.issue("operator-0", List.of("localhost"), NOW, YEAR);
         String existing = base64(other.caPem() + expired.caPem());
 
-        String bundle = CaBundle.withCa(existing, ours.caPem(), NOW);
-        String twice = CaBundle.withCa(bundle, ours.caPem(), NOW);
+        String bundle = CaBundle.withCa(existing, ours.caPem(), NOW, Optional.empty());
+        String twice = CaBundle.withCa(bundle, ours.caPem(), NOW, Optional.empty());
 
-        List<String> subjects = CaBundle.parse(new String(Base64.getDecoder().decode(twice), StandardCharsets.UTF_8)).stream()
-                .map(c -> c.getSubjectX500Principal().getName()).toList();
-        assertThat(subjects).containsExactlyInAnyOrder("CN=operator-0 CA", "CN=operator-1 CA");
+        assertThat(subjects(twice)).containsExactlyInAnyOrder("CN=operator-0 CA", "CN=operator-1 CA");
     }
 
+    /**
+     * A peer that crash-loops issues a new CA at every start. The bundle keeps the long-lived replica's CA however often
+     * that happens, and of the peer only its newest; the CA of a replica whose pod is gone goes.
+     */
     @Test
-    void caBundleIsBounded() {
-        String bundle = "";
-        for (int i = 0; i < CaBundle.KEEP + 3; i++) {
-            bundle = CaBundle.withCa(bundle, WebhookCertificate.issue("operator-" + i, List.of("localhost"), NOW.plusSeconds(i), YEAR).caPem(),
-                    NOW.plusSeconds(i));
+    void aPeerRestartedTenTimesNeverPushesOutALiveReplicasCa() {
+        String longLived = WebhookCertificate.issue("operator-a", List.of("localhost"), NOW, YEAR).caPem();
+        String bundle = CaBundle.withCa("", longLived, NOW, Optional.of(Set.of("operator-a", "operator-b")));
+        String newestOfB = null;
+        for (int start = 1; start <= 10; start++) {
+            newestOfB = WebhookCertificate.issue("operator-b", List.of("localhost"), NOW.plusSeconds(start), YEAR).caPem();
+            bundle = CaBundle.withCa(bundle, newestOfB, NOW.plusSeconds(start), Optional.of(Set.of("operator-a", "operator-b")));
         }
+        String afterAPeerLeft = CaBundle.withCa(bundle, longLived, NOW.plusSeconds(20), Optional.of(Set.of("operator-a")));
 
-        assertThat(CaBundle.parse(new String(Base64.getDecoder().decode(bundle), StandardCharsets.UTF_8))).hasSize(CaBundle.KEEP);
+        assertThat(CaBundle.parse(decoded(bundle))).containsExactlyInAnyOrder(certificateOf(longLived), certificateOf(newestOfB));
+        assertThat(subjects(afterAPeerLeft)).containsExactly("CN=operator-a CA");
     }
 
     private static X509Certificate certificate(String pem) throws Exception {
         return (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static List<String> subjects(String bundle) {
+        return CaBundle.parse(decoded(bundle)).stream().map(c -> c.getSubjectX500Principal().getName()).toList();
+    }
+
+    private static String decoded(String bundle) {
+        return new String(Base64.getDecoder().decode(bundle), StandardCharsets.UTF_8);
+    }
+
+    private static X509Certificate certificateOf(String pem) {
+        return CaBundle.parse(pem).get(0);
     }
 
     private static String base64(String text) {

@@ -29,6 +29,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -222,6 +223,23 @@ class ApprovalReconcileTest {
         assertThat(replanned.getStatus().getLastRun().getErrorCode()).isEqualTo("PlanChanged");
         assertThat(DatabaseState.of(first)).isEqualTo(firstBefore);
         assertThat(DatabaseState.of(second)).as("nothing ran on the other database").isEqualTo(secondBefore);
+    }
+
+    /** A ConfigMap of the plan's name that the operator did not make is never overwritten: nothing is planned or run. */
+    @Test
+    void aPlanConfigMapOfSomebodyElsesStallsBeforeAnythingRuns() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        Fixtures.changelogConfigMap(client, ns, "webmacs-plan", "notes.txt", "the team's own notes");
+
+        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isStalled(Conditions.PLAN_CONFIG_MAP_TAKEN)
+                .hasMessageContaining("ConfigMap webmacs-plan exists and is not this DatabaseMigration's"));
+        assertThat(client.configMaps().inNamespace(ns).withName("webmacs-plan").get().getData())
+                .containsExactly(Map.entry("notes.txt", "the team's own notes"));
+        assertThat(Fixtures.jobs(client, ns)).isEmpty();
+        assertThat(Catalog.of(db)).isEmpty();
     }
 
     @Test

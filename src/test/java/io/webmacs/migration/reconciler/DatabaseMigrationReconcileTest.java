@@ -15,6 +15,7 @@ import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.RunResult;
+import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.cli.WebmacsMigrate;
 import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.testsupport.BusyReaders;
@@ -206,6 +207,24 @@ class DatabaseMigrationReconcileTest {
                 .allSatisfy(blocker -> assertThat(blocker).contains("application 'webmacs-worker-"));
         assertThat(ready.getStatus().getLastRun().getBlockedByOmitted()).isEqualTo(35);
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+    }
+
+    /** A Job runs its image with the database's credentials: an image the operator's settings do not allow never runs. */
+    @Test
+    void aRunnerImageTheOperatorDoesNotAllowStallsBeforeAnyJob() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
+        RunnerSpec runner = new RunnerSpec();
+        runner.setImage("registry.example/someone-else/credential-reader:1");
+        migration.getSpec().setRunner(runner);
+
+        client.resource(migration).create();
+
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isStalled(Conditions.IMAGE_NOT_ALLOWED)
+                .hasMessageContaining("spec.runner.image registry.example/someone-else/credential-reader:1 is not an image"));
+        assertThat(Fixtures.jobs(client, ns)).isEmpty();
+        assertThat(Catalog.of(db)).isEmpty();
     }
 
     @Test

@@ -23,6 +23,7 @@ import io.webmacs.migration.gate.WebhookServer;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.JobExecutor;
+import io.webmacs.migration.testsupport.Migrations;
 import io.webmacs.migration.testsupport.TestDatabase;
 import io.webmacs.migration.testsupport.WebhookClient;
 import jakarta.inject.Inject;
