@@ -31,25 +31,32 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* What the operator does with the Kubernetes API; nothing on Secrets: the migration Jobs consume them. */}}
 {{- define "wmo.rules" -}}
+# Every grant is used by a real-cluster scenario: cluster/RbacAuditIT checks the API server's audit log against them.
+# list, watch: the informer; the status is written by patch, the resource never
 - apiGroups: ["migrations.webmacs.io"]
-  resources: ["databasemigrations", "databasemigrations/status", "databasemigrations/finalizers"]
-  verbs: ["get", "list", "watch", "patch", "update", "create", "delete"]
+  resources: ["databasemigrations"]
+  verbs: ["list", "watch"]
+- apiGroups: ["migrations.webmacs.io"]
+  resources: ["databasemigrations/status"]
+  verbs: ["patch"]
+# create, patch: the migration Jobs (patch: their time to live once succeeded); delete: an older failed Job
 - apiGroups: ["batch"]
   resources: ["jobs"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
-# create, update, patch: the ConfigMap NAME-plan with a plan's SQL (approval.mode Manual, policy.destructive Deny)
+# create, update: the ConfigMap NAME-plan with a plan's SQL (approval.mode Manual, policy.destructive Deny); list,
+# watch: the changelog ConfigMaps
 - apiGroups: [""]
   resources: ["configmaps"]
-  verbs: ["get", "list", "watch", "create", "update", "patch"]
+  verbs: ["get", "list", "watch", "create", "update"]
 # patch: to lift the scheduling gates of pods waiting for the schema
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch", "patch"]
+  verbs: ["list", "watch", "patch"]
 # the plan Job's output: the plan with all its SQL
 - apiGroups: [""]
   resources: ["pods/log"]
   verbs: ["get"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 {{- end -}}

@@ -57,6 +57,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ApprovalOnApiServerIT {
 
+    /** The name of its control plane, whose audit log {@link RbacAuditIT} reads. */
+    static final String CLUSTER = "approval";
     private static final String NAME = "webmacs";
     private static final String APPROVER = "approver";
     private static final String NO_PLAN = "0".repeat(64);
@@ -70,7 +72,7 @@ class ApprovalOnApiServerIT {
 
     @BeforeAll
     static void install() {
-        operator = OperatorCluster.installedWithKubectl("approval");
+        operator = OperatorCluster.installedWithKubectl(CLUSTER);
         client = operator.client();
         ns = operator.restrictedNamespace("approval");
         db = databaseAt003(ns);

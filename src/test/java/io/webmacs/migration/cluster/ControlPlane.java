@@ -2,8 +2,6 @@ package io.webmacs.migration.cluster;
 
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubeapitest.KubeAPIServerConfig;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubeapitest.binary.BinaryManager;
@@ -64,7 +62,6 @@ public final class ControlPlane implements AutoCloseable {
               - level: None
             """;
     private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path workDir;
     private final Certificates certificates = Certificates.get();
@@ -100,7 +97,7 @@ public final class ControlPlane implements AutoCloseable {
     /** Starts etcd, kube-apiserver, kube-controller-manager and kube-scheduler; logs go to {@code target/cluster/NAME/}. */
     public static ControlPlane start(String name) {
         try {
-            Path workDir = Path.of("target", "cluster", name).toAbsolutePath();
+            Path workDir = workDir(name);
             if (Files.exists(workDir)) {
                 try (Stream<Path> old = Files.walk(workDir)) {
                     old.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
@@ -149,7 +146,7 @@ public final class ControlPlane implements AutoCloseable {
                 "--advertise-address=" + Node.HOST_ADDRESS,
                 "--kubelet-client-certificate=" + certificates.certificate(Identity.ADMIN),
                 "--kubelet-client-key=" + certificates.key(Identity.ADMIN),
-                "--audit-policy-file=" + workDir.resolve("audit-policy.yaml"), "--audit-log-path=" + workDir.resolve("audit.log"));
+                "--audit-policy-file=" + workDir.resolve("audit-policy.yaml"), "--audit-log-path=" + auditLog(workDir));
         await().atMost(STARTUP_TIMEOUT).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> apiServer.process().isAlive() && "ok".equals(client.raw("/readyz")));
     }
@@ -250,17 +247,22 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
-    /**
-     * The requests of {@code user} the API server refused as Forbidden, from its audit log: each as its verb and URI.
-     */
-    public List<String> forbiddenRequests(String user) {
-        try (Stream<String> lines = Files.lines(workDir.resolve("audit.log"))) {
-            return lines.map(ControlPlane::json).filter(event -> user.equals(event.path("user").path("username").asText())
-                    && event.path("responseStatus").path("code").asInt() == 403)
-                    .map(event -> event.path("verb").asText() + " " + event.path("requestURI").asText()).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** Every request the API server's audit log recorded so far. */
+    public List<AuditedRequest> auditedRequests() {
+        return AuditedRequest.read(auditLog(workDir));
+    }
+
+    /** The audit log of the control plane {@code name} of this build, or of an earlier one: {@code target/cluster/NAME/audit.log}. */
+    public static Path auditLog(String name) {
+        return auditLog(workDir(name));
+    }
+
+    private static Path workDir(String name) {
+        return Path.of("target", "cluster", name).toAbsolutePath();
+    }
+
+    private static Path auditLog(Path workDir) {
+        return workDir.resolve("audit.log");
     }
 
     public Path workDir() {
@@ -307,14 +309,6 @@ public final class ControlPlane implements AutoCloseable {
         String dir = Optional.ofNullable(System.getenv(KubeAPIServerConfigBuilder.KUBE_API_TEST_DIR))
                 .orElse(Path.of(System.getProperty("user.home"), KubeAPIServerConfigBuilder.DIRECTORY_NAME).toString());
         return Path.of(dir, "k8s", VERSION + "-linux-amd64");
-    }
-
-    private static JsonNode json(String line) {
-        try {
-            return JSON.readTree(line);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     static int freePort() {

@@ -38,12 +38,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HelmInstallOnApiServerIT {
 
+    /** The name of its control plane, whose audit log {@link RbacAuditIT} reads. */
+    static final String CLUSTER = "helm";
+
     private static OperatorCluster operator;
     private static KubernetesClient client;
 
     @BeforeAll
     static void install() {
-        operator = OperatorCluster.installedWithHelm("helm", Map.of("replicas", 2));
+        operator = OperatorCluster.installedWithHelm(CLUSTER, Map.of("replicas", 2));
         client = operator.client();
     }
 

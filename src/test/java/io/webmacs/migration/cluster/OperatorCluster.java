@@ -199,9 +199,9 @@ public final class OperatorCluster implements AutoCloseable {
         return last[0];
     }
 
-    /** The operator's requests that the API server refused as Forbidden (its audit log): each as verb and URI. */
-    public List<String> refusedCalls() {
-        return cluster.forbiddenRequests(SERVICE_ACCOUNT);
+    /** The operator's requests that the API server refused as Forbidden (by RBAC or an admission policy), from its audit log. */
+    public List<AuditedRequest> refusedCalls() {
+        return cluster.auditedRequests().stream().filter(r -> r.user().equals(SERVICE_ACCOUNT) && r.code() == 403).toList();
     }
 
     @Override

@@ -52,6 +52,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 class OperatorOnApiServerIT {
 
     /** The namespace of a DatabaseMigration applied before the operator ran; its pod waits for the cordoned node. */
+    /** The name of its control plane, whose audit log {@link RbacAuditIT} reads. */
+    static final String CLUSTER = "operator";
     private static final String FRESH = "restricted-fresh";
     private static final AtomicInteger namespaces = new AtomicInteger();
     private static OperatorCluster operator;
@@ -60,7 +62,7 @@ class OperatorOnApiServerIT {
 
     @BeforeAll
     static void install() {
-        operator = OperatorCluster.installedWithKubectl("operator", OperatorOnApiServerIT::applyBeforeTheOperatorRuns);
+        operator = OperatorCluster.installedWithKubectl(CLUSTER, OperatorOnApiServerIT::applyBeforeTheOperatorRuns);
         client = operator.client();
     }
 
@@ -125,7 +127,7 @@ class OperatorOnApiServerIT {
     }
 
     @Test
-    void aFailingChangesetStallsNamingIt() {
+    void aFailingChangesetStallsNamingItAndOnlyTheLastFailedJobStays() {
         String ns = restrictedNamespace();
 
         createAppWithChangelog(ns, Fixtures.FAILING_CHANGELOG);
@@ -133,8 +135,19 @@ class OperatorOnApiServerIT {
         DatabaseMigration stalled = awaitMigration(ns, "app", Failed, m -> assertThatMigration(m).isStalled(Conditions.CHANGESET_FAILED)
                 .hasRevision("v1").hasMessageContaining("no_such_table"));
         assertThat(stalled.getStatus().getLastRun().getFailedChangeset()).isEqualTo("changelog.yaml::broken::app");
-        assertThat(Fixtures.jobs(client, ns)).singleElement().satisfies(job -> assertThat(job.getStatus().getConditions())
-                .anyMatch(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus())));
+        Job first = Fixtures.jobs(client, ns).get(0);
+        assertThat(first.getStatus().getConditions()).anyMatch(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus()));
+
+        // A fix that still fails: a new run, whose failed Job is kept for its logs, and the earlier one goes.
+        client.configMaps().inNamespace(ns).withName("app-changelog").edit(changelog -> {
+            changelog.getData().put("changelog.yaml", Fixtures.FAILING_CHANGELOG.replace("no_such_table", "still_no_such_table"));
+            return changelog;
+        });
+
+        awaitMigration(ns, "app", Failed, m -> assertThatMigration(m).isStalled(Conditions.CHANGESET_FAILED)
+                .hasMessageContaining("still_no_such_table"));
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(Fixtures.jobs(client, ns)).singleElement()
+                .satisfies(job -> assertThat(job.getMetadata().getUid()).isNotEqualTo(first.getMetadata().getUid())));
     }
 
     @Test

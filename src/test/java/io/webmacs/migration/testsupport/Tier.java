@@ -16,7 +16,8 @@ public enum Tier {
     REAL_CLUSTER("Real-cluster tests"),
     COMPOSE("Compose tests"),
     PGBOUNCER("PgBouncer tests"),
-    IMAGE_SBOM("The image SBOM test");
+    IMAGE_SBOM("The image SBOM test"),
+    RBAC_AUDIT("The RBAC audit of the real-cluster scenarios");
 
     private static final Set<Tier> REPORTED = ConcurrentHashMap.newKeySet();
 
