@@ -179,6 +179,9 @@ class ChartTest {
         Container operator = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(operator.getResources().getRequests()).containsKeys("cpu", "memory");
         assertThat(operator.getResources().getLimits()).containsKey("memory");
+        assertThat(operator.getStartupProbe().getHttpGet().getPath()).isEqualTo("/q/health/started");
+        assertThat(operator.getStartupProbe().getPeriodSeconds() * operator.getStartupProbe().getFailureThreshold())
+                .as("seconds a slow start may take before liveness counts").isGreaterThanOrEqualTo(300);
         assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
         assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
     }
