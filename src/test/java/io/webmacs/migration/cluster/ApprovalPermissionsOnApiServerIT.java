@@ -38,7 +38,7 @@ class ApprovalPermissionsOnApiServerIT {
         cluster = ControlPlane.start("permissions");
         succeeds("create", "namespace", OperatorCluster.NAMESPACE);
         succeeds("apply", "-f", "crds/", "-f", "deploy/operator.yaml");
-        succeeds("wait", "--for=condition=Established", "--timeout=60s", "crd/databasemigrations.migrations.webmacs.io");
+        cluster.awaitCrdEstablished();
         succeeds("create", "namespace", NS);
         KubernetesClient client = cluster.client();
         bind(client, "viewer", "view");

@@ -6,10 +6,14 @@ import io.fabric8.kubeapitest.KubeAPIServerConfig;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubeapitest.binary.BinaryManager;
 import io.fabric8.kubeapitest.process.EtcdProcess;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionStatus;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.cluster.Certificates.Identity;
 import java.io.File;
 import java.io.IOException;
@@ -61,6 +65,7 @@ public final class ControlPlane implements AutoCloseable {
                 userGroups: ["system:serviceaccounts"]
               - level: None
             """;
+    private static final String CRD = HasMetadata.getFullResourceName(DatabaseMigration.class);
     private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
 
     private final Path workDir;
@@ -160,6 +165,17 @@ public final class ControlPlane implements AutoCloseable {
     /** A client with the cluster-admin certificate (group system:masters). */
     public KubernetesClient client() {
         return client;
+    }
+
+    /**
+     * Waits until the DatabaseMigration CRD is Established. Not with {@code kubectl wait --for=condition=Established}:
+     * it fails at once when it reads the CRD before the API server has given it any condition, which a busy machine shows.
+     */
+    public void awaitCrdEstablished() {
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() -> Optional
+                .ofNullable(client.apiextensions().v1().customResourceDefinitions().withName(CRD).get())
+                .map(CustomResourceDefinition::getStatus).map(CustomResourceDefinitionStatus::getConditions).orElse(List.of()).stream()
+                .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())));
     }
 
     public Path adminKubeconfig() {

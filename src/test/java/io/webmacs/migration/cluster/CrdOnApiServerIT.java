@@ -42,9 +42,7 @@ class CrdOnApiServerIT {
         cluster = ControlPlane.start("crd");
         ControlPlane.Result applied = cluster.kubectl("apply", "-f", "crds/");
         assertThat(applied.exitCode()).as(applied.output()).isZero();
-        ControlPlane.Result established = cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s",
-                "crd/databasemigrations.migrations.webmacs.io");
-        assertThat(established.exitCode()).as(established.output()).isZero();
+        cluster.awaitCrdEstablished();
     }
 
     @AfterAll

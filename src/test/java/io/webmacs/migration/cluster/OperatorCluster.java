@@ -84,7 +84,7 @@ public final class OperatorCluster implements AutoCloseable {
     private void applyManifests() {
         succeeds("create", "namespace", NAMESPACE);
         succeeds("apply", "-f", "crds/", "-f", "deploy/operator.yaml");
-        succeeds("wait", "--for=condition=Established", "crd/" + DatabaseMigration.PLURAL + "." + DatabaseMigration.GROUP);
+        cluster.awaitCrdEstablished();
     }
 
     /** {@code helm install webmacs-migration-operator helm/webmacs-migration-operator -n ... --create-namespace} with {@code values}. */

@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class OperatorLimitsOnApiServerIT {
         // The policy binding reaches the API server's admission a moment after it is created.
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
             admin.configMaps().inNamespace(NS).resource(configMap("probe", Map.of())).createOr(c -> c.update());
-            return refused(() -> operator.configMaps().inNamespace(NS).withName("probe").edit(c -> withData(c, "x")));
+            return refused(() -> updatedByTheOperator("probe", c -> withData(c, "x")));
         });
     }
 
@@ -76,13 +77,13 @@ class OperatorLimitsOnApiServerIT {
         admin.resource(configMap("app-settings", Map.of())).create();
 
         operator.resource(configMap("webmacs-plan", Map.of(Labels.MANAGED_BY, Labels.OPERATOR))).create();
-        operator.configMaps().inNamespace(NS).withName("webmacs-plan").edit(c -> withData(c, "plan 2"));
+        updatedByTheOperator("webmacs-plan", c -> withData(c, "plan 2"));
 
-        assertThatThrownBy(() -> operator.configMaps().inNamespace(NS).withName("app-settings").edit(c -> withData(c, "taken")))
+        assertThatThrownBy(() -> updatedByTheOperator("app-settings", c -> withData(c, "taken")))
                 .hasMessageContaining("the operator writes only ConfigMaps it manages");
         assertThatThrownBy(() -> operator.resource(configMap("aws-auth", Map.of())).create())
                 .hasMessageContaining("the operator writes only ConfigMaps it manages");
-        assertThatThrownBy(() -> operator.configMaps().inNamespace(NS).withName("webmacs-plan").edit(c -> {
+        assertThatThrownBy(() -> updatedByTheOperator("webmacs-plan", c -> {
             c.getMetadata().getLabels().remove(Labels.MANAGED_BY);
             return c;
         })).hasMessageContaining("the operator writes only ConfigMaps it manages");
@@ -96,18 +97,18 @@ class OperatorLimitsOnApiServerIT {
                 .addNewContainer().withName("backend").withImage("registry.example/webmacs-backend:1").endContainer().endSpec()
                 .build()).create();
 
-        assertThatThrownBy(() -> operator.pods().inNamespace(NS).withName(pod.getMetadata().getName()).edit(p -> {
+        assertThatThrownBy(() -> operator.pods().resource(current(pod)).edit(p -> {
             p.getMetadata().getLabels().put("app", "something-else");
             return p;
         })).hasMessageContaining("the operator changes a pod only to remove its own scheduling gates");
-        assertThatThrownBy(() -> Gates.lift(operator, pod, "example.com/other"))
+        assertThatThrownBy(() -> Gates.lift(operator, current(pod), "example.com/other"))
                 .hasMessageContaining("the operator changes a pod only to remove its own scheduling gates");
-        assertThatThrownBy(() -> operator.pods().inNamespace(NS).withName(pod.getMetadata().getName()).edit(p -> {
+        assertThatThrownBy(() -> operator.pods().resource(current(pod)).edit(p -> {
             p.getSpec().getContainers().get(0).setImage("registry.example/credential-reader:1");
             return p;
         })).hasMessageContaining("the operator changes a pod only to remove its own scheduling gates");
 
-        Gates.lift(operator, operator.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get(), "migrations.webmacs.io/webmacs");
+        Gates.lift(operator, current(pod), "migrations.webmacs.io/webmacs");
 
         assertThat(admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get().getSpec().getSchedulingGates())
                 .extracting(g -> g.getName()).containsExactly("example.com/other");
@@ -136,6 +137,16 @@ class OperatorLimitsOnApiServerIT {
     private static ConfigMap configMap(String name, Map<String, String> labels) {
         return new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(NS).withLabels(labels).endMetadata()
                 .withData(Map.of("content", "1")).build();
+    }
+
+    /** The pod as the API server has it, read as the admin: the operator patches pods from its cache, never reads one. */
+    private static Pod current(Pod pod) {
+        return admin.pods().resource(pod).get();
+    }
+
+    /** Changes a ConfigMap as the operator writes its plan ConfigMap: read, then update (it may not patch one). */
+    private static ConfigMap updatedByTheOperator(String name, UnaryOperator<ConfigMap> change) {
+        return operator.resource(change.apply(operator.configMaps().inNamespace(NS).withName(name).get())).update();
     }
 
     private static ConfigMap withData(ConfigMap configMap, String content) {
