@@ -62,7 +62,12 @@ final class Containerd {
                 Node.PAUSE_IMAGE, cni, runDir.resolve("runc")));
         Containerd containerd = new Containerd(state, Daemon.start("containerd", logDir.resolve("containerd.log"),
                 List.of("containerd", "--config", config.toString())));
-        await().atMost(Duration.ofSeconds(30)).until(() -> containerd.ctr("version").exitCode() == 0);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> containerd.ctr("version").exitCode() == 0);
+        } catch (RuntimeException e) {
+            containerd.daemon.stop(); // else it keeps the image store locked, and the next node's containerd waits on it
+            throw e;
+        }
         return containerd;
     }
 

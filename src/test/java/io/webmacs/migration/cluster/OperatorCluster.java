@@ -58,10 +58,10 @@ public final class OperatorCluster implements AutoCloseable {
 
     /** {@code kubectl create namespace webmacs-migration-operator} and {@code kubectl apply -f crds/ -f deploy/operator.yaml}. */
     public static OperatorCluster installedWithKubectl(String name) {
-        OperatorCluster operator = new OperatorCluster(name);
-        operator.applyManifests();
-        operator.awaitRunning();
-        return operator;
+        return closedIfItFails(new OperatorCluster(name), operator -> {
+            operator.applyManifests();
+            operator.awaitRunning();
+        });
     }
 
     /**
@@ -71,14 +71,14 @@ public final class OperatorCluster implements AutoCloseable {
      * scheduler until {@code node().uncordon()}.
      */
     public static OperatorCluster installedWithKubectl(String name, Consumer<OperatorCluster> beforeTheOperatorRuns) {
-        OperatorCluster operator = new OperatorCluster(name);
-        operator.node.cordon();
-        operator.applyManifests();
-        beforeTheOperatorRuns.accept(operator);
-        await().atMost(Duration.ofMinutes(1)).until(() -> !operator.operatorPods().isEmpty());
-        operator.operatorPods().forEach(operator.node::bind);
-        operator.awaitRunning();
-        return operator;
+        return closedIfItFails(new OperatorCluster(name), operator -> {
+            operator.node.cordon();
+            operator.applyManifests();
+            beforeTheOperatorRuns.accept(operator);
+            await().atMost(Duration.ofMinutes(1)).until(() -> !operator.operatorPods().isEmpty());
+            operator.operatorPods().forEach(operator.node::bind);
+            operator.awaitRunning();
+        });
     }
 
     private void applyManifests() {
@@ -89,13 +89,28 @@ public final class OperatorCluster implements AutoCloseable {
 
     /** {@code helm install webmacs-migration-operator helm/webmacs-migration-operator -n ... --create-namespace} with {@code values}. */
     public static OperatorCluster installedWithHelm(String name, Map<String, Object> values) {
-        OperatorCluster operator = new OperatorCluster(name);
-        InstallCommand install = new Helm(CHART).install().withName(NAME).withNamespace(NAMESPACE).createNamespace()
-                .withKubeConfig(operator.cluster.adminKubeconfig());
-        values.forEach(install::set);
-        install.call();
-        operator.awaitRunning();
-        return operator;
+        return closedIfItFails(new OperatorCluster(name), operator -> {
+            InstallCommand install = new Helm(CHART).install().withName(NAME).withNamespace(NAMESPACE).createNamespace()
+                    .withKubeConfig(operator.cluster.adminKubeconfig());
+            values.forEach(install::set);
+            install.call();
+            operator.awaitRunning();
+        });
+    }
+
+    /**
+     * {@code operator} once {@code install} has run on it; if that fails, the node and the control plane are stopped
+     * first: a test class whose setup failed never gets the object to close, and the next class's node would find this
+     * one's still running.
+     */
+    private static OperatorCluster closedIfItFails(OperatorCluster operator, Consumer<OperatorCluster> install) {
+        try {
+            install.accept(operator);
+            return operator;
+        } catch (RuntimeException | AssertionError e) {
+            operator.close();
+            throw e;
+        }
     }
 
     public ControlPlane cluster() {
