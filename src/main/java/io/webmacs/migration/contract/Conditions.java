@@ -1,4 +1,4 @@
-package io.webmacs.migration.api;
+package io.webmacs.migration.contract;
 
 /** The condition types and reasons a DatabaseMigration reports: a stable, documented set. */
 public final class Conditions {
