@@ -13,8 +13,8 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The packages and their one-way arrows (README, "Code layout"): cli -> engine -> result; reconciler -> dependent ->
- * operator; gate -> operator; api and result import nothing of ours.
+ * The packages and their one-way arrows (README, "Code layout"): cli -> engine -> contract; cli -> api -> contract;
+ * reconciler -> dependent -> operator; gate -> operator; contract imports nothing of ours, api only the contract.
  */
 @AnalyzeClasses(packages = "io.webmacs.migration", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -25,7 +25,7 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule arrowsPointOneWay = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("api").definedBy("io.webmacs.migration.api..")
-            .layer("result").definedBy("io.webmacs.migration.result..")
+            .layer("contract").definedBy("io.webmacs.migration.contract..")
             .layer("engine").definedBy("io.webmacs.migration.engine..")
             .layer("cli").definedBy("io.webmacs.migration.cli..")
             .layer("operator").definedBy("io.webmacs.migration.operator..")
@@ -38,22 +38,24 @@ class ArchitectureTest {
             .whereLayer("dependent").mayOnlyBeAccessedByLayers("reconciler")
             .whereLayer("operator").mayOnlyBeAccessedByLayers("dependent", "gate", "reconciler")
             .whereLayer("engine").mayOnlyBeAccessedByLayers("cli", "operator", "gate", "reconciler")
-            .whereLayer("api").mayOnlyBeAccessedByLayers("operator", "dependent", "gate", "reconciler");
+            .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "operator", "dependent", "gate", "reconciler");
 
     @ArchTest
     static final ArchRule engineHasNoKubernetesNoCliAndNoQuarkus = noClasses().that().resideInAPackage("io.webmacs.migration.engine..")
             .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "picocli..", "io.quarkus..", "jakarta..");
 
     @ArchTest
-    static final ArchRule resultImportsNothingOfOurs = importsNothingOfOurs("result");
+    static final ArchRule contractImportsNothingOfOurs = importsNothingOfOurs("contract");
 
     @ArchTest
-    static final ArchRule apiImportsNothingOfOurs = importsNothingOfOurs("api");
+    static final ArchRule apiImportsOnlyTheContract = noClasses().that().resideInAPackage("io.webmacs.migration.api..")
+            .should().dependOnClassesThat(and(resideInAPackage("io.webmacs.migration.."),
+                    resideOutsideOfPackage("io.webmacs.migration.api.."), resideOutsideOfPackage("io.webmacs.migration.contract..")));
 
-    /** The CLI jar holds engine, result and cli: only the wait and approve verbs (cli's subpackages) talk to Kubernetes, and nothing boots Quarkus. */
+    /** The CLI jar holds contract, api, engine and cli: only the wait and approve verbs (cli's subpackages) talk to Kubernetes, and nothing boots Quarkus. */
     @ArchTest
     static final ArchRule onlyTheWaitAndApproveVerbsTalkToKubernetes = noClasses().that().resideInAnyPackage("io.webmacs.migration.cli",
-                    "io.webmacs.migration.engine..", "io.webmacs.migration.result..")
+                    "io.webmacs.migration.engine..", "io.webmacs.migration.contract..")
             .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "io.quarkus..");
 
     private static ArchRule importsNothingOfOurs(String packageName) {

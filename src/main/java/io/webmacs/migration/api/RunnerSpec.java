@@ -8,6 +8,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.webmacs.migration.contract.DurationSetting;
 import java.util.List;
 import java.util.Map;
 
@@ -42,7 +43,7 @@ public class RunnerSpec {
 
     @JsonPropertyDescription("The longest a changeset may wait for a table lock, and so the longest the application's queries"
             + " on that table queue behind it, e.g. 2s or 1m (a bare number is seconds); then the changeset is rolled back and"
-            + " tried again. From 0s to 24h; 0 turns the guard off. Default: 2s.")
+            + " tried again. From 0s to 24h; 0 turns the guard off. Default: " + DurationSetting.DDL_LOCK_TIMEOUT_DEFAULT + ".")
     @Pattern(DurationFormat.PATTERN)
     @ValidationRule(value = DurationFormat.NOT_A_DURATION + " || " + DurationFormat.VALUE + " <= duration('24h')",
             message = "runner.ddlLockTimeout must be between 0s and 24h, e.g. 2s or 1m: it is PostgreSQL's lock_timeout for"

@@ -1,9 +1,9 @@
 package io.webmacs.migration.cli;
 
+import io.webmacs.migration.contract.DatabaseVariables;
+import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrationException;
 import io.webmacs.migration.engine.DatabaseTarget;
-import io.webmacs.migration.result.DatabaseVariables;
-import io.webmacs.migration.result.Failure;
-import io.webmacs.migration.result.MigrationException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

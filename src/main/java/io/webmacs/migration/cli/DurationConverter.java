@@ -1,6 +1,6 @@
 package io.webmacs.migration.cli;
 
-import io.webmacs.migration.result.DurationSetting;
+import io.webmacs.migration.contract.DurationSetting;
 import java.time.Duration;
 import picocli.CommandLine;
 

@@ -1,8 +1,8 @@
 package io.webmacs.migration.cli;
 
-import io.webmacs.migration.result.Finding;
-import io.webmacs.migration.result.MigrationResult;
-import io.webmacs.migration.result.Plan;
+import io.webmacs.migration.contract.Finding;
+import io.webmacs.migration.contract.MigrationResult;
+import io.webmacs.migration.contract.Plan;
 
 /** The text of {@code plan}: what a reviewer reads before approving, the SQL last. */
 final class PlanReport {

@@ -1,13 +1,13 @@
 package io.webmacs.migration.cli;
 
+import io.webmacs.migration.contract.MigrationException;
+import io.webmacs.migration.contract.MigrationResult;
+import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.engine.AppliedHistory;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.engine.IndexedHistory;
 import io.webmacs.migration.engine.MigrationEngine;
 import io.webmacs.migration.engine.WebmacsDatabase;
-import io.webmacs.migration.result.MigrationException;
-import io.webmacs.migration.result.MigrationResult;
-import io.webmacs.migration.result.Verb;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

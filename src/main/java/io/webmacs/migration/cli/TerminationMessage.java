@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ContainerNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.webmacs.migration.result.ErrorMessages;
+import io.webmacs.migration.contract.ErrorMessages;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;

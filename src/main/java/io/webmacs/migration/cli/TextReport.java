@@ -1,8 +1,8 @@
 package io.webmacs.migration.cli;
 
-import io.webmacs.migration.result.Drift;
-import io.webmacs.migration.result.MigrationResult;
-import io.webmacs.migration.result.Verb;
+import io.webmacs.migration.contract.Drift;
+import io.webmacs.migration.contract.MigrationResult;
+import io.webmacs.migration.contract.Verb;
 import java.util.List;
 
 /** The human-readable output of a successful command. */

@@ -4,16 +4,16 @@ import io.webmacs.migration.cli.approve.ApprovePlan;
 import io.webmacs.migration.cli.approve.ApproveResult;
 import io.webmacs.migration.cli.wait.WaitForReady;
 import io.webmacs.migration.cli.wait.WaitResult;
+import io.webmacs.migration.contract.ErrorMessages;
+import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrationException;
+import io.webmacs.migration.contract.MigrationResult;
+import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.engine.DatabaseTarget;
 import io.webmacs.migration.engine.IndexedHistory;
 import io.webmacs.migration.engine.MigrationEngine;
 import io.webmacs.migration.engine.ServerErrors;
-import io.webmacs.migration.result.ErrorMessages;
-import io.webmacs.migration.result.Failure;
-import io.webmacs.migration.result.MigrationException;
-import io.webmacs.migration.result.MigrationResult;
-import io.webmacs.migration.result.Verb;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,12 +30,12 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 /** {@code webmacs-migrate}: the WebMACS schema migrations, with the verbs Alembic users know. */
 // scope INHERIT: every command answers --help (and --version) too.

@@ -1,6 +1,6 @@
 package io.webmacs.migration.dependent;
 
-import io.webmacs.migration.result.Verb;
+import io.webmacs.migration.contract.Verb;
 
 /**
  * A Job to create: which attempt at the current fingerprint (for a drift check: which check), and webmacs-migrate's verb

@@ -7,7 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.PlanStatus;
-import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.contract.Labels;
+import io.webmacs.migration.contract.PlanConfigMapKeys;
 import io.webmacs.migration.operator.MigrateContainer;
 import java.util.Map;
 import java.util.Optional;
@@ -19,12 +20,6 @@ import java.util.Optional;
  */
 public final class PlanConfigMap {
 
-    /** The plan as webmacs-migrate plan printed it. */
-    public static final String TEXT = "plan.txt";
-    /** The plan's hash, the value that approves it. */
-    public static final String HASH = "hash";
-    /** The plan Job whose log it is. */
-    public static final String JOB = "job";
     /** Keeps the ConfigMap under the API server's 1 MiB limit. */
     private static final int MAX_TEXT = 900_000;
 
@@ -59,7 +54,8 @@ public final class PlanConfigMap {
                 .withNewMetadata().withName(name(resource)).withNamespace(namespace)
                 .withLabels(Map.of(Labels.MANAGED_BY, Labels.OPERATOR, Labels.MIGRATION, resource.getMetadata().getName()))
                 .endMetadata()
-                .withData(Map.of(TEXT, text(client, namespace, pod, plan), HASH, plan.getHash(), JOB, plan.getJob()))
+                .withData(Map.of(PlanConfigMapKeys.TEXT, text(client, namespace, pod, plan), PlanConfigMapKeys.HASH, plan.getHash(),
+                        PlanConfigMapKeys.JOB, plan.getJob()))
                 .build();
         configMap.addOwnerReference(resource);
         client.resource(configMap).createOr(NonDeletingOperation::update);

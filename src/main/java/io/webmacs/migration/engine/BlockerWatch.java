@@ -1,7 +1,7 @@
 package io.webmacs.migration.engine;
 
-import io.webmacs.migration.result.Blocker;
-import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.contract.Blocker;
+import io.webmacs.migration.contract.MigrationException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,8 +1,8 @@
 package io.webmacs.migration.engine;
 
+import io.webmacs.migration.contract.Drift.Change;
+import io.webmacs.migration.contract.Drift.Difference;
 import io.webmacs.migration.engine.SchemaCatalog.Kind;
-import io.webmacs.migration.result.Drift.Change;
-import io.webmacs.migration.result.Drift.Difference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;

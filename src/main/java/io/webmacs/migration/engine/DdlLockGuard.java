@@ -1,9 +1,9 @@
 package io.webmacs.migration.engine;
 
-import io.webmacs.migration.result.Blocker;
-import io.webmacs.migration.result.ErrorMessages;
-import io.webmacs.migration.result.Failure;
-import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.contract.Blocker;
+import io.webmacs.migration.contract.ErrorMessages;
+import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrationException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,7 +1,7 @@
 package io.webmacs.migration.engine;
 
-import io.webmacs.migration.result.Failure;
-import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrationException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,12 +1,12 @@
 package io.webmacs.migration.engine;
 
+import io.webmacs.migration.contract.Drift.Change;
+import io.webmacs.migration.contract.Drift.Difference;
+import io.webmacs.migration.contract.Drift;
+import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrationException;
 import io.webmacs.migration.engine.SchemaCatalog.Fact;
 import io.webmacs.migration.engine.SchemaCatalog.Kind;
-import io.webmacs.migration.result.Drift;
-import io.webmacs.migration.result.Drift.Change;
-import io.webmacs.migration.result.Drift.Difference;
-import io.webmacs.migration.result.Failure;
-import io.webmacs.migration.result.MigrationException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,8 +1,8 @@
 package io.webmacs.migration.engine;
 
-import io.webmacs.migration.result.ErrorMessages;
-import io.webmacs.migration.result.Failure;
-import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.contract.ErrorMessages;
+import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrationException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

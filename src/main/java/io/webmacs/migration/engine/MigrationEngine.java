@@ -1,11 +1,11 @@
 package io.webmacs.migration.engine;
 
-import io.webmacs.migration.result.Blocker;
-import io.webmacs.migration.result.Drift;
-import io.webmacs.migration.result.ErrorMessages;
-import io.webmacs.migration.result.Failure;
-import io.webmacs.migration.result.MigrationException;
-import io.webmacs.migration.result.Plan;
+import io.webmacs.migration.contract.Blocker;
+import io.webmacs.migration.contract.Drift;
+import io.webmacs.migration.contract.ErrorMessages;
+import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrationException;
+import io.webmacs.migration.contract.Plan;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

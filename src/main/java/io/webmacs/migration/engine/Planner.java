@@ -1,7 +1,7 @@
 package io.webmacs.migration.engine;
 
-import io.webmacs.migration.result.Finding;
-import io.webmacs.migration.result.Plan;
+import io.webmacs.migration.contract.Finding;
+import io.webmacs.migration.contract.Plan;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,6 +1,6 @@
 package io.webmacs.migration.engine;
 
-import io.webmacs.migration.result.Finding;
+import io.webmacs.migration.contract.Finding;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

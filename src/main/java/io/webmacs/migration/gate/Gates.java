@@ -3,9 +3,9 @@ package io.webmacs.migration.gate;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.contract.Conditions;
 
 /** The scheduling gate of a DatabaseMigration, and when it may be lifted. */
 public final class Gates {

@@ -2,8 +2,8 @@ package io.webmacs.migration.operator;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.webmacs.migration.api.ChangelogSpec;
+import io.webmacs.migration.contract.MigrationException;
 import io.webmacs.migration.engine.Changelog;
-import io.webmacs.migration.result.MigrationException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;

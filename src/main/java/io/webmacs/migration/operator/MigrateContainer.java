@@ -14,8 +14,8 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.DriftCheckSpec;
 import io.webmacs.migration.api.SecretValueSource;
-import io.webmacs.migration.result.DatabaseVariables;
-import io.webmacs.migration.result.Verb;
+import io.webmacs.migration.contract.DatabaseVariables;
+import io.webmacs.migration.contract.Verb;
 import java.util.ArrayList;
 import java.util.List;
 

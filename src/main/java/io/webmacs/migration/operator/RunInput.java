@@ -1,7 +1,7 @@
 package io.webmacs.migration.operator;
 
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.contract.MigrationException;
 
 /**
  * What a migration run of a resource is made of: its changelog, the runner image and their fingerprint. The reconciler

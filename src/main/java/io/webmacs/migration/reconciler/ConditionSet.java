@@ -2,7 +2,7 @@ package io.webmacs.migration.reconciler;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import io.webmacs.migration.api.Conditions;
+import io.webmacs.migration.contract.Conditions;
 import java.time.Instant;
 import java.util.List;
 

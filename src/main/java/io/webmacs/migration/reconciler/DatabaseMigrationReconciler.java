@@ -1,5 +1,7 @@
 package io.webmacs.migration.reconciler;
 
+import static io.webmacs.migration.reconciler.ActionFailedException.act;
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -7,8 +9,10 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
@@ -16,11 +20,13 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
-import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.api.RunResult;
+import io.webmacs.migration.contract.Conditions;
+import io.webmacs.migration.contract.Labels;
+import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.dependent.MigrationJobDependent;
 import io.webmacs.migration.dependent.PlanConfigMap;
@@ -28,11 +34,9 @@ import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.gate.Gates;
 import io.webmacs.migration.operator.ChangelogLoader;
 import io.webmacs.migration.operator.EffectiveRunner;
-import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.operator.MigrationCache;
 import io.webmacs.migration.operator.OperatorSettings;
 import io.webmacs.migration.operator.RunInput;
-import io.webmacs.migration.result.Verb;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
@@ -103,7 +107,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         JobRequest request = decision.createJob() != null ? decision.createJob() : drift.createJob();
         if (request != null) {
             context.managedWorkflowAndDependentResourceContext().put(MigrationJobDependent.REQUEST, request);
-            context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+            act("create the " + request.verb().word() + " Job", () -> context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow());
         }
         DriftDecider.obsolete(resource, checks).forEach(check -> delete(check, context));
         expireSucceededJobs(jobs, fingerprint, context);
@@ -125,6 +129,15 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         Duration requeueAfter = Stream.of(decision.requeueAfter(), drift.requeueAfter()).filter(Objects::nonNull).min(Comparator.naturalOrder())
                 .orElse(null);
         return requeueAfter == null ? control : control.rescheduleAfter(requeueAfter);
+    }
+
+    /** A write of the act phase failed: the status says which, and what the API server answered; JOSDK retries. */
+    @Override
+    public ErrorStatusUpdateControl<DatabaseMigration> updateErrorStatus(DatabaseMigration resource, Context<DatabaseMigration> context,
+            Exception error) {
+        boolean retriesSpent = context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
+        resource.setStatus(ErrorStatus.of(resource, error, retriesSpent, clock.instant()));
+        return ErrorStatusUpdateControl.patchStatus(resource);
     }
 
     /**
@@ -168,7 +181,8 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     private static void liftGates(DatabaseMigration resource, Context<DatabaseMigration> context) {
         String gate = Gates.gateName(resource);
         pods(GATED_PODS, resource, context).stream().filter(pod -> Gates.hasGate(pod, gate))
-                .forEach(pod -> Gates.lift(context.getClient(), pod, gate));
+                .forEach(pod -> act("lift the scheduling gate of pod " + pod.getMetadata().getName(),
+                        () -> Gates.lift(context.getClient(), pod, gate)));
     }
 
     private static Set<Pod> pods(String eventSource, DatabaseMigration resource, Context<DatabaseMigration> context) {
@@ -184,7 +198,8 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     }
 
     private static void delete(ObservedRun job, Context<DatabaseMigration> context) {
-        context.getClient().resource(job.source()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+        act("delete the Job " + job.name(),
+                () -> context.getClient().resource(job.source()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
     }
 
     /** A newly observed plan: its whole text, from the plan pod's log, goes to the plan ConfigMap. */
@@ -196,7 +211,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         }
         String pod = pods(JOB_PODS, resource, context).stream().filter(p -> plan.getJob().equals(p.getMetadata().getLabels().get(Labels.JOB)))
                 .map(p -> p.getMetadata().getName()).findFirst().orElse(null);
-        PlanConfigMap.write(context.getClient(), resource, plan, pod);
+        act("write the plan ConfigMap " + PlanConfigMap.name(resource), () -> PlanConfigMap.write(context.getClient(), resource, plan, pod));
     }
 
     /**
@@ -207,11 +222,12 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         int ttl = (int) settings.runner().successfulJobTtl().toSeconds();
         runs.stream().filter(r -> r.state() == RunResult.SUCCEEDED && ((Job) r.source()).getSpec().getTtlSecondsAfterFinished() == null)
                 .filter(r -> !awaitsApproval(r, runs, fingerprint))
-                .forEach(r -> context.getClient().batch().v1().jobs().inNamespace(r.source().getMetadata().getNamespace())
-                        .withName(r.name()).edit(job -> {
-                            job.getSpec().setTtlSecondsAfterFinished(ttl);
-                            return job;
-                        }));
+                .forEach(r -> act("set the expiry of the Job " + r.name(),
+                        () -> context.getClient().batch().v1().jobs().inNamespace(r.source().getMetadata().getNamespace())
+                                .withName(r.name()).edit(job -> {
+                                    job.getSpec().setTtlSecondsAfterFinished(ttl);
+                                    return job;
+                                })));
     }
 
     private static boolean awaitsApproval(ObservedRun run, List<ObservedRun> runs, String fingerprint) {

@@ -1,17 +1,17 @@
 package io.webmacs.migration.reconciler;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.DriftCheckSpec;
 import io.webmacs.migration.api.DriftStatus;
 import io.webmacs.migration.api.RunResult;
+import io.webmacs.migration.contract.Conditions;
+import io.webmacs.migration.contract.Drift;
+import io.webmacs.migration.contract.DurationSetting;
+import io.webmacs.migration.contract.MigrationResult;
+import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.dependent.JobRequest;
-import io.webmacs.migration.result.Drift;
-import io.webmacs.migration.result.DurationSetting;
-import io.webmacs.migration.result.MigrationResult;
-import io.webmacs.migration.result.Verb;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

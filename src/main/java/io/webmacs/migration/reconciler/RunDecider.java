@@ -1,18 +1,18 @@
 package io.webmacs.migration.reconciler;
 
-import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.api.RunResult;
+import io.webmacs.migration.contract.Conditions;
+import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrationException;
+import io.webmacs.migration.contract.Plan;
+import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.operator.ChangelogLoader;
-import io.webmacs.migration.result.Failure;
-import io.webmacs.migration.result.MigrationException;
-import io.webmacs.migration.result.Plan;
-import io.webmacs.migration.result.Verb;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.webmacs.migration.result.DurationSetting;
+import io.webmacs.migration.contract.DurationSetting;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -3,10 +3,10 @@ package io.webmacs.migration.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.webmacs.migration.contract.DurationSetting;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
-import io.webmacs.migration.result.DurationSetting;
 import io.webmacs.migration.testsupport.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;

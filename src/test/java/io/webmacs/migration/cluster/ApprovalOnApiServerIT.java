@@ -14,11 +14,12 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.PlanStatus;
+import io.webmacs.migration.contract.Conditions;
+import io.webmacs.migration.contract.Labels;
+import io.webmacs.migration.contract.PlanConfigMapKeys;
 import io.webmacs.migration.dependent.PlanConfigMap;
-import io.webmacs.migration.operator.Labels;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.DatabaseState;
@@ -98,7 +99,7 @@ class ApprovalOnApiServerIT {
         assertThat(plan.getApproved()).isFalse();
         assertThatMigration(waiting).hasMessageContaining("webmacs-migrate approve " + NAME + " -n " + ns);
 
-        String text = awaitPlanConfigMap(ns, plan.getHash()).getData().get(PlanConfigMap.TEXT);
+        String text = awaitPlanConfigMap(ns, plan.getHash()).getData().get(PlanConfigMapKeys.TEXT);
         assertThat(text).as("the plan's text, read by the operator through pods/log")
                 .doesNotContain("could not be read")
                 .contains("Plan hash: " + plan.getHash(), "-- Apply 004_rbac_api_tokens",
@@ -176,7 +177,7 @@ class ApprovalOnApiServerIT {
         assertThat(plan.getDirection()).isEqualTo("downgrade");
         assertThat(plan.getFrom()).isEqualTo("005_oidc_sso");
         assertThat(plan.getTo()).isEqualTo("004_rbac_api_tokens");
-        assertThat(awaitPlanConfigMap(ns, plan.getHash()).getData().get(PlanConfigMap.TEXT))
+        assertThat(awaitPlanConfigMap(ns, plan.getHash()).getData().get(PlanConfigMapKeys.TEXT))
                 .doesNotContain("could not be read").contains("Plan hash: " + plan.getHash());
         assertThat(jobs(ns)).extracting(j -> j.getMetadata().getLabels().get(Labels.VERB)).containsExactly("plan", "upgrade", "plan");
         assertThat(Catalog.of(db)).as("the old approval ran nothing").containsExactlyElementsOf(Catalog.reference("005"));
@@ -198,7 +199,7 @@ class ApprovalOnApiServerIT {
         DatabaseMigration stalled = awaitMigration(denyNs, Failed, m -> assertThatMigration(m).isStalled(Conditions.DESTRUCTIVE_PLAN_DENIED)
                 .hasMessageContaining("DropColumn on users").hasMessageContaining("nothing ran"));
         assertThat(stalled.getStatus().getPlan().getDestructive()).isTrue();
-        assertThat(awaitPlanConfigMap(denyNs, stalled.getStatus().getPlan().getHash()).getData().get(PlanConfigMap.TEXT))
+        assertThat(awaitPlanConfigMap(denyNs, stalled.getStatus().getPlan().getHash()).getData().get(PlanConfigMapKeys.TEXT))
                 .as("the denied plan's SQL, for the reader of the status").contains("ALTER TABLE public.users DROP COLUMN admin");
         assertThat(jobs(denyNs)).singleElement().satisfies(job -> assertThat(job.getMetadata().getLabels()).containsEntry(Labels.VERB, "plan"));
         assertThat(Catalog.of(denyDb)).containsExactlyElementsOf(Catalog.reference("003"));

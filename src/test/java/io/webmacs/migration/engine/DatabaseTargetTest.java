@@ -3,8 +3,8 @@ package io.webmacs.migration.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.webmacs.migration.result.Failure;
-import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -7,15 +7,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
-import io.webmacs.migration.operator.Labels;
+import io.webmacs.migration.contract.Conditions;
+import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.DatabaseState;
@@ -302,6 +303,25 @@ class ApprovalReconcileTest {
             assertThatMigration(m).isReconciling(Conditions.AWAITING_APPROVAL);
             assertThat(m.getStatus().getPlan().getHash()).isNotEqualTo(approved);
         });
+    }
+
+    @Test
+    void aPlanConfigMapTheApiServerRefusesShowsInTheStatusUntilTheRetriesAreSpent() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        server.expect().post().withPath("/api/v1/namespaces/" + ns + "/configmaps")
+                .andReturn(403, new StatusBuilder().withCode(403).withReason("Forbidden")
+                        .withMessage("configmaps is forbidden: the test refuses every ConfigMap in " + ns).build())
+                .always();
+
+        client.resource(Fixtures.manual(Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
+
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.ACTION_FAILED)
+                .hasMessageContaining("Could not write the plan ConfigMap webmacs-plan")
+                .hasMessageContaining("403")
+                .hasMessageContaining("the test refuses every ConfigMap in " + ns));
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isStalled(Conditions.ACTION_FAILED));
+        assertThat(Catalog.of(db)).as("nothing migrated").isEmpty();
     }
 
     private ConfigMap awaitPlanConfigMap(String ns, String hash) {

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.DriftStatus;
 import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.RunResult;
+import io.webmacs.migration.contract.Conditions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,9 @@
 package io.webmacs.migration.testsupport;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.contract.Conditions;
 import java.util.Optional;
 import org.assertj.core.api.AbstractAssert;
 

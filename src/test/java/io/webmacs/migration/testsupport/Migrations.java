@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.contract.PlanConfigMapKeys;
 import io.webmacs.migration.dependent.PlanConfigMap;
 import java.time.Duration;
 import java.util.HashMap;
@@ -46,7 +47,7 @@ public final class Migrations {
         await().atMost(timeout).untilAsserted(() -> {
             plan[0] = client.configMaps().inNamespace(ns).withName(name + "-plan").get();
             assertThat(plan[0]).isNotNull();
-            assertThat(plan[0].getData()).containsEntry(PlanConfigMap.HASH, hash);
+            assertThat(plan[0].getData()).containsEntry(PlanConfigMapKeys.HASH, hash);
         });
         return plan[0];
     }

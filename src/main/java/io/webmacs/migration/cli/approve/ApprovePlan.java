@@ -8,11 +8,12 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.webmacs.migration.api.Conditions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.cli.wait.KubernetesApi;
-import io.webmacs.migration.result.Failure;
-import io.webmacs.migration.result.MigrationException;
+import io.webmacs.migration.contract.Conditions;
+import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrationException;
+import io.webmacs.migration.contract.PlanConfigMapKeys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,9 +29,6 @@ public final class ApprovePlan {
     /** What it needs, for the message when access is refused. */
     private static final String NEEDS = "get and patch on " + DatabaseMigration.PLURAL + "." + DatabaseMigration.GROUP
             + ", and get on configmaps";
-    /** The plan ConfigMap's key with the plan's text (the operator's PlanConfigMap.TEXT). */
-    private static final String PLAN_TEXT = "plan.txt";
-    private static final String PLAN_HASH = "hash";
 
     private ApprovePlan() {
     }
@@ -89,10 +87,10 @@ public final class ApprovePlan {
 
     private static String planText(KubernetesClient client, String namespace, String configMap, String hash) {
         ConfigMap plan = configMap == null ? null : client.configMaps().inNamespace(namespace).withName(configMap).get();
-        if (plan == null || plan.getData() == null || plan.getData().get(PLAN_TEXT) == null || !hash.equals(plan.getData().get(PLAN_HASH))) {
+        if (plan == null || plan.getData() == null || plan.getData().get(PlanConfigMapKeys.TEXT) == null || !hash.equals(plan.getData().get(PlanConfigMapKeys.HASH))) {
             return "(The ConfigMap " + configMap + " does not hold this plan's SQL yet; status.plan has its summary.)\nPlan hash: " + hash + "\n";
         }
-        return plan.getData().get(PLAN_TEXT);
+        return plan.getData().get(PlanConfigMapKeys.TEXT);
     }
 
     private static long millisSince(long started) {

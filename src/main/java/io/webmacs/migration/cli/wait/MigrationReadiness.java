@@ -1,7 +1,7 @@
 package io.webmacs.migration.cli.wait;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.webmacs.migration.result.ErrorMessages;
+import io.webmacs.migration.contract.ErrorMessages;
 import java.util.List;
 import java.util.Map;
 

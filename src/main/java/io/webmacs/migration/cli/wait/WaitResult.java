@@ -2,9 +2,9 @@ package io.webmacs.migration.cli.wait;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import io.webmacs.migration.result.MigrationException;
-import io.webmacs.migration.result.MigrationResult;
-import io.webmacs.migration.result.Verb;
+import io.webmacs.migration.contract.MigrationException;
+import io.webmacs.migration.contract.MigrationResult;
+import io.webmacs.migration.contract.Verb;
 
 /**
  * The outcome of {@code wait}, as printed with {@code --output json} and written to {@code --result-file}.

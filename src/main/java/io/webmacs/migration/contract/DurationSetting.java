@@ -1,12 +1,12 @@
-package io.webmacs.migration.result;
+package io.webmacs.migration.contract;
 
 import java.time.Duration;
 import java.util.Locale;
 
 /**
  * The durations a user sets, on the command line or in a DatabaseMigration: the one grammar they share and each one's
- * allowed range. The CRD's patterns, CEL rules and limits spell the same out as literals (the api package imports
- * nothing of ours); CrdValidationRulesTest holds them to these.
+ * allowed range. The CRD's patterns are {@link #GRAMMAR}; its CEL limits spell the bounds out as literals (an
+ * annotation takes only constants); CrdValidationRulesTest holds them to these.
  */
 public enum DurationSetting {
     /** {@code --lock-timeout}: how long to wait while another run migrates the same database; 0 tries once. */
@@ -30,6 +30,9 @@ public enum DurationSetting {
      * part, so that no value overflows Go's duration (the API server's CEL) before its range is checked.
      */
     public static final String GRAMMAR = "^[0-9]{1,6}(h([0-9]{1,6}m)?([0-9]{1,6}s)?|m([0-9]{1,6}s)?|s)?$";
+
+    /** {@code --ddl-lock-timeout} when not given, and so {@code spec.runner.ddlLockTimeout} when not set. */
+    public static final String DDL_LOCK_TIMEOUT_DEFAULT = "2s";
 
     private final Duration min;
     private final Duration max;

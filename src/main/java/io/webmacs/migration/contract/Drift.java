@@ -1,4 +1,4 @@
-package io.webmacs.migration.result;
+package io.webmacs.migration.contract;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;

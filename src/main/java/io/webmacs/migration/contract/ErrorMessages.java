@@ -1,4 +1,4 @@
-package io.webmacs.migration.result;
+package io.webmacs.migration.contract;
 
 /** Turns the deep exception chains of Liquibase and JDBC into the one line a user reads. */
 public final class ErrorMessages {

@@ -1,4 +1,4 @@
-package io.webmacs.migration.api;
+package io.webmacs.migration.contract;
 
 /** The condition types and reasons a DatabaseMigration reports: a stable, documented set. */
 public final class Conditions {
@@ -33,6 +33,11 @@ public final class Conditions {
     public static final String IMAGE_NOT_ALLOWED = "ImageNotAllowed";
     /** Stalled: the ConfigMap NAME-plan exists and is not this DatabaseMigration's, so the plan has nowhere to go. */
     public static final String PLAN_CONFIG_MAP_TAKEN = "PlanConfigMapTaken";
+    /**
+     * Reconciling, then Stalled once the operator's retries are spent: a write of the operator to the API server failed
+     * (the plan ConfigMap, a Job, a pod's scheduling gate); the message says which and what the API server answered.
+     */
+    public static final String ACTION_FAILED = "ActionFailed";
     /** Stalled: the target revision is not in the changelog. */
     public static final String UNKNOWN_REVISION = "UnknownRevision";
     /** Stalled: the target is below the current revision and allowDowngrade is false. */

@@ -1,4 +1,4 @@
-package io.webmacs.migration.operator;
+package io.webmacs.migration.contract;
 
 /** The labels the operator puts on its Jobs and their pods, and selects them by. */
 public final class Labels {

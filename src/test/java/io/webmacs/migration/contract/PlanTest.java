@@ -1,4 +1,4 @@
-package io.webmacs.migration.result;
+package io.webmacs.migration.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.webmacs.migration.result;
+package io.webmacs.migration.contract;
 
 /**
  * The environment variables webmacs-migrate reads a database's settings from, and the operator sets on its Jobs from the

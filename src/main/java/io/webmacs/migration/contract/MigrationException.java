@@ -1,4 +1,4 @@
-package io.webmacs.migration.result;
+package io.webmacs.migration.contract;
 
 /** A failure the user can act on; its message is the one line the CLI prints. */
 public class MigrationException extends RuntimeException {
