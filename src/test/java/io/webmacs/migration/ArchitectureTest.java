@@ -13,7 +13,7 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The packages and their one-way arrows (README, "Code layout"): cli -> engine -> result; reconciler -> dependent ->
+ * The packages and their one-way arrows (docs/architecture.md): cli -> engine -> result; reconciler -> dependent ->
  * operator; gate -> operator; api and result import nothing of ours.
  */
 @AnalyzeClasses(packages = "io.webmacs.migration", importOptions = ImportOption.DoNotIncludeTests.class)
