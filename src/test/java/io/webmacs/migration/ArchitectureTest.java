@@ -13,7 +13,7 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The packages and their one-way arrows (README, "Code layout"): cli -> engine -> contract; cli -> api -> contract;
+ * The packages and their one-way arrows (docs/architecture.md): cli -> engine -> contract; cli -> api -> contract;
  * reconciler -> dependent -> operator; gate -> operator; contract imports nothing of ours, api only the contract.
  */
 @AnalyzeClasses(packages = "io.webmacs.migration", importOptions = ImportOption.DoNotIncludeTests.class)

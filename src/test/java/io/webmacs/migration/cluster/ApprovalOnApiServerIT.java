@@ -271,13 +271,13 @@ class ApprovalOnApiServerIT {
     }
 
     /**
-     * A kubeconfig of the ServiceAccount {@code approver}, bound to the Role the README documents for reviewers, taken
-     * from the README itself.
+     * A kubeconfig of the ServiceAccount {@code approver}, bound to the Role the CLI's page documents for reviewers,
+     * taken from that page itself.
      */
     private static Path approverKubeconfig(String namespace) throws IOException {
-        Matcher block = Pattern.compile("\\*\\*Permissions\\.\\*\\* A reviewer's account needs, in the namespace,.*?```yaml\\n(.*?)```",
-                Pattern.DOTALL).matcher(Files.readString(Path.of("README.md")));
-        assertThat(block.find()).as("the README documents the approver's Role").isTrue();
+        Matcher block = Pattern.compile("### Permissions to approve\\n\\nA reviewer's account needs, in the namespace,.*?```yaml\\n(.*?)```",
+                Pattern.DOTALL).matcher(Files.readString(Path.of("docs/cli.md")));
+        assertThat(block.find()).as("docs/cli.md documents the approver's Role").isTrue();
         Role role = Serialization.unmarshal(block.group(1), Role.class);
         role.getMetadata().setNamespace(namespace);
         client.resource(role).create();

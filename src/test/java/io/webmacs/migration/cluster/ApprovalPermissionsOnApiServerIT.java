@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Approving is its own permission on a real API server, with the chart's admission policy and ClusterRoles as
  * {@code kubectl apply -f crds/ -f deploy/operator.yaml} installs them: a viewer, an editor, an approver, and a lead who
- * may both edit and approve, each bound in one namespace to the roles the README names, each acting through kubectl.
+ * may both edit and approve, each bound in one namespace to the roles docs/security.md names, each acting through kubectl.
  */
 @RealCluster
 class ApprovalPermissionsOnApiServerIT {
