@@ -39,7 +39,7 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
         return target == null ? verb.word() : verb.word() + " " + target;
     }
 
-    /** The command {@link #args()} built; an argument list it could not have built is an IllegalArgumentException. */
+    /** The command {@link #args()} built, skipping options it does not know; no verb, or an option without a value, is an IllegalArgumentException. */
     public static MigrateCommand parse(List<String> args) {
         if (args == null || args.isEmpty()) {
             throw new IllegalArgumentException("No webmacs-migrate arguments");
@@ -66,7 +66,9 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
                 case PLAN_HASH -> planHash = value;
                 case CHANGELOG -> changelog = value;
                 case DDL_LOCK_TIMEOUT -> ddlLockTimeout = value;
-                default -> throw new IllegalArgumentException("Not an option the operator passes to webmacs-migrate: " + option);
+                default -> {
+                    // Another version of the operator may have started the run with an option this one does not pass.
+                }
             }
         }
         return new MigrateCommand(verb, target, resultFile, planHash, changelog, ddlLockTimeout);

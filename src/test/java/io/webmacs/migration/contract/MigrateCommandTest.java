@@ -30,9 +30,15 @@ class MigrateCommandTest {
     }
 
     @Test
-    void argumentsTheOperatorCouldNotHaveBuiltAreRefused() {
-        assertThatThrownBy(() -> MigrateCommand.parse(List.of("upgrade", "head", "--url", "jdbc:postgresql://db/app")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--url");
+    void anOptionAnotherVersionOfTheOperatorPassedIsSkipped() {
+        MigrateCommand command = MigrateCommand.parse(List.of("upgrade", "head", "--lock-wait", "5s", "--plan-hash", "a1b2c3"));
+
+        assertThat(command.verbAndTarget()).isEqualTo("upgrade head");
+        assertThat(command.planHash()).isEqualTo("a1b2c3");
+    }
+
+    @Test
+    void argumentsNoOperatorCouldHaveBuiltAreRefused() {
         assertThatThrownBy(() -> MigrateCommand.parse(List.of("upgrade", "head", "--plan-hash")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--plan-hash has no value");
         assertThatThrownBy(() -> MigrateCommand.parse(List.of("migrate")))
