@@ -39,7 +39,10 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
         return target == null ? verb.word() : verb.word() + " " + target;
     }
 
-    /** The command {@link #args()} built, skipping options it does not know; no verb, or an option without a value, is an IllegalArgumentException. */
+    /**
+     * The command {@link #args()} built, skipping options it does not know; no verb, or an option without a value, is
+     * an IllegalArgumentException.
+     */
     public static MigrateCommand parse(List<String> args) {
         if (args == null || args.isEmpty()) {
             throw new IllegalArgumentException("No webmacs-migrate arguments");
