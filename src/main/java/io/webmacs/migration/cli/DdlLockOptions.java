@@ -1,6 +1,7 @@
 package io.webmacs.migration.cli;
 
 import io.webmacs.migration.contract.DurationSetting;
+import io.webmacs.migration.contract.MigrateCommand;
 import io.webmacs.migration.engine.DdlLockGuard;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -9,7 +10,7 @@ import picocli.CommandLine.ScopeType;
 /** The DDL lock guard's options, global like the other connection options. */
 final class DdlLockOptions {
 
-    @Option(names = "--ddl-lock-timeout", scope = ScopeType.INHERIT, defaultValue = DurationSetting.DDL_LOCK_TIMEOUT_DEFAULT, paramLabel = "DURATION",
+    @Option(names = MigrateCommand.DDL_LOCK_TIMEOUT, scope = ScopeType.INHERIT, defaultValue = DurationSetting.DDL_LOCK_TIMEOUT_DEFAULT, paramLabel = "DURATION",
             converter = DurationConverter.DdlLockTimeout.class, description = "The longest a changeset may wait for a table"
                     + " lock, and so the longest the application's queries on that table queue behind it; then it is rolled"
                     + " back and tried again. 0 turns the guard off. From 0s to 24h. Default: ${DEFAULT-VALUE}.")

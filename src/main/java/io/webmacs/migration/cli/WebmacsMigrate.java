@@ -6,6 +6,7 @@ import io.webmacs.migration.cli.wait.WaitForReady;
 import io.webmacs.migration.cli.wait.WaitResult;
 import io.webmacs.migration.contract.ErrorMessages;
 import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrateCommand;
 import io.webmacs.migration.contract.MigrationException;
 import io.webmacs.migration.contract.MigrationResult;
 import io.webmacs.migration.contract.Verb;
@@ -62,14 +63,14 @@ public final class WebmacsMigrate {
     @Option(names = "--password", scope = ScopeType.INHERIT, description = "Default: $DATABASE_PASSWORD, else the URL's.")
     String password;
 
-    @Option(names = "--changelog", scope = ScopeType.INHERIT, paramLabel = "PATH",
+    @Option(names = MigrateCommand.CHANGELOG, scope = ScopeType.INHERIT, paramLabel = "PATH",
             description = "A Liquibase changelog file. Default: the built-in WebMACS changelog.")
     Path changelogPath;
 
     @Option(names = "--output", scope = ScopeType.INHERIT, defaultValue = "text", description = "text or json. Default: ${DEFAULT-VALUE}.")
     ResultWriter.Format output;
 
-    @Option(names = "--result-file", scope = ScopeType.INHERIT, paramLabel = "PATH",
+    @Option(names = MigrateCommand.RESULT_FILE, scope = ScopeType.INHERIT, paramLabel = "PATH",
             description = "Also write the JSON result here (e.g. /dev/termination-log).")
     Path resultFile;
 
@@ -130,14 +131,14 @@ public final class WebmacsMigrate {
     @Command(name = "upgrade", description = "Apply pending changesets up to REVISION (default head), adopting an"
             + " existing WebMACS database first.")
     int upgrade(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision,
-            @Option(names = "--plan-hash", paramLabel = "HASH", description = PLAN_HASH) String planHash) {
+            @Option(names = MigrateCommand.PLAN_HASH, paramLabel = "HASH", description = PLAN_HASH) String planHash) {
         return withEngine(Verb.UPGRADE, position -> position.isAt(revision), engine -> engine.upgrade(revision, planHash));
     }
 
     @Command(name = "downgrade", description = "Roll back to REVISION (or base), or N revisions with -N. Refuses,"
             + " changing nothing, when a step would fail half-way.")
     int downgrade(@Parameters(paramLabel = "REVISION|-N", converter = RevisionOrSteps.class) String revision,
-            @Option(names = "--plan-hash", paramLabel = "HASH", description = PLAN_HASH) String planHash) {
+            @Option(names = MigrateCommand.PLAN_HASH, paramLabel = "HASH", description = PLAN_HASH) String planHash) {
         return withEngine(Verb.DOWNGRADE, NEVER, engine -> engine.downgrade(revision, planHash));
     }
 

@@ -1,11 +1,11 @@
 package io.webmacs.migration.gate;
 
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.contract.Conditions;
+import io.webmacs.migration.contract.CurrentCondition;
 
 /** The scheduling gate of a DatabaseMigration, and when it may be lifted. */
 public final class Gates {
@@ -43,15 +43,12 @@ public final class Gates {
     public static boolean readyForGeneration(DatabaseMigration migration) {
         DatabaseMigrationStatus status = migration.getStatus();
         Long generation = migration.getMetadata().getGeneration();
-        return status != null && generation != null && generation.equals(status.getObservedGeneration())
-                && status.condition(Conditions.READY).filter(c -> "True".equals(c.getStatus()) && current(c, generation)).isPresent();
+        return status != null && status.condition(Conditions.READY)
+                .filter(c -> CurrentCondition.isTrue(generation, status.getObservedGeneration(), c.getStatus(), c.getObservedGeneration()))
+                .isPresent();
     }
 
     static boolean isGatedBy(Pod pod, DatabaseMigration migration) {
         return hasGate(pod, gateName(migration));
-    }
-
-    private static boolean current(Condition condition, Long generation) {
-        return condition.getObservedGeneration() == null || generation.equals(condition.getObservedGeneration());
     }
 }

@@ -15,6 +15,7 @@ import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.DriftCheckSpec;
 import io.webmacs.migration.api.SecretValueSource;
 import io.webmacs.migration.contract.DatabaseVariables;
+import io.webmacs.migration.contract.MigrateCommand;
 import io.webmacs.migration.contract.Verb;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,8 @@ public final class MigrateContainer {
     /** Prefixed, so they do not collide with the volumes of a pod the container is injected into. */
     static final String CHANGELOG_VOLUME = "webmacs-migrate-changelog";
     static final String TMP_VOLUME = "webmacs-migrate-tmp";
+    /** Where the runner writes its JSON result, for the operator to read as the container's termination message. */
+    private static final String TERMINATION_LOG = "/dev/termination-log";
 
     private MigrateContainer() {
     }
@@ -46,30 +49,21 @@ public final class MigrateContainer {
     public static Container of(DatabaseMigration resource, Verb verb, String target, String planHash, String changelogFile,
             OperatorSettings.Runner defaults) {
         EffectiveRunner runner = EffectiveRunner.of(resource, defaults);
-        List<String> args = new ArrayList<>(List.of(verb.word()));
-        if (target != null) {
-            args.add(target);
-        }
-        args.addAll(List.of("--result-file", "/dev/termination-log"));
-        if (planHash != null) {
-            args.addAll(List.of("--plan-hash", planHash));
-        }
         List<VolumeMount> mounts = new ArrayList<>(List.of(mount(TMP_VOLUME, "/tmp", false)));
+        String changelog = null;
         if (resource.getSpec().getChangelog() != null) {
-            args.addAll(List.of("--changelog", CHANGELOG_DIR + "/" + changelogFile));
+            changelog = CHANGELOG_DIR + "/" + changelogFile;
             mounts.add(mount(CHANGELOG_VOLUME, CHANGELOG_DIR, true));
         }
-        if (runner.spec().getDdlLockTimeout() != null) {
-            args.addAll(List.of("--ddl-lock-timeout", runner.spec().getDdlLockTimeout()));
-        }
+        MigrateCommand command = new MigrateCommand(verb, target, TERMINATION_LOG, planHash, changelog, runner.spec().getDdlLockTimeout());
         return new ContainerBuilder()
                 .withName(NAME)
                 .withImage(runner.image())
                 .withCommand(runner.command())
-                .withArgs(args)
+                .withArgs(command.args())
                 .withEnv(environment(resource, verb))
                 .withResources(runner.spec().getResources())
-                .withTerminationMessagePath("/dev/termination-log")
+                .withTerminationMessagePath(TERMINATION_LOG)
                 .withTerminationMessagePolicy("File")
                 .withVolumeMounts(mounts)
                 .withSecurityContext(new SecurityContextBuilder().withAllowPrivilegeEscalation(false)

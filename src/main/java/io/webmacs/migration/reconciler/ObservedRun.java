@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.contract.Failure;
 import io.webmacs.migration.contract.Labels;
+import io.webmacs.migration.contract.MigrateCommand;
 import io.webmacs.migration.contract.MigrationResult;
 import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.operator.MigrateContainer;
@@ -41,7 +42,7 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
                 Integer.parseInt(Optional.ofNullable(label(job, Labels.ATTEMPT)).orElse("1")),
                 Verb.of(label(job, Labels.VERB)).orElseThrow(() -> new IllegalStateException("Job " + job.getMetadata().getName()
                         + " has no " + Labels.VERB + " label")),
-                command(args), state(job),
+                MigrateCommand.parse(args).verbAndTarget(), state(job),
                 terminated == null ? null : terminated.getExitCode(),
                 terminated == null ? null : parse(terminated.getMessage()),
                 configError(container),
@@ -65,7 +66,7 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
                 .orElseThrow().getArgs();
         // The webhook injects upgrades only.
         return new ObservedRun(pod, label(pod, Labels.FINGERPRINT), container.map(c -> c.getRestartCount() + 1).orElse(1),
-                Verb.UPGRADE, command(args), state,
+                Verb.UPGRADE, MigrateCommand.parse(args).verbAndTarget(), state,
                 terminated == null ? null : terminated.getExitCode(),
                 terminated == null ? null : parse(terminated.getMessage()),
                 configError(container),
@@ -87,14 +88,12 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
         return source instanceof Job;
     }
 
-    /** The approved plan's hash a migration Job runs with ({@code --plan-hash}), or null. */
+    /** The approved plan's hash a migration Job runs with ({@link MigrateCommand#PLAN_HASH}), or null. */
     public String planHash() {
         if (!(source instanceof Job job)) {
             return null;
         }
-        List<String> args = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
-        int option = args.indexOf("--plan-hash");
-        return option >= 0 && option + 1 < args.size() ? args.get(option + 1) : null;
+        return MigrateCommand.parse(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).planHash();
     }
 
     /** The failure the run reported in its result, if it reported one this operator knows. */
@@ -116,11 +115,6 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
     private static String label(HasMetadata resource, String key) {
         Map<String, String> labels = resource.getMetadata().getLabels();
         return labels == null ? null : labels.get(key);
-    }
-
-    /** The CLI verb and its target: "upgrade 005_oidc_sso"; "check" has none. */
-    private static String command(List<String> args) {
-        return args.size() >= 2 && !args.get(1).startsWith("--") ? args.get(0) + " " + args.get(1) : args.get(0);
     }
 
     private static RunResult state(Job job) {

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.cli.wait.KubernetesApi;
 import io.webmacs.migration.contract.Conditions;
+import io.webmacs.migration.contract.CurrentCondition;
 import io.webmacs.migration.contract.Failure;
 import io.webmacs.migration.contract.MigrationException;
 import io.webmacs.migration.contract.PlanConfigMapKeys;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The {@code approve} verb's work: read the plan a DatabaseMigration awaits approval for (status.plan and the ConfigMap
@@ -73,9 +73,8 @@ public final class ApprovePlan {
         List<Map<String, Object>> conditions = migration.get("status", "conditions");
         Map<String, Object> reconciling = conditions == null ? null
                 : conditions.stream().filter(c -> Conditions.RECONCILING.equals(c.get("type"))).findFirst().orElse(null);
-        boolean awaiting = reconciling != null && "True".equals(reconciling.get("status"))
-                && Conditions.AWAITING_APPROVAL.equals(reconciling.get("reason"))
-                && (!(reconciling.get("observedGeneration") instanceof Number n) || Objects.equals(n.longValue(), generation));
+        boolean awaiting = CurrentCondition.isTrue(generation, migration.get("status"), reconciling)
+                && Conditions.AWAITING_APPROVAL.equals(reconciling.get("reason"));
         String hash = migration.get("status", "plan", "hash");
         if (!awaiting || hash == null) {
             String seen = reconciling == null ? "no status yet" : reconciling.get("reason") + ": " + reconciling.get("message");

@@ -1,6 +1,7 @@
 package io.webmacs.migration.cli.wait;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.webmacs.migration.contract.CurrentCondition;
 import io.webmacs.migration.contract.ErrorMessages;
 import java.util.List;
 import java.util.Map;
@@ -33,17 +34,17 @@ public record MigrationReadiness(State state, Long generation, String revision, 
         Map<String, Object> ready = condition(migration, "Ready");
         Map<String, Object> stalled = condition(migration, "Stalled");
         Map<String, Object> reconciling = condition(migration, "Reconciling");
-        if (isTrueFor(ready, generation)) {
+        if (CurrentCondition.isTrue(generation, migration.get("status"), ready)) {
             // Drift is reported whatever generation the last check ran for: it describes the schema, not the spec.
             Map<String, Object> drifted = condition(migration, "Drifted");
             boolean isDrifted = drifted != null && "True".equals(drifted.get("status"));
             return reported(State.READY, generation, revision, "Ready", ready)
                     .withDrift(isDrifted ? ErrorMessages.oneLine(String.valueOf(drifted.get("message"))) : null);
         }
-        if (isTrueFor(stalled, generation)) {
+        if (CurrentCondition.isTrue(generation, migration.get("status"), stalled)) {
             return reported(State.STALLED, generation, revision, "Stalled", stalled);
         }
-        if (isTrueFor(reconciling, generation)) {
+        if (CurrentCondition.isTrue(generation, migration.get("status"), reconciling)) {
             return reported(State.IN_PROGRESS, generation, revision, "Reconciling", reconciling);
         }
         if (ready == null) {
@@ -85,15 +86,6 @@ public record MigrationReadiness(State state, Long generation, String revision, 
             return null;
         }
         return conditions.stream().filter(c -> type.equals(c.get("type"))).findFirst().orElse(null);
-    }
-
-    /** True, and for this generation when the condition says which generation it is for. */
-    private static boolean isTrueFor(Map<String, Object> condition, Long generation) {
-        if (condition == null || !"True".equals(condition.get("status"))) {
-            return false;
-        }
-        Long observed = number(condition.get("observedGeneration"));
-        return observed == null || observed.equals(generation);
     }
 
     private static Long number(Object value) {

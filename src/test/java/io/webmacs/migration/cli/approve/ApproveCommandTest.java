@@ -11,6 +11,7 @@ import io.webmacs.migration.cli.wait.KubernetesApi;
 import io.webmacs.migration.testsupport.ApiServer;
 import io.webmacs.migration.testsupport.Cli;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,19 @@ class ApproveCommandTest {
     }
 
     @Test
+    void aPlanAwaitedForTheLastGenerationIsNotApprovedAfterASpecChange() {
+        awaitingApprovalWithPlanText();
+        conditionsNameNoGeneration();
+        api.changeTarget("lab", "webmacs", "004_rbac_api_tokens");
+
+        Cli.Run run = cli.run("--output", "json", "approve", "webmacs");
+
+        assertThat(run.exitCode()).as(run.out()).isEqualTo(2);
+        assertThat(run.json().get("error").get("code").asText()).isEqualTo("NothingToApprove");
+        assertThat(approvedPlan()).isNull();
+    }
+
+    @Test
     void anUnreachableApiIsExitThree() throws Exception {
         Cli.Run run = Cli.withoutDatabase().env("KUBECONFIG", ApiServer.kubeconfig(dir, "https://127.0.0.1:" + ApiServer.closedPort(), "lab")
                 .toString()).run("approve", "webmacs");
@@ -94,6 +108,15 @@ class ApproveCommandTest {
         client.configMaps().inNamespace("lab").resource(new ConfigMapBuilder().withNewMetadata().withName("webmacs-plan").endMetadata()
                 .withData(Map.of("hash", HASH, "plan.txt", "Plan: upgrade from 003_fk_ondelete to 005_oidc_sso (head)\nPlan hash: " + HASH
                         + "\n-- Apply 004_rbac_api_tokens\nALTER TABLE public.users DROP COLUMN admin;\n")).build()).create();
+    }
+
+    /** Conditions that name no generation count for their status's: here generation 1's. */
+    private void conditionsNameNoGeneration() {
+        client.genericKubernetesResources(KubernetesApi.DATABASE_MIGRATIONS).inNamespace("lab").withName("webmacs").editStatus(m -> {
+            List<Map<String, Object>> conditions = m.get("status", "conditions");
+            conditions.forEach(c -> c.remove("observedGeneration"));
+            return m;
+        });
     }
 
     private String approvedPlan() {

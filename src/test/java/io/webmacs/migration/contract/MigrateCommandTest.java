@@ -1,0 +1,49 @@
+package io.webmacs.migration.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The command line the operator builds for webmacs-migrate reads back as the same command. */
+class MigrateCommandTest {
+
+    @Test
+    void aCommandWithEveryOptionReadsBackAsItself() {
+        MigrateCommand command = new MigrateCommand(Verb.UPGRADE, "005_oidc_sso", "/dev/termination-log", "a1b2c3",
+                "/changelog/main.xml", "2s");
+
+        assertThat(command.args()).containsExactly("upgrade", "005_oidc_sso", "--result-file", "/dev/termination-log",
+                "--plan-hash", "a1b2c3", "--changelog", "/changelog/main.xml", "--ddl-lock-timeout", "2s");
+        assertThat(MigrateCommand.parse(command.args())).isEqualTo(command);
+        assertThat(command.verbAndTarget()).isEqualTo("upgrade 005_oidc_sso");
+    }
+
+    @Test
+    void aCommandWithoutTargetOrOptionsReadsBackAsItself() {
+        MigrateCommand check = new MigrateCommand(Verb.CHECK, null, "/dev/termination-log", null, null, null);
+
+        assertThat(check.args()).containsExactly("check", "--result-file", "/dev/termination-log");
+        assertThat(MigrateCommand.parse(check.args())).isEqualTo(check);
+        assertThat(check.verbAndTarget()).isEqualTo("check");
+    }
+
+    @Test
+    void anOptionAnotherVersionOfTheOperatorPassedIsSkipped() {
+        MigrateCommand command = MigrateCommand.parse(List.of("upgrade", "head", "--lock-wait", "5s", "--plan-hash", "a1b2c3"));
+
+        assertThat(command.verbAndTarget()).isEqualTo("upgrade head");
+        assertThat(command.planHash()).isEqualTo("a1b2c3");
+    }
+
+    @Test
+    void argumentsNoOperatorCouldHaveBuiltAreRefused() {
+        assertThatThrownBy(() -> MigrateCommand.parse(List.of("upgrade", "head", "--plan-hash")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--plan-hash has no value");
+        assertThatThrownBy(() -> MigrateCommand.parse(List.of("migrate")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("migrate");
+        assertThatThrownBy(() -> MigrateCommand.parse(List.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
