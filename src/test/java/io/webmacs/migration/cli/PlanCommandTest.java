@@ -84,7 +84,9 @@ class PlanCommandTest {
                 .containsPattern("Plan hash: [0-9a-f]{64}\n")
                 .contains("  ! DropColumn", "    DataMigration", "users                    ACCESS EXCLUSIVE")
                 .contains("-- Apply 004_rbac_api_tokens\n-- Changeset db/webmacs/004_rbac_api_tokens.xml::004-users-admin-to-role::webmacs\n"
-                        + "ALTER TABLE public.users ADD role VARCHAR(20);\n");
+                        + "-- locks users ACCESS EXCLUSIVE (blocks writes)\n"
+                        + "ALTER TABLE public.users ADD role VARCHAR(20);\n"
+                        + "-- locks users ACCESS EXCLUSIVE (blocks writes; rewrites it)\n");
         assertThat(text.indexOf("-- Apply 004_rbac_api_tokens")).isLessThan(text.indexOf("-- Apply 005_oidc_sso"));
         assertThat(text).contains("CREATE TABLE public.api_tokens (id SERIAL NOT NULL");
     }
@@ -312,8 +314,10 @@ class PlanCommandTest {
 
         JsonNode findings = cli.ok("--output", "json", "plan").json().at("/plan/findings");
 
-        assertThat(texts(findings, "kind")).containsExactly("TypeChange", "NotNullOnExistingColumn", "DeleteRows");
-        assertThat(texts(findings, "changeset")).containsExactly("app.yaml::shrink::app", "app.yaml::require::app", "app.yaml::clean::app");
+        // Both also hold ACCESS EXCLUSIVE while they read (or rewrite) every row.
+        assertThat(texts(findings, "kind")).containsExactly("TypeChange", "BlocksWrites", "NotNullOnExistingColumn", "BlocksWrites", "DeleteRows");
+        assertThat(texts(findings, "changeset")).containsExactly("app.yaml::shrink::app", "app.yaml::shrink::app", "app.yaml::require::app",
+                "app.yaml::require::app", "app.yaml::clean::app");
     }
 
     @Test

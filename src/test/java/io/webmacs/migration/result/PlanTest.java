@@ -65,7 +65,7 @@ class PlanTest {
     }
 
     private static Plan plan(List<Finding> findings) {
-        return new Plan("h", Plan.Direction.UPGRADE, "webmacs.public in cluster 1", "003_fk_ondelete", "005_oidc_sso", null, List.of(),
+        return new Plan("h", Plan.Direction.UPGRADE, "webmacs.public in cluster 1", "003_fk_ondelete", "005_oidc_sso", null, null, List.of(),
                 findings, List.of());
     }
 
