@@ -54,7 +54,7 @@ class PlanCommandTest {
             assertThat(f.get("kind").asText()).isEqualTo("DataMigration");
             assertThat(f.get("table").asText()).isEqualTo("users");
             assertThat(f.get("changeset").asText()).endsWith("::004-users-admin-to-role::webmacs");
-            assertThat(f.get("detail").asText()).startsWith("UPDATE public.users SET role = CASE WHEN admin = TRUE");
+            assertThat(f.get("detail").asText()).isEqualTo("UPDATE public.users SET role = 'admin' WHERE admin = TRUE");
         }).anySatisfy(f -> {
             assertThat(f.get("kind").asText()).isEqualTo("DropColumn");
             assertThat(f.get("detail").asText()).isEqualTo("ALTER TABLE public.users DROP COLUMN admin");
@@ -85,8 +85,9 @@ class PlanCommandTest {
                 .contains("  ! DropColumn", "    DataMigration", "users                    ACCESS EXCLUSIVE")
                 .contains("-- Apply 004_rbac_api_tokens\n-- Changeset db/webmacs/004_rbac_api_tokens.xml::004-users-admin-to-role::webmacs\n"
                         + "-- locks users ACCESS EXCLUSIVE (blocks writes)\n"
-                        + "ALTER TABLE public.users ADD role VARCHAR(20);\n"
-                        + "-- locks users ACCESS EXCLUSIVE (blocks writes; rewrites it)\n");
+                        + "ALTER TABLE public.users ADD role VARCHAR(20) DEFAULT 'viewer' NOT NULL;\n"
+                        + "-- locks users ACCESS EXCLUSIVE (blocks writes; scans it)\n"
+                        + "UPDATE public.users SET role = 'admin' WHERE admin = TRUE;\n");
         assertThat(text.indexOf("-- Apply 004_rbac_api_tokens")).isLessThan(text.indexOf("-- Apply 005_oidc_sso"));
         assertThat(text).contains("CREATE TABLE public.api_tokens (id SERIAL NOT NULL");
     }

@@ -5,8 +5,10 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.webmacs.migration.testsupport.Cli;
+import io.webmacs.migration.testsupport.EarlierChangelog;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.TestDatabase;
+import io.webmacs.migration.testsupport.WebmacsFixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -126,6 +129,33 @@ class WriteBlockingPlanTest {
         }
         assertThat(plan.get("blocksWrites").asBoolean()).isEqualTo(!expected.isEmpty());
         assertThat(plan.path("blockedTableRows").asLong()).isEqualTo(expected.isEmpty() ? 0 : 5000);
+    }
+
+    @Test
+    void theBuiltInUpgradeFrom002BlocksWritesOnlyToUsersWhereTheEarlierOneBlockedThemToDatapoints(@TempDir Path earlier) {
+        TestDatabase webmacs = EmbeddedPostgresServer.newDatabase();
+        Cli.against(webmacs).ok("upgrade", "002_plugin_packages");
+        WebmacsFixtures.insertRows(webmacs, "002_plugin_packages");
+        webmacs.execute("ANALYZE");
+
+        JsonNode now = Cli.against(webmacs).ok("--output", "json", "plan").json().get("plan");
+        JsonNode before = Cli.against(webmacs).args("--changelog", EarlierChangelog.writeTo(earlier).toString())
+                .ok("--output", "json", "plan").json().get("plan");
+
+        assertThat(blockedTables(now)).containsOnly("users");
+        assertThat(now.get("blockedTableRows").asLong()).isEqualTo(3);
+        assertThat(blockedTables(before)).contains("datapoints", "events", "log_entries", "webhook_deliveries");
+        assertThat(before.get("blockedTableRows").asLong()).isEqualTo(2000);
+    }
+
+    private static List<String> blockedTables(JsonNode plan) {
+        List<String> tables = new ArrayList<>();
+        plan.get("findings").forEach(f -> {
+            if (f.get("kind").asText().equals("BlocksWrites")) {
+                tables.add(f.get("table").asText());
+            }
+        });
+        return tables;
     }
 
     /** A changelog app.yaml: v1, then {@code changeSets} and the tag {@code tag} when it is not v1. */
