@@ -102,7 +102,8 @@ final class StatementReview {
 
     /**
      * One effect of a statement. {@code table} is null when it names only an index ({@code DROP INDEX}), which the
-     * planner resolves, or nothing the planner can place (a DROP SCHEMA, a DO block); {@code lock} is null when the
+     * planner resolves, or nothing the planner can place (a DROP SCHEMA, a DO block); {@code index} is also the index a
+     * CREATE INDEX builds; {@code lock} is null when the
      * statement takes no table lock the review can name; {@code column} is set for column-level findings; {@code
      * note} says, for a finding that the statement alone does not explain, what the review saw. {@code work} is what it
      * does to the table's rows under the lock, and {@code online}, for a statement that scans or rewrites under a lock
@@ -240,10 +241,11 @@ final class StatementReview {
             return createTable(create);
         }
         if (statement instanceof CreateIndex create) {
-            return List.of(create.isConcurrently()
-                    ? on(name(create.getTable()), LockMode.SHARE_UPDATE_EXCLUSIVE, null).working(Plan.Work.SCAN, null)
-                    : on(name(create.getTable()), LockMode.SHARE, null).working(Plan.Work.SCAN, "CREATE INDEX without CONCURRENTLY;"
-                            + " build it with CREATE INDEX CONCURRENTLY, in a changeset with runInTransaction: false"));
+            // The index it builds is named too: a concurrent build that fails leaves it behind, invalid.
+            Effect build = new Effect(name(create.getTable()), unquote(create.getIndex().getName()),
+                    create.isConcurrently() ? LockMode.SHARE_UPDATE_EXCLUSIVE : LockMode.SHARE, null, null, null);
+            return List.of(create.isConcurrently() ? build.working(Plan.Work.SCAN, null) : build.working(Plan.Work.SCAN,
+                    "CREATE INDEX without CONCURRENTLY; build it with CREATE INDEX CONCURRENTLY, in a changeset with runInTransaction: false"));
         }
         if (statement instanceof Drop drop) {
             return drop(drop);
