@@ -1,6 +1,7 @@
 package io.webmacs.migration.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -61,10 +63,7 @@ class OnlineChangesetTest {
 
         Cli.Run run;
         try (Connection writer = writing(db)) {
-            Cli.Running upgrade = cli.start("--ddl-lock-timeout", "1", "--ddl-lock-budget", "60", "upgrade");
-            Thread.sleep(3000);
-            writer.commit();
-            run = upgrade.finished().get(60, TimeUnit.SECONDS);
+            run = upgradeReleasingAfterATimeout(cli, writer);
         }
 
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -102,15 +101,20 @@ class OnlineChangesetTest {
         try (Connection vacuum = db.connect()) {
             vacuum.setAutoCommit(false);
             vacuum.createStatement().execute("LOCK TABLE readings IN SHARE UPDATE EXCLUSIVE MODE");
-            Cli.Running upgrade = cli.start("--ddl-lock-timeout", "1", "--ddl-lock-budget", "60", "upgrade");
-            Thread.sleep(3000);
-            vacuum.commit();
-            run = upgrade.finished().get(60, TimeUnit.SECONDS);
+            run = upgradeReleasingAfterATimeout(cli, vacuum);
         }
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).contains("waiting for a lock: app.yaml::online-step::app timed out");
         assertThat(db.rows("SELECT convalidated FROM pg_constraint WHERE conname = 'positive'")).containsExactly("t");
+    }
+
+    /** Upgrades while {@code blocker} holds its lock, which it releases once the run timed out on it and tries again. */
+    private static Cli.Run upgradeReleasingAfterATimeout(Cli cli, Connection blocker) throws Exception {
+        Cli.Running upgrade = cli.start("--ddl-lock-timeout", "1", "--ddl-lock-budget", "60", "upgrade");
+        await().atMost(Duration.ofSeconds(30)).until(() -> upgrade.errSoFar().contains("timed out"));
+        blocker.commit();
+        return upgrade.finished().get(60, TimeUnit.SECONDS);
     }
 
     /** A table of 1,000 readings with a CHECK added NOT VALID, at v1; v2 is {@code statement} outside a transaction. */
