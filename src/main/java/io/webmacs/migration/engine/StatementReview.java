@@ -143,22 +143,6 @@ final class StatementReview {
             "ltrim", "max", "md5", "min", "now", "nullif", "regexp_replace", "replace", "right", "round", "rpad", "rtrim",
             "split_part", "substr", "substring", "sum", "to_char", "to_date", "to_timestamp", "trim", "upper");
 
-    /**
-     * Functions a column default may call and still be evaluated once, when the column is added (PostgreSQL 11+ keeps
-     * the value in the catalog instead of writing every row): the stable and immutable ones. Any other call (random(),
-     * gen_random_uuid(), clock_timestamp(), nextval(), a function of the application's) is taken to be volatile.
-     */
-    private static final Set<String> NON_VOLATILE_FUNCTIONS = Set.of("abs", "btrim", "coalesce", "concat", "current_date",
-            "current_timestamp", "date_trunc", "greatest", "least", "length", "localtimestamp", "lower", "make_date",
-            "make_timestamptz", "md5", "now", "nullif", "replace", "round", "statement_timestamp", "to_char", "to_timestamp",
-            "transaction_timestamp", "trim", "upper");
-    /** Column types whose default is nextval() of their own sequence, volatile. */
-    private static final Set<String> SERIAL_TYPES = Set.of("serial", "serial4", "bigserial", "serial8", "smallserial", "serial2");
-    private static final Pattern FUNCTION_CALL = Pattern.compile("([A-Za-z_][A-Za-z0-9_.\"]*)\\s*\\(");
-    /** Words that end a column's DEFAULT expression and start a constraint of the column. */
-    private static final Set<String> AFTER_DEFAULT = Set.of("NOT", "NULL", "CONSTRAINT", "CHECK", "REFERENCES", "UNIQUE", "PRIMARY",
-            "GENERATED", "COLLATE");
-
     /*
      * PostgreSQL forms JSqlParser 5.4 cannot parse, recognised on one statement: NOT VALID after the one constraint an
      * ALTER TABLE adds (read without it, then marked), a constraint made of an index, and DROP INDEX CONCURRENTLY.
@@ -295,9 +279,9 @@ final class StatementReview {
         }
         if (operation == AlterOperation.ADD && action.getColDataTypeList() != null) {
             List<Effect> effects = new ArrayList<>();
-            ColumnWork worst = ColumnWork.NONE;
+            AddedColumn worst = AddedColumn.NOTHING;
             for (AlterExpression.ColumnDataType column : action.getColDataTypeList()) {
-                ColumnWork added = addColumn(column);
+                AddedColumn added = AddedColumn.of(column);
                 worst = added.work().compareTo(worst.work()) > 0 ? added : worst;
                 references(column).forEach(r -> effects.add(on(r, LockMode.SHARE_ROW_EXCLUSIVE, null)));
             }
@@ -354,50 +338,6 @@ final class StatementReview {
         return List.of(on(table, LockMode.ACCESS_EXCLUSIVE, null).working(Plan.Work.SCAN, "a constraint that builds its index"
                 + " under ACCESS EXCLUSIVE; build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ..."
                 + " USING INDEX"));
-    }
-
-    /** What adding a column does to the existing rows, and how to add it without blocking writes. */
-    private record ColumnWork(Plan.Work work, String online) {
-        static final ColumnWork NONE = new ColumnWork(Plan.Work.NONE, null);
-    }
-
-    /** What adding {@code column} does to the existing rows: nothing, unless its default or constraints need them. */
-    private static ColumnWork addColumn(AlterExpression.ColumnDataType column) {
-        List<String> specs = column.getColumnSpecs() == null ? List.of() : column.getColumnSpecs();
-        String words = String.join(" ", specs).toUpperCase(Locale.ROOT);
-        String type = column.getColDataType().getDataType().toLowerCase(Locale.ROOT);
-        if (SERIAL_TYPES.contains(type) || words.contains("GENERATED") || volatileDefault(specs)) {
-            return new ColumnWork(Plan.Work.REWRITE, "a column whose default is volatile (or an identity or generated column)"
-                    + " writes every row; add it without that default, then fill it in batches");
-        }
-        if (words.contains("CHECK") || words.contains("REFERENCES") || words.contains("UNIQUE") || words.contains("PRIMARY")) {
-            return new ColumnWork(Plan.Work.SCAN, "a column added with a constraint checks every row; add the column, then the"
-                    + " constraint NOT VALID (or its index CONCURRENTLY) in changesets of their own");
-        }
-        return ColumnWork.NONE;
-    }
-
-    /** A DEFAULT that calls a function outside {@link #NON_VOLATILE_FUNCTIONS}: PostgreSQL then writes every row. */
-    private static boolean volatileDefault(List<String> specs) {
-        int start = specs.stream().map(s -> s.toUpperCase(Locale.ROOT)).toList().indexOf("DEFAULT");
-        if (start < 0) {
-            return false;
-        }
-        StringBuilder expression = new StringBuilder();
-        for (String word : specs.subList(start + 1, specs.size())) {
-            if (AFTER_DEFAULT.contains(word.toUpperCase(Locale.ROOT))) {
-                break;
-            }
-            expression.append(word).append(' ');
-        }
-        Matcher call = FUNCTION_CALL.matcher(expression);
-        while (call.find()) {
-            String function = lastPart(call.group(1)).replace("\"", "").toLowerCase(Locale.ROOT);
-            if (!NON_VOLATILE_FUNCTIONS.contains(function)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** ALTER [COLUMN] c: TYPE, SET NOT NULL, DROP NOT NULL, SET DEFAULT, DROP DEFAULT; anything else is unreviewed. */
@@ -594,7 +534,7 @@ final class StatementReview {
     }
 
     /** {@code schema."Table"}: the last dotted part, dots inside quotes kept. */
-    private static String lastPart(String qualified) {
+    static String lastPart(String qualified) {
         int start = 0;
         boolean quoted = false;
         for (int i = 0; i < qualified.length(); i++) {
