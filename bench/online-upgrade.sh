@@ -11,7 +11,8 @@
 # the worst and the 99th percentile latency of the inserts due to start while the upgrade ran (as pgbench counts it
 # under --rate: from the scheduled start, so an insert that queued behind a blocked one counts its wait), how many there
 # were, the worst of the 20 s of inserts before the upgrade (idle worst: what the machine does anyway), and the upgrade's total
-# time (the whole process, JVM or Python start included).
+# time (the whole process, JVM or Python start included). webmacs-migrate runs as the image runs it: the JVM options
+# README.md recommends, with a class-data-sharing archive the script records first.
 #
 # Needs: ./mvnw -B -DskipTests package, psql, pgbench, Debian's python3-alembic and python3-psycopg2 (/usr/bin/python3),
 # and a PostgreSQL server the PG* variables point at (PGHOST, PGPORT, PGUSER, PGPASSWORD) with room for two copies of
@@ -28,6 +29,8 @@ JAR=${JAR:-target/webmacs-migrate.jar}
 PYTHON=${PYTHON:-/usr/bin/python3}
 TEMPLATE=webmacs_online_template
 RUN=webmacs_online_run
+# As the image runs the CLI (README.md, Performance): C1 only, serial GC, small stacks, a class-data-sharing archive.
+JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k"
 : "${PGHOST:?set PGHOST}" "${PGPORT:?set PGPORT}" "${PGUSER:?set PGUSER}"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -79,10 +82,19 @@ VACUUM ANALYZE;
 SQL
 }
 
+# The class-data-sharing archive, recorded from one upgrade of an empty database.
+record_archive() {
+  sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $RUN" -c "CREATE DATABASE $RUN"
+  java $JAVA_OPTS -XX:ArchiveClassesAtExit="$WORK/cds.jsa" -jar "$JAR" --url "jdbc:postgresql://$PGHOST:$PGPORT/$RUN" upgrade >/dev/null 2>&1
+  sql -d postgres -c "DROP DATABASE $RUN"
+}
+
 # One upgrade of a fresh copy while pgbench inserts; prints one line of the table.
 run() { # label, command...
   local label=$1; shift
-  sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $RUN" -c "CREATE DATABASE $RUN TEMPLATE $TEMPLATE"
+  # A file copy, not the whole database through the WAL, and a checkpoint: no flush of the copy while inserts are timed.
+  sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $RUN" \
+    -c "CREATE DATABASE $RUN TEMPLATE $TEMPLATE STRATEGY FILE_COPY" -c "CHECKPOINT"
   cat > "$WORK/insert.sql" <<'SQL'
 \set e random(1, 50)
 INSERT INTO datapoints (public_id, value, "timestamp", event_public_id) VALUES (gen_random_uuid()::text, random() * 100, now(), 'event-' || :e);
@@ -91,7 +103,7 @@ SQL
   pgbench -n -f "$WORK/insert.sql" -c "$CLIENTS" -j 1 -R "$RATE" -T 86400 -l --log-prefix="$WORK/log" $RUN >"$WORK/pgbench.out" 2>&1 &
   local pgbench=$!
   # Warm: the copy's pages come into the cache, and the inserts settle to their pace.
-  sleep 20
+  sleep 30
   local started ended
   started=$(millis)
   "$@" >"$WORK/upgrade.out" 2>&1 || { cat "$WORK/upgrade.out"; kill $pgbench; exit 1; }
@@ -102,10 +114,10 @@ SQL
   wait $pgbench || true
   [ "$(psql -X -At -d $RUN -c "SELECT version_num FROM alembic_version")" = 005_oidc_sso ] || { echo "$label did not reach head" >&2; exit 1; }
   [ "$(psql -X -At -d $RUN -c "SELECT count(*) FROM pg_constraint WHERE NOT convalidated")" = 0 ] || { echo "$label left keys not valid" >&2; exit 1; }
-  # Log lines: client, transaction, latency us, script, end epoch s, end us, schedule lag us; an insert was due to start
-  # at its end less its latency and its lag.
+  # Log lines: client, transaction, latency us (under --rate from the scheduled start, its lag included), script, end
+  # epoch s, end us, schedule lag us; an insert was due to start at its end less its latency.
   local inserts="$WORK/inserts"
-  cat "$WORK"/log.* | awk '{ total = ($3 + $7) / 1000; printf "%.3f %.3f\n", $5 * 1000 + $6 / 1000 - total, total }' > "$inserts"
+  cat "$WORK"/log.* | awk '{ latency = $3 / 1000; printf "%.3f %.3f\n", $5 * 1000 + $6 / 1000 - latency, latency }' > "$inserts"
   awk -v from="$started" -v to="$ended" '$1 >= from && $1 <= to { print $2 }' "$inserts" | sort -n > "$WORK/during"
   local count worst p99 idle
   count=$(wc -l < "$WORK/during")
@@ -117,14 +129,16 @@ SQL
 }
 
 template_has_rows || make_template
+record_archive
 echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version') at $PGHOST:$PGPORT; $(nproc) cores; $(java -version 2>&1 | head -1)"
 echo "datapoints: $ROWS ($(psql -X -At -d $TEMPLATE -c "SELECT pg_size_pretty(pg_total_relation_size('datapoints'))") with indexes);" \
   "pgbench: $CLIENTS clients, $RATE inserts/s; DDL lock timeout: webmacs-migrate's default (2 s)"
 printf '%-12s %10s %12s %10s %9s %12s %12s\n' upgrade rows "worst ms" "p99 ms" inserts "idle worst" "total ms"
 URL="jdbc:postgresql://$PGHOST:$PGPORT/$RUN"
 for _ in $(seq "$RUNS"); do
-  run before java -jar "$JAR" --url "$URL" --changelog "$WORK/before/changelog.xml" upgrade
-  run after java -jar "$JAR" --url "$URL" upgrade
+  run before java $JAVA_OPTS -XX:SharedArchiveFile="$WORK/cds.jsa" -Xshare:auto -jar "$JAR" --url "$URL" \
+    --changelog "$WORK/before/changelog.xml" upgrade
+  run after java $JAVA_OPTS -XX:SharedArchiveFile="$WORK/cds.jsa" -Xshare:auto -jar "$JAR" --url "$URL" upgrade
   run alembic env DATABASE_URL="postgresql://$PGUSER:${PGPASSWORD:-}@$PGHOST:$PGPORT/$RUN" "$PYTHON" -m alembic -c bench/alembic/alembic.ini upgrade head
 done
 [ "${KEEP_TEMPLATE:-0}" = 1 ] || sql -d postgres -c "DROP DATABASE $TEMPLATE"
