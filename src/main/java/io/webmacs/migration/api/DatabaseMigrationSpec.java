@@ -13,8 +13,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 // An init container upgrades as soon as a pod starts: there is no moment to plan, review or refuse.
 @ValidationRule(value = "!has(self.rollout) || !has(self.rollout.mode) || self.rollout.mode != 'InitContainer'"
         + " || ((!has(self.approval) || !has(self.approval.mode) || self.approval.mode == 'Automatic')"
-        + " && (!has(self.policy) || !has(self.policy.destructive) || self.policy.destructive == 'Allow'))",
-        message = "rollout.mode InitContainer upgrades without a plan: approval.mode Manual and policy.destructive Deny need rollout.mode SchedulingGate")
+        + " && (!has(self.policy) || ((!has(self.policy.destructive) || self.policy.destructive == 'Allow')"
+        + " && !has(self.policy.maxBlockedTableRows))))",
+        message = "rollout.mode InitContainer upgrades without a plan: approval.mode Manual, policy.destructive Deny and"
+                + " policy.maxBlockedTableRows need rollout.mode SchedulingGate")
 // check runs a custom changelog's SQL only on a scratch database: on the target it could lock tables, or COMMIT.
 @ValidationRule(value = "!has(self.driftCheck) || !has(self.changelog) || has(self.driftCheck.devDatabase)",
         message = "driftCheck with a changelog ConfigMap needs driftCheck.devDatabase: a scratch database where the check"
@@ -43,7 +45,7 @@ public class DatabaseMigrationSpec {
     @JsonPropertyDescription("Whether the plan must be approved before the migration runs. Default: Automatic.")
     private ApprovalSpec approval;
 
-    @JsonPropertyDescription("Rules a plan must meet before it runs. Default: destructive steps allowed.")
+    @JsonPropertyDescription("Rules a plan must meet before it runs. Default: destructive steps and steps that block writes allowed.")
     private PolicySpec policy;
 
     @JsonPropertyDescription("Compare the live schema with the changelog's now and then, and report differences as the"
@@ -135,9 +137,14 @@ public class DatabaseMigrationSpec {
         return policy != null && policy.getDestructive() == DestructivePolicy.Deny;
     }
 
+    /** policy.maxBlockedTableRows, or null: a plan that blocks writes to a larger table stalls. */
+    public Long maxBlockedTableRows() {
+        return policy == null ? null : policy.getMaxBlockedTableRows();
+    }
+
     /** A plan Job runs before the migration: to be approved, or to be checked against the policy. */
     public boolean plansFirst() {
-        return needsApproval() || deniesDestructive();
+        return needsApproval() || deniesDestructive() || maxBlockedTableRows() != null;
     }
 
     /** InitContainer mode: the WebMACS pods' init containers run the migration, and the operator creates no Job. */

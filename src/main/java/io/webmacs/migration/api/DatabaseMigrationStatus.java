@@ -27,7 +27,8 @@ public class DatabaseMigrationStatus {
     @JsonPropertyDescription("The latest migration run.")
     private MigrationRun lastRun;
 
-    @JsonPropertyDescription("The plan of the pending migration, when approval.mode is Manual or policy.destructive is Deny.")
+    @JsonPropertyDescription("The plan of the pending migration, when approval.mode is Manual, policy.destructive is Deny or"
+            + " policy.maxBlockedTableRows is set.")
     private PlanStatus plan;
 
     @JsonPropertyDescription("What the last drift check found, when spec.driftCheck is set.")

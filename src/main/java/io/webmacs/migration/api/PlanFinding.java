@@ -5,8 +5,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** One step of a plan a reviewer should look at, as the plan Job reported it. */
 public record PlanFinding(
         @JsonPropertyDescription("DropTable, DropColumn, TypeChange, NotNullOnExistingColumn, DeleteRows, DropObject, Unreviewed"
-                + " (destructive), Rename or DataMigration. Unreviewed: a statement the planner cannot classify (a DO block, a"
-                + " function call, SQL it cannot parse), refused by policy.destructive Deny.")
+                + " (destructive), Rename, DataMigration or BlocksWrites. Unreviewed: a statement the planner cannot classify (a DO"
+                + " block, a function call, SQL it cannot parse), refused by policy.destructive Deny. BlocksWrites: a statement"
+                + " that scans or rewrites an existing table under a lock that blocks writes to it, checked against"
+                + " policy.maxBlockedTableRows.")
         String kind,
         @JsonPropertyDescription("The changeset (file::id::author) that does it.")
         String changeset,

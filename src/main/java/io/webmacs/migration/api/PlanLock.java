@@ -9,5 +9,7 @@ public record PlanLock(
         @JsonPropertyDescription("The strongest PostgreSQL lock mode the plan takes on it, e.g. AccessExclusiveLock.")
         String mode,
         @JsonPropertyDescription("The planner's estimate of its rows.")
-        Long estimatedRows) {
+        Long estimatedRows,
+        @JsonPropertyDescription("Its size on disk with its indexes, in bytes.")
+        Long sizeBytes) {
 }

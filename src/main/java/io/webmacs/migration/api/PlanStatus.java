@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
 import java.util.Objects;
 
-/** The plan of the pending migration (approval.mode Manual or policy.destructive Deny), as the plan Job reported it. */
+/** The plan of the pending migration (approval.mode Manual, or a policy to check), as the plan Job reported it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PlanStatus {
 
@@ -31,10 +31,11 @@ public class PlanStatus {
     @JsonPropertyDescription("The revisions that would be applied (or rolled back), in order.")
     private List<String> revisions;
 
-    @JsonPropertyDescription("Destructive steps and data migrations; the first few, as the plan Job's termination message had them.")
+    @JsonPropertyDescription("Destructive steps, data migrations and steps that block writes; the first few, as the plan Job's"
+            + " termination message had them.")
     private List<PlanFinding> findings;
 
-    @JsonPropertyDescription("Existing tables the plan locks, with the lock mode and the planner's row estimate.")
+    @JsonPropertyDescription("Existing tables the plan locks, with the lock mode, the planner's row estimate and the size.")
     private List<PlanLock> locks;
 
     @JsonPropertyDescription("Findings and locks left out here; the ConfigMap has them all.")
@@ -42,6 +43,13 @@ public class PlanStatus {
 
     @JsonPropertyDescription("Whether a step can lose data or fail on existing rows.")
     private Boolean destructive;
+
+    @JsonPropertyDescription("Whether a step blocks writes to an existing table while it scans or rewrites it.")
+    private Boolean blocksWrites;
+
+    @JsonPropertyDescription("The estimated rows of the largest table whose writes a step blocks; none when no step does, or when"
+            + " the size of one of those tables is unknown.")
+    private Long blockedTableRows;
 
     @JsonPropertyDescription("Whether the migration may run: the annotation holds this hash, the plan changes nothing, or approval.mode is Automatic.")
     private Boolean approved;
@@ -143,6 +151,22 @@ public class PlanStatus {
         this.destructive = destructive;
     }
 
+    public Boolean getBlocksWrites() {
+        return blocksWrites;
+    }
+
+    public void setBlocksWrites(Boolean blocksWrites) {
+        this.blocksWrites = blocksWrites;
+    }
+
+    public Long getBlockedTableRows() {
+        return blockedTableRows;
+    }
+
+    public void setBlockedTableRows(Long blockedTableRows) {
+        this.blockedTableRows = blockedTableRows;
+    }
+
     public Boolean getApproved() {
         return approved;
     }
@@ -181,6 +205,7 @@ public class PlanStatus {
                 && Objects.equals(database, p.database) && Objects.equals(from, p.from) && Objects.equals(to, p.to) && Objects.equals(adopts, p.adopts)
                 && Objects.equals(revisions, p.revisions) && Objects.equals(findings, p.findings) && Objects.equals(locks, p.locks)
                 && Objects.equals(omitted, p.omitted) && Objects.equals(destructive, p.destructive)
+                && Objects.equals(blocksWrites, p.blocksWrites) && Objects.equals(blockedTableRows, p.blockedTableRows)
                 && Objects.equals(approved, p.approved) && Objects.equals(job, p.job) && Objects.equals(fingerprint, p.fingerprint)
                 && Objects.equals(configMap, p.configMap);
     }
@@ -188,6 +213,6 @@ public class PlanStatus {
     @Override
     public int hashCode() {
         return Objects.hash(hash, direction, database, from, to, adopts, revisions, findings, locks, omitted, destructive,
-                approved, job, fingerprint, configMap);
+                blocksWrites, blockedTableRows, approved, job, fingerprint, configMap);
     }
 }

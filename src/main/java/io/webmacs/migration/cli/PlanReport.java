@@ -3,6 +3,8 @@ package io.webmacs.migration.cli;
 import io.webmacs.migration.contract.Finding;
 import io.webmacs.migration.contract.MigrationResult;
 import io.webmacs.migration.contract.Plan;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The text of {@code plan}: what a reviewer reads before approving, the SQL last. */
 final class PlanReport {
@@ -33,10 +35,11 @@ final class PlanReport {
             }
         }
         if (!plan.locks().isEmpty()) {
-            text.append("\nTable locks (the strongest each table gets; rows as the planner estimates them):\n");
+            text.append("\nTable locks (the strongest each table gets; rows as the planner estimates them, size with indexes):\n");
             for (Plan.TableLock lock : plan.locks()) {
-                text.append(String.format("    %-24s %-24s %s%n", lock.table(), lock.mode(),
-                        lock.estimatedRows() == null ? "rows unknown" : "~" + lock.estimatedRows() + " rows"));
+                text.append(String.format("    %-24s %-24s %-16s %s%n", lock.table(), lock.mode(),
+                        lock.estimatedRows() == null ? "rows unknown" : "~" + lock.estimatedRows() + " rows",
+                        lock.sizeBytes() == null ? "" : Plan.size(lock.sizeBytes())));
             }
         }
         for (Plan.PlannedRevision revision : plan.revisions()) {
@@ -44,9 +47,28 @@ final class PlanReport {
                     .append(revision.revision()).append('\n');
             for (Plan.PlannedChangeset changeset : revision.changesets()) {
                 text.append("-- Changeset ").append(changeset.id()).append('\n');
-                changeset.sql().forEach(sql -> text.append(sql).append(";\n"));
+                for (int statement = 0; statement < changeset.sql().size(); statement++) {
+                    text.append(locks(changeset, statement)).append(changeset.sql().get(statement)).append(";\n");
+                }
             }
         }
         return text.toString();
+    }
+
+    /** "-- locks users ACCESS EXCLUSIVE (blocks writes; scans it)" before a statement that locks existing tables. */
+    private static String locks(Plan.PlannedChangeset changeset, int statement) {
+        List<String> held = changeset.locks().stream().filter(l -> l.statement() == statement).map(PlanReport::describe).toList();
+        return held.isEmpty() ? "" : "-- locks " + String.join(", ", held) + "\n";
+    }
+
+    private static String describe(Plan.StatementLock lock) {
+        List<String> what = new ArrayList<>();
+        if (lock.blocksWrites()) {
+            what.add("blocks writes");
+        }
+        if (lock.work() != Plan.Work.NONE) {
+            what.add(lock.work().verb() + " it");
+        }
+        return lock.table() + " " + lock.mode() + (what.isEmpty() ? "" : " (" + String.join("; ", what) + ")");
     }
 }

@@ -23,12 +23,14 @@ public final class Conditions {
     public static final String RETRYING = "Retrying";
     /** Reconciling: the last run could not get a table lock in time; the message names who held it; another try follows. */
     public static final String WAITING_FOR_LOCK = "WaitingForLock";
-    /** Reconciling: the plan Job runs webmacs-migrate plan (approval.mode Manual or policy.destructive Deny). */
+    /** Reconciling: the plan Job runs webmacs-migrate plan (approval.mode Manual, or a policy to check). */
     public static final String PLANNING = "Planning";
     /** Reconciling: the plan is in status.plan; the migration runs once the approved-plan annotation holds its hash. */
     public static final String AWAITING_APPROVAL = "AwaitingApproval";
     /** Stalled: policy.destructive is Deny and the plan has destructive steps; nothing ran. */
     public static final String DESTRUCTIVE_PLAN_DENIED = "DestructivePlanDenied";
+    /** Stalled: the plan blocks writes to a table larger than policy.maxBlockedTableRows allows; nothing ran. */
+    public static final String WRITE_BLOCKING_PLAN_DENIED = "WriteBlockingPlanDenied";
     /** Stalled: spec.runner.image is not the operator's image nor one its settings allow; no Job ran. */
     public static final String IMAGE_NOT_ALLOWED = "ImageNotAllowed";
     /** Stalled: the ConfigMap NAME-plan exists and is not this DatabaseMigration's, so the plan has nowhere to go. */

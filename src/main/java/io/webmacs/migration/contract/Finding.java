@@ -30,7 +30,12 @@ public record Finding(Kind kind, String changeset, String table, String detail) 
         UNREVIEWED("Unreviewed", true),
         /** A renamed table or column: no row is lost, but the application still running uses the old name. */
         RENAME("Rename", false),
-        DATA_MIGRATION("DataMigration", false);
+        DATA_MIGRATION("DataMigration", false),
+        /**
+         * A statement that scans or rewrites an existing table while it holds a lock that blocks writes to it (its own,
+         * or one its changeset took before): the application's inserts wait for time proportional to the table.
+         */
+        BLOCKS_WRITES("BlocksWrites", false);
 
         private final String code;
         private final boolean destructive;

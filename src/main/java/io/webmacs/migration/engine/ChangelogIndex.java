@@ -17,22 +17,25 @@ import liquibase.changelog.ChangeSet;
 
 /**
  * The built-in changelog as its rows in {@code databasechangelog} read, in order: each changeset's revision, id,
- * author, file and checksum. The build writes it (see the pom), so that telling where a database is needs no Liquibase.
+ * author, file and checksums. The build writes it (see the pom), so that telling where a database is needs no Liquibase.
  */
 public record ChangelogIndex(List<Entry> entries) {
 
     static final String RESOURCE = "db/webmacs/changelog.index";
 
-    /** One changeset; {@code tag} is set on the changeset that ends (and names) its revision. */
-    public record Entry(String revision, String id, String author, String file, String checksum, boolean tag) {
+    /**
+     * One changeset; {@code tag} is set on the changeset that ends (and names) its revision. {@code checksums} holds its
+     * checksum first, then those of its earlier forms that it also accepts ({@code validCheckSum}).
+     */
+    public record Entry(String revision, String id, String author, String file, List<String> checksums, boolean tag) {
 
         private String line() {
-            return String.join("\t", revision, id, author, file, checksum, tag ? "tag" : "-");
+            return String.join("\t", revision, id, author, file, String.join(",", checksums), tag ? "tag" : "-");
         }
 
         private static Entry parse(String line) {
             String[] f = line.split("\t", -1);
-            return new Entry(f[0], f[1], f[2], f[3], f[4], f[5].equals("tag"));
+            return new Entry(f[0], f[1], f[2], f[3], List.of(f[4].split(",")), f[5].equals("tag"));
         }
     }
 
@@ -59,9 +62,11 @@ public record ChangelogIndex(List<Entry> entries) {
             List<ChangeSet> changeSets = changelog.changeSets(revision);
             for (int i = 0; i < changeSets.size(); i++) {
                 ChangeSet c = changeSets.get(i);
-                String checksum = Scope.child(Map.of(Scope.Attr.resourceAccessor.name(), changelog.resourceAccessor()),
-                        () -> c.generateCheckSum(ChecksumVersion.latest()).toString());
-                entries.add(new Entry(revision, c.getId(), c.getAuthor(), c.getFilePath(), checksum, i == changeSets.size() - 1));
+                List<String> checksums = new ArrayList<>();
+                checksums.add(Scope.child(Map.of(Scope.Attr.resourceAccessor.name(), changelog.resourceAccessor()),
+                        () -> c.generateCheckSum(ChecksumVersion.latest()).toString()));
+                c.getValidCheckSums().forEach(valid -> checksums.add(valid.toString()));
+                entries.add(new Entry(revision, c.getId(), c.getAuthor(), c.getFilePath(), List.copyOf(checksums), i == changeSets.size() - 1));
             }
         }
         return new ChangelogIndex(List.copyOf(entries));

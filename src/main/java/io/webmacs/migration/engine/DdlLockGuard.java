@@ -21,7 +21,9 @@ import liquibase.changelog.ChangeSet;
  * later query on that table queue behind it; so each changeset's transaction runs under a short lock_timeout. A
  * changeset whose lock is not granted in time fails and is rolled back whole; it is tried again after a jittered pause,
  * with timeouts growing up to the configured one, until the budget is spent. A changeset outside a transaction cannot
- * be rolled back whole, so it is not tried again. Meanwhile a {@link BlockerWatch} names the sessions in the way.
+ * be rolled back whole, so it is not tried again, unless it is made only of statements that can run again
+ * ({@link OnlineChangesets}: CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT), whose invalid indexes it drops before each
+ * try and after a failure. Meanwhile a {@link BlockerWatch} names the sessions in the way.
  */
 public final class DdlLockGuard {
 
@@ -56,6 +58,8 @@ public final class DdlLockGuard {
     private ChangeSet running;
     /** A changeset outside a transaction set the timeout for the whole session; it is reset when the run ends. */
     private boolean sessionTimeoutSet;
+    /** While a guarded run goes on: the changesets outside a transaction it may run again; null for none. */
+    private OnlineChangesets online;
 
     DdlLockGuard(DatabaseTarget target, Connection connection, boolean pooled, Settings settings, Consumer<String> progress) {
         this.target = target;
@@ -72,24 +76,30 @@ public final class DdlLockGuard {
 
     /**
      * Runs {@code changesets} (which return their failure rather than throw it) under the guard; the failure is
-     * LockNotAvailable when the budget ran out.
+     * LockNotAvailable when the budget ran out. {@code repeatable} are the changesets outside a transaction that may
+     * run again (none when null: a downgrade's rollbacks are not).
      */
-    MigrationException run(Supplier<MigrationException> changesets) throws SQLException {
+    MigrationException run(Supplier<MigrationException> changesets, OnlineChangesets repeatable) throws SQLException {
         if (settings.lockTimeout().isZero()) {
             return changesets.get();
         }
         long started = System.nanoTime();
         try (BlockerWatch watching = BlockerWatch.start(target, settings, progress)) {
             watch = watching;
+            online = repeatable;
             for (int attempt = 1; ; attempt++) {
                 attemptTimeout = timeout(attempt);
                 timed = null;
                 MigrationException failure = changesets.get();
                 blockers = watching.seen();
+                boolean repeats = failure != null && ranOutsideATransaction(failure) && repeatable(running);
+                if (repeats) {
+                    dropInvalidIndexesOrWarn(running);
+                }
                 if (failure == null || !waitedForALock(failure)) {
                     return failure;
                 }
-                if (ranOutsideATransaction(failure)) {
+                if (ranOutsideATransaction(failure) && !repeats) {
                     return notRetried(failure);
                 }
                 Duration pause = pause(attempt);
@@ -106,8 +116,31 @@ public final class DdlLockGuard {
             watch = null;
             timed = null;
             running = null;
+            online = null;
             resetSessionTimeout();
         }
+    }
+
+    private boolean repeatable(ChangeSet changeSet) {
+        return online != null && online.safeToRepeat(changeSet);
+    }
+
+    /**
+     * After a failure: the next try, or the next run, drops what is left too, so one that waits for a lock again only
+     * leaves the index for later.
+     */
+    private void dropInvalidIndexesOrWarn(ChangeSet changeSet) {
+        try {
+            reportDropped(changeSet, online.dropInvalidIndexes(changeSet));
+        } catch (SQLException e) {
+            progress.accept("warning: the invalid index that " + changeSet.toString(false) + " left behind stays until it runs again,"
+                    + " which drops it first: " + ErrorMessages.oneLine(String.valueOf(e.getMessage())));
+        }
+    }
+
+    private void reportDropped(ChangeSet changeSet, List<String> dropped) {
+        dropped.forEach(index -> progress.accept("dropped the invalid index " + index + " that a failed CREATE INDEX CONCURRENTLY of "
+                + changeSet.toString(false) + " left behind; it is built again"));
     }
 
     /**
@@ -141,8 +174,11 @@ public final class DdlLockGuard {
             }
             sessionTimeoutSet |= !inTransaction;
             timed = changeSet;
+            if (!inTransaction && repeatable(changeSet)) {
+                reportDropped(changeSet, online.dropInvalidIndexes(changeSet));
+            }
         } catch (SQLException e) {
-            throw ServerErrors.failure(e, "Could not set lock_timeout", Failure.CHANGESET_FAILED);
+            throw ServerErrors.failure(e, "Could not set lock_timeout or drop an invalid index", Failure.CHANGESET_FAILED);
         }
     }
 

@@ -14,12 +14,14 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 import liquibase.exception.DatabaseException;
 
 /**
  * The schema a changelog defines at a revision, built where nothing of it stays: in one transaction, a scratch schema
  * with a name of its own gets the SQL the changelog would run on an empty database (Liquibase's offline SQL, as
- * {@code sql} prints it), its catalog is read, and the transaction is rolled back.
+ * {@code sql} prints it), its catalog is read, and the transaction is rolled back. An index built CONCURRENTLY (outside a
+ * transaction) is built plainly there: the index is the same.
  */
 final class ExpectedSchema {
 
@@ -28,6 +30,8 @@ final class ExpectedSchema {
     private static final String CHANGESET_MARK = "-- Changeset ";
     private static final String INSUFFICIENT_PRIVILEGE = "42501";
     private static final String LOCK_NOT_AVAILABLE = "55P03";
+    /** CREATE [UNIQUE] INDEX CONCURRENTLY at the start of a line of the offline SQL, where its statements start. */
+    private static final Pattern CONCURRENTLY = Pattern.compile("(?im)^(\\s*CREATE\\s+(?:UNIQUE\\s+)?INDEX)\\s+CONCURRENTLY\\b");
 
     private ExpectedSchema() {
     }
@@ -98,7 +102,7 @@ final class ExpectedSchema {
 
     private static void run(Statement s, Chunk chunk, Changelog changelog, String revision) throws SQLException {
         try {
-            s.execute(chunk.sql());
+            s.execute(CONCURRENTLY.matcher(chunk.sql()).replaceAll("$1"));
         } catch (SQLException e) {
             String cause = ErrorMessages.oneLine(String.valueOf(e.getMessage()));
             if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {

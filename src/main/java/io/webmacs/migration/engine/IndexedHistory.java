@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * Where a database is, from one query of its history against the built-in changelog's index, without starting
  * Liquibase. It answers only when the rows are exactly the index's first changesets, in order, with the same files and
- * checksums, and end with a revision's tag. Anything else (no history yet, an unknown or changed changeset, a
+ * a checksum each accepts, and end with a revision's tag. Anything else (no history yet, an unknown or changed changeset, a
  * revision applied half-way) gets no answer, and the full path decides.
  */
 public final class IndexedHistory {
@@ -61,6 +61,6 @@ public final class IndexedHistory {
 
     private static boolean matches(ChangelogIndex.Entry entry, ResultSet row) throws SQLException {
         return entry.id().equals(row.getString(1)) && entry.author().equals(row.getString(2))
-                && entry.file().equals(row.getString(3)) && entry.checksum().equals(row.getString(4));
+                && entry.file().equals(row.getString(3)) && entry.checksums().contains(row.getString(4));
     }
 }

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import liquibase.Scope;
 import liquibase.change.Change;
 import liquibase.changelog.ChangeSet;
@@ -36,15 +37,18 @@ final class LiquibaseCommands {
     private final Changelog changelog;
     private final Database database;
     private final Consumer<ChangeSet> beforeStatements;
+    private final Predicate<ChangeSet> safeToRepeat;
 
     /**
      * {@code beforeStatements} runs in a changeset's transaction before each of its changes' statements, and before the
-     * changeset is rolled back.
+     * changeset is rolled back. {@code safeToRepeat} tells the changesets outside a transaction whose run may be repeated
+     * after a failure ({@link OnlineChangesets}).
      */
-    LiquibaseCommands(Changelog changelog, Database database, Consumer<ChangeSet> beforeStatements) {
+    LiquibaseCommands(Changelog changelog, Database database, Consumer<ChangeSet> beforeStatements, Predicate<ChangeSet> safeToRepeat) {
         this.changelog = changelog;
         this.database = database;
         this.beforeStatements = beforeStatements;
+        this.safeToRepeat = safeToRepeat;
     }
 
     /** Runs {@code command}; returns the failure instead of throwing it, so callers can report what did get applied. */
@@ -104,6 +108,9 @@ final class LiquibaseCommands {
         }
         ChangeSet failed = listener.failed;
         String cause = ErrorMessages.rootCause(e);
+        if (failed != null && !failed.isRunInTransaction() && !listener.rollingBack && safeToRepeat.test(failed)) {
+            return repeatable(failed, e);
+        }
         // Outside a transaction its first statements may have committed: running it again would repeat them, whatever
         // the cause, so it needs a person before another run.
         if (failed != null && !failed.isRunInTransaction()) {
@@ -128,6 +135,22 @@ final class LiquibaseCommands {
             }
         }
         return ServerErrors.failure(e, "Liquibase failed", Failure.CHANGESET_FAILED);
+    }
+
+    /**
+     * A changeset outside a transaction made only of statements that can run again: a failure that passes by itself is
+     * that failure, to be retried; any other needs its cause fixed, and then the same changeset runs again.
+     */
+    private static MigrationException repeatable(ChangeSet failed, Exception e) {
+        String changeset = failed.toString(false);
+        String safe = "It runs outside a transaction, made only of statements that can run again (CREATE INDEX CONCURRENTLY,"
+                + " VALIDATE CONSTRAINT): what they did stays valid, and an index a failed build left invalid is dropped before"
+                + " it runs again. Earlier changesets stay applied";
+        return ServerErrors.passing(e)
+                .map(f -> new MigrationException(f, "Changeset " + changeset + " was interrupted: " + failedStatement(e) + " (SQLSTATE "
+                        + ServerErrors.sqlState(e) + ", which passes by itself). " + safe + "; run again.", changeset, e))
+                .orElseGet(() -> new MigrationException(Failure.CHANGESET_FAILED, "Changeset " + changeset + " failed: "
+                        + failedStatement(e) + ". " + safe + "; fix the cause and run again.", changeset, e));
     }
 
     /**
@@ -190,6 +213,8 @@ final class LiquibaseCommands {
     private static final class Listener extends AbstractChangeExecListener {
         private final Consumer<ChangeSet> beforeStatements;
         private ChangeSet failed;
+        /** Whether the changesets are being rolled back: {@code failed} is then a rollback that failed. */
+        private boolean rollingBack;
         /** The changeset whose record in databasechangelog is being written, from its event until the next changeset. */
         private String unrecorded;
 
@@ -215,6 +240,7 @@ final class LiquibaseCommands {
         @Override
         public void willRollback(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
             unrecorded = null;
+            rollingBack = true;
             beforeStatements.accept(changeSet);
         }
 

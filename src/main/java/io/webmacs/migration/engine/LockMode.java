@@ -13,6 +13,11 @@ enum LockMode {
         return name().replace('_', ' ');
     }
 
+    /** Whether it conflicts with ROW EXCLUSIVE, the lock every INSERT, UPDATE and DELETE takes. */
+    boolean blocksWrites() {
+        return compareTo(SHARE) >= 0;
+    }
+
     LockMode strongest(LockMode other) {
         return compareTo(other) >= 0 ? this : other;
     }

@@ -58,6 +58,7 @@ public final class MigrationEngine implements AutoCloseable {
     private final DdlLockGuard guard;
     private final LiquibaseCommands liquibase;
     private final Planner planner;
+    private final OnlineChangesets online;
 
     private MigrationEngine(Changelog changelog, Connection connection, Database database, MigrationLock lock,
             Duration lockTimeout, DdlLockGuard guard) {
@@ -67,8 +68,9 @@ public final class MigrationEngine implements AutoCloseable {
         this.lock = lock;
         this.lockTimeout = lockTimeout;
         this.guard = guard;
-        this.liquibase = new LiquibaseCommands(changelog, database, this::beforeStatements);
+        this.liquibase = new LiquibaseCommands(changelog, database, this::beforeStatements, this::safeToRepeat);
         this.planner = new Planner(changelog, connection, database, liquibase);
+        this.online = new OnlineChangesets(connection, c -> liquibase.inScope(() -> ChangeSetSql.forward(c, database)));
     }
 
     /**
@@ -116,7 +118,7 @@ public final class MigrationEngine implements AutoCloseable {
         AppliedHistory before = history();
         MigrationException failure = before.pendingUpTo(target).isEmpty()
                 ? null
-                : guard.run(() -> liquibase.run("updateToTag", Map.of("tag", target)));
+                : guard.run(() -> liquibase.run("updateToTag", Map.of("tag", target)), online);
         throwIfDisconnected(failure);
         AppliedHistory after = history();
         return Outcome.changed(after, before.newlyAppliedIn(after), List.of(),
@@ -183,7 +185,7 @@ public final class MigrationEngine implements AutoCloseable {
         }
         DowngradeGuard.check(connection, rollingBack);
         // Counted again on each try: a retry after a lock timeout starts where the last try stopped.
-        MigrationException failure = guard.run(() -> liquibase.run("rollbackCount", Map.of("count", history().ranAbove(to).size())));
+        MigrationException failure = guard.run(() -> liquibase.run("rollbackCount", Map.of("count", history().ranAbove(to).size())), null);
         throwIfDisconnected(failure);
         AppliedHistory after = history();
         Set<String> stillApplied = after.appliedRevisions().keySet();
@@ -284,7 +286,7 @@ public final class MigrationEngine implements AutoCloseable {
             Database offline = DatabaseFactory.getInstance().openDatabase(
                     "offline:postgresql?version=15&outputLiquibaseSql=all&changeLogFile=" + history,
                     null, null, null, changelog.resourceAccessor());
-            LiquibaseCommands commands = new LiquibaseCommands(changelog, offline, changeSet -> { });
+            LiquibaseCommands commands = new LiquibaseCommands(changelog, offline, changeSet -> { }, changeSet -> false);
             throwIfFailed(commands.run("updateToTagSql", Map.of("tag", target), out));
         } finally {
             Files.deleteIfExists(history);
@@ -335,6 +337,11 @@ public final class MigrationEngine implements AutoCloseable {
             throw ServerErrors.failure(e, "Could not check the migration lease", Failure.CHANGESET_FAILED);
         }
         guard.beforeStatements(changeSet);
+    }
+
+    /** A changeset outside a transaction that may run again after a failure; see {@link OnlineChangesets}. */
+    private boolean safeToRepeat(ChangeSet changeSet) {
+        return online.safeToRepeat(changeSet);
     }
 
     /** Takes the migration lock; a Liquibase lock row left behind by a killed runner is stale once we hold it. */

@@ -6,13 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -82,32 +79,66 @@ final class Planner {
         String adopts = adoptable.map(WebmacsDatabase.Detected::route).orElse(null);
         String identity = DatabaseIdentity.of(connection);
         List<Plan.TableLock> tableLocks = locks.values().stream().map(l -> l.toTableLock(live)).toList();
-        return new Plan(hash(direction, identity, from, target, adopts, planned), direction, identity, from, target, adopts, planned,
-                findings, tableLocks);
+        return new Plan(hash(direction, identity, from, target, adopts, planned), direction, identity, from, target, adopts,
+                largestBlocked(findings, live), planned, findings, tableLocks);
     }
 
+    /** The estimated rows of the largest table whose writes a statement blocks; null when none does or one is unknown. */
+    private static Long largestBlocked(List<Finding> findings, LiveTables live) {
+        List<Long> rows = findings.stream().filter(f -> f.kind() == Finding.Kind.BLOCKS_WRITES).map(f -> live.estimatedRows(f.table())).toList();
+        return rows.isEmpty() || rows.contains(null) ? null : Collections.max(rows);
+    }
+
+    /**
+     * The changeset's SQL, its findings and its locks. In a transaction, a changeset keeps every lock until it commits:
+     * each statement runs under the strongest lock the changeset took on its table so far, and one that scans or
+     * rewrites a table under a lock that blocks writes is a BlocksWrites finding.
+     */
     private Plan.PlannedChangeset review(ChangeSet changeSet, Plan.Direction direction, LiveTables live, List<Finding> findings,
             Map<String, LockedTable> locks) {
         String id = changeSet.toString(false);
         List<String> sql = liquibase.inScope(() -> direction == Plan.Direction.UPGRADE
                 ? ChangeSetSql.forward(changeSet, database)
                 : ChangeSetSql.rollback(changeSet, database));
-        for (String statement : sql) {
-            String oneLine = statement.replaceAll("\\s+", " ").trim();
-            for (StatementReview.Effect effect : StatementReview.of(statement)) {
+        Map<String, LockMode> held = new HashMap<>();
+        List<Plan.StatementLock> statementLocks = new ArrayList<>();
+        for (int index = 0; index < sql.size(); index++) {
+            String oneLine = sql.get(index).replaceAll("\\s+", " ").trim();
+            for (StatementReview.Effect effect : StatementReview.of(sql.get(index), live)) {
                 String named = effect.table() != null ? effect.table() : live.tableOfIndex(effect.index());
                 // A table this plan creates first is nobody's yet: no lock on it is worth showing.
                 String table = named != null && live.hasTable(named) ? named : null;
-                if (table != null && effect.lock() != null) {
-                    locks.computeIfAbsent(table, LockedTable::new).add(effect.lock(), id);
-                }
                 if (isFinding(effect, table, live)) {
                     String detail = effect.note() == null ? oneLine : oneLine + " -- " + effect.note();
                     findings.add(new Finding(effect.finding(), id, table != null ? table : effect.table(), detail));
                 }
+                if (table != null && effect.lock() != null) {
+                    LockMode holding = held.getOrDefault(table, effect.lock()).strongest(effect.lock());
+                    locks.computeIfAbsent(table, LockedTable::new).add(effect.lock(), id);
+                    statementLocks.add(new Plan.StatementLock(index, table, holding.sqlName(), effect.work(), holding.blocksWrites()));
+                    if (holding.blocksWrites() && effect.work() != Plan.Work.NONE && !BOOKKEEPING.contains(table)) {
+                        findings.add(new Finding(Finding.Kind.BLOCKS_WRITES, id, table, oneLine + " -- " + blocking(effect, holding, table, live)));
+                    }
+                    if (changeSet.isRunInTransaction()) {
+                        held.put(table, holding);
+                    }
+                }
+                if (named != null && effect.check() != null) {
+                    live.record(named, effect.check());
+                }
             }
         }
-        return new Plan.PlannedChangeset(id, sql);
+        return new Plan.PlannedChangeset(id, sql, statementLocks);
+    }
+
+    /** What a BlocksWrites finding says: the work, the table's size, the lock, and why that lock is held. */
+    private static String blocking(StatementReview.Effect effect, LockMode holding, String table, LiveTables live) {
+        Long rows = live.estimatedRows(table);
+        String size = (rows == null ? "rows unknown" : "~" + rows + " rows") + ", " + Plan.size(live.sizeBytes(table));
+        String why = effect.lock().blocksWrites() && effect.online() != null ? effect.online()
+                : "its changeset took " + holding.sqlName() + " on " + table + " before and keeps it until it commits; run this"
+                        + " in a changeset of its own";
+        return effect.work().verb() + " " + table + " (" + size + ") under " + holding.sqlName() + ", which blocks writes: " + why;
     }
 
     /** {@code table} is the effect's table when it is there before the plan runs, else null. */
@@ -166,56 +197,7 @@ final class Planner {
         }
 
         Plan.TableLock toTableLock(LiveTables live) {
-            return new Plan.TableLock(table, mode.sqlName(), live.estimatedRows(table), List.copyOf(changeSets));
-        }
-    }
-
-    /** The tables, columns and indexes of the database's current schema before the plan runs, with row estimates. */
-    private record LiveTables(Map<String, Long> rowsByTable, Set<String> columns, Map<String, String> tableByIndex) {
-
-        static LiveTables read(Connection connection) throws SQLException {
-            Map<String, Long> rows = new HashMap<>();
-            // reltuples is -1 until the table is first analyzed; the statistics' live row count stands in until then.
-            query(connection, """
-                    SELECT c.relname, CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE s.n_live_tup END
-                    FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-                    WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')""",
-                    rs -> rows.put(rs.getString(1), rs.getObject(2) == null ? null : rs.getLong(2)));
-            Set<String> columns = new HashSet<>();
-            query(connection, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()",
-                    rs -> columns.add(rs.getString(1) + "." + rs.getString(2)));
-            Map<String, String> indexes = new HashMap<>();
-            query(connection, "SELECT indexname, tablename FROM pg_indexes WHERE schemaname = current_schema()",
-                    rs -> indexes.put(rs.getString(1), rs.getString(2)));
-            return new LiveTables(rows, columns, indexes);
-        }
-
-        boolean hasTable(String table) {
-            return rowsByTable.containsKey(table);
-        }
-
-        boolean hasColumn(String table, String column) {
-            return columns.contains(table + "." + column);
-        }
-
-        String tableOfIndex(String index) {
-            return tableByIndex.get(index);
-        }
-
-        Long estimatedRows(String table) {
-            return rowsByTable.get(table);
-        }
-
-        private interface Row {
-            void read(ResultSet rs) throws SQLException;
-        }
-
-        private static void query(Connection connection, String sql, Row row) throws SQLException {
-            try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-                while (rs.next()) {
-                    row.read(rs);
-                }
-            }
+            return new Plan.TableLock(table, mode.sqlName(), live.estimatedRows(table), live.sizeBytes(table), List.copyOf(changeSets));
         }
     }
 }

@@ -22,8 +22,8 @@ import java.util.Optional;
 
 /**
  * Decides, from what the operator observed, the resource's status and whether a migration (or plan) Job must be
- * created. With approval.mode Manual or policy.destructive Deny, each input is planned first: the plan Job is attempt 1,
- * the migration follows as the next attempt once the plan is allowed and approved.
+ * created. With approval.mode Manual or a policy (destructive Deny, maxBlockedTableRows), each input is planned first:
+ * the plan Job is attempt 1, the migration follows as the next attempt once the plan is allowed and approved.
  * A pure function: no I/O, the clock passed in.
  */
 public final class RunDecider {
@@ -149,6 +149,10 @@ public final class RunDecider {
         }
         if (draft.resource.getSpec().deniesDestructive() && plan.destructive()) {
             return draft.stalled(Conditions.DESTRUCTIVE_PLAN_DENIED, PlanApproval.denied(status));
+        }
+        if (PlanApproval.blocksTooMuch(draft.resource, plan)) {
+            return draft.stalled(Conditions.WRITE_BLOCKING_PLAN_DENIED,
+                    PlanApproval.deniedWriteBlocking(status, draft.resource.getSpec().maxBlockedTableRows()));
         }
         if (!status.getApproved()) {
             return draft.reconciling(Conditions.AWAITING_APPROVAL, PlanApproval.awaiting(draft.resource, status), null, null);

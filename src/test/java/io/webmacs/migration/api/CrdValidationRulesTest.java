@@ -53,11 +53,13 @@ class CrdValidationRulesTest {
     @Test
     void initContainerModeCannotWaitForAPlan() throws Exception {
         Map<String, Object> initContainers = Map.of("mode", "InitContainer", "workloadRef", Map.of("name", "webmacs-backend"));
-        String refused = "rollout.mode InitContainer upgrades without a plan: approval.mode Manual and policy.destructive Deny"
-                + " need rollout.mode SchedulingGate";
+        String refused = "rollout.mode InitContainer upgrades without a plan: approval.mode Manual, policy.destructive Deny and"
+                + " policy.maxBlockedTableRows need rollout.mode SchedulingGate";
 
         assertThat(CrdRules.specViolations(Map.of("rollout", initContainers, "approval", Map.of("mode", "Manual")))).containsExactly(refused);
         assertThat(CrdRules.specViolations(Map.of("rollout", initContainers, "policy", Map.of("destructive", "Deny")))).containsExactly(refused);
+        assertThat(CrdRules.specViolations(Map.of("rollout", initContainers, "policy", Map.of("maxBlockedTableRows", 1000000))))
+                .containsExactly(refused);
         assertThat(CrdRules.specViolations(Map.of("rollout", initContainers, "approval", Map.of("mode", "Automatic"),
                 "policy", Map.of("destructive", "Allow")))).isEmpty();
         assertThat(CrdRules.specViolations(Map.of("rollout", Map.of("mode", "SchedulingGate"), "approval", Map.of("mode", "Manual"),

@@ -331,13 +331,36 @@ class CheckCommandTest {
         assertThat(db.rows("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'webmacs_check%'")).isEmpty();
     }
 
+    /** A concurrent index build is built as a plain one in the scratch schema: the index is the same. */
     @Test
-    void changesetThatMustRunOutsideATransactionCannotBeBuiltAndIsNamed() throws IOException {
+    void aChangesetThatBuildsAnIndexConcurrentlyIsCheckedAsItsPlainBuild() throws IOException {
         Path changelog = Files.writeString(dir.resolve("concurrently.yaml"), """
                 databaseChangeLog:
                   - changeSet: {id: things, author: app, changes: [{sql: {sql: CREATE TABLE things (id int)}}]}
                   - changeSet: {id: things-id, author: app, runInTransaction: false, changes: [
-                      {sql: {sql: CREATE INDEX CONCURRENTLY ix_things_id ON things (id)}}]}
+                      {sql: {sql: CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ix_things_id ON things (id)}}]}
+                  - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
+                """);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli cli = Cli.against(db).args("--changelog", changelog.toString());
+        cli.ok("upgrade");
+        String devUrl = EmbeddedPostgresServer.newDatabase().sqlAlchemyUrl();
+
+        Cli.Run matching = cli.run("--output", "json", "check", "--dev-url", devUrl);
+        db.execute("DROP INDEX ix_things_id");
+        Cli.Run drifted = cli.run("--output", "json", "check", "--dev-url", devUrl);
+
+        assertThat(matching.exitCode()).as(matching.err()).isZero();
+        assertThat(drifted.exitCode()).isEqualTo(6);
+        assertThat(drifted.json().at("/drift/differences/0/name").asText()).isEqualTo("things.ix_things_id");
+    }
+
+    @Test
+    void changesetThatMustRunOutsideATransactionCannotBeBuiltAndIsNamed() throws IOException {
+        Path changelog = Files.writeString(dir.resolve("vacuum.yaml"), """
+                databaseChangeLog:
+                  - changeSet: {id: things, author: app, changes: [{sql: {sql: CREATE TABLE things (id int)}}]}
+                  - changeSet: {id: things-vacuum, author: app, runInTransaction: false, changes: [{sql: {sql: VACUUM things}}]}
                   - changeSet: {id: v1, author: app, changes: [{tagDatabase: {tag: v1}}]}
                 """);
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
@@ -348,7 +371,7 @@ class CheckCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.json().at("/error/code").asText()).isEqualTo("InvalidChangelog");
-        assertThat(run.errLines()).singleElement().asString().contains("concurrently.yaml::things-id::app", "one transaction");
+        assertThat(run.errLines()).singleElement().asString().contains("vacuum.yaml::things-vacuum::app", "one transaction");
         assertThat(db.rows("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'webmacs_check%'")).isEmpty();
     }
 

@@ -54,7 +54,7 @@ class PlanCommandTest {
             assertThat(f.get("kind").asText()).isEqualTo("DataMigration");
             assertThat(f.get("table").asText()).isEqualTo("users");
             assertThat(f.get("changeset").asText()).endsWith("::004-users-admin-to-role::webmacs");
-            assertThat(f.get("detail").asText()).startsWith("UPDATE public.users SET role = CASE WHEN admin = TRUE");
+            assertThat(f.get("detail").asText()).isEqualTo("UPDATE public.users SET role = 'admin' WHERE admin = TRUE");
         }).anySatisfy(f -> {
             assertThat(f.get("kind").asText()).isEqualTo("DropColumn");
             assertThat(f.get("detail").asText()).isEqualTo("ALTER TABLE public.users DROP COLUMN admin");
@@ -84,7 +84,10 @@ class PlanCommandTest {
                 .containsPattern("Plan hash: [0-9a-f]{64}\n")
                 .contains("  ! DropColumn", "    DataMigration", "users                    ACCESS EXCLUSIVE")
                 .contains("-- Apply 004_rbac_api_tokens\n-- Changeset db/webmacs/004_rbac_api_tokens.xml::004-users-admin-to-role::webmacs\n"
-                        + "ALTER TABLE public.users ADD role VARCHAR(20);\n");
+                        + "-- locks users ACCESS EXCLUSIVE (blocks writes)\n"
+                        + "ALTER TABLE public.users ADD role VARCHAR(20) DEFAULT 'viewer' NOT NULL;\n"
+                        + "-- locks users ACCESS EXCLUSIVE (blocks writes; scans it)\n"
+                        + "UPDATE public.users SET role = 'admin' WHERE admin = TRUE;\n");
         assertThat(text.indexOf("-- Apply 004_rbac_api_tokens")).isLessThan(text.indexOf("-- Apply 005_oidc_sso"));
         assertThat(text).contains("CREATE TABLE public.api_tokens (id SERIAL NOT NULL");
     }
@@ -312,8 +315,10 @@ class PlanCommandTest {
 
         JsonNode findings = cli.ok("--output", "json", "plan").json().at("/plan/findings");
 
-        assertThat(texts(findings, "kind")).containsExactly("TypeChange", "NotNullOnExistingColumn", "DeleteRows");
-        assertThat(texts(findings, "changeset")).containsExactly("app.yaml::shrink::app", "app.yaml::require::app", "app.yaml::clean::app");
+        // Both also hold ACCESS EXCLUSIVE while they read (or rewrite) every row.
+        assertThat(texts(findings, "kind")).containsExactly("TypeChange", "BlocksWrites", "NotNullOnExistingColumn", "BlocksWrites", "DeleteRows");
+        assertThat(texts(findings, "changeset")).containsExactly("app.yaml::shrink::app", "app.yaml::shrink::app", "app.yaml::require::app",
+                "app.yaml::require::app", "app.yaml::clean::app");
     }
 
     @Test

@@ -144,7 +144,7 @@ class WebmacsMigrateJarIT {
         assertThat(plan.exitCode()).as(plan.err()).isZero();
         assertThat(plan.out()).startsWith("Plan: upgrade from 003_fk_ondelete to 005_oidc_sso (head)")
                 .contains("DataMigration            users              db/webmacs/004_rbac_api_tokens.xml::004-users-admin-to-role::webmacs",
-                        "UPDATE public.users SET role = CASE WHEN admin = TRUE THEN 'admin' ELSE 'viewer' END",
+                        "UPDATE public.users SET role = 'admin' WHERE admin = TRUE",
                         "users                    ACCESS EXCLUSIVE");
         assertThat(plan.err()).isEmpty();
         assertThat(Catalog.of(db)).isEqualTo(catalog);

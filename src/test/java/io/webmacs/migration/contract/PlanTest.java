@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A plan's destructive verdict survives compaction, the only form of it that reaches the operator. */
+/** A plan's verdicts (destructive, blocks writes) survive compaction, the only form of it that reaches the operator. */
 class PlanTest {
 
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -53,6 +53,29 @@ class PlanTest {
     }
 
     @Test
+    void aCompactPlanKeepsTheStepsThatBlockWritesAfterTheDestructiveOnesAndItsVerdictWhenItCutsThem() throws Exception {
+        List<Finding> findings = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            findings.add(finding(Finding.Kind.DATA_MIGRATION, "backfill" + i));
+        }
+        findings.add(finding(Finding.Kind.BLOCKS_WRITES, "index"));
+        for (int i = 1; i <= 6; i++) {
+            findings.add(finding(Finding.Kind.DROP_COLUMN, "drop" + i));
+        }
+        findings.add(finding(Finding.Kind.BLOCKS_WRITES, "validate"));
+        Plan plan = new Plan("h", Plan.Direction.UPGRADE, "webmacs.public in cluster 1", "003_fk_ondelete", "005_oidc_sso", null,
+                20_000_000L, List.of(), findings, List.of());
+
+        Plan compact = JSON.readValue(JSON.writeValueAsString(plan.compact()), Plan.class);
+
+        assertThat(plan.blocksWrites()).isTrue();
+        assertThat(compact.findings()).extracting(Finding::changeset).containsExactly("drop1", "drop2", "drop3", "drop4", "drop5", "drop6");
+        assertThat(compact.blocksWrites()).as("both were cut, the verdict is not").isTrue();
+        assertThat(compact.blockedTableRows()).isEqualTo(20_000_000L);
+        assertThat(plan(findings.subList(0, 7)).compact().findings()).extracting(Finding::changeset).startsWith("index", "backfill1");
+    }
+
+    @Test
     void aSafePlanStaysSafeAndAResultWithoutTheFieldIsJudgedByItsFindings() throws Exception {
         Plan safe = plan(List.of(finding(Finding.Kind.DATA_MIGRATION, "backfill"), finding(Finding.Kind.RENAME, "rename")));
         String olderRunner = """
@@ -65,7 +88,7 @@ class PlanTest {
     }
 
     private static Plan plan(List<Finding> findings) {
-        return new Plan("h", Plan.Direction.UPGRADE, "webmacs.public in cluster 1", "003_fk_ondelete", "005_oidc_sso", null, List.of(),
+        return new Plan("h", Plan.Direction.UPGRADE, "webmacs.public in cluster 1", "003_fk_ondelete", "005_oidc_sso", null, null, List.of(),
                 findings, List.of());
     }
 

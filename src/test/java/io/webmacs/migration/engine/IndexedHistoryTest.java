@@ -3,12 +3,15 @@ package io.webmacs.migration.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.webmacs.migration.testsupport.Cli;
+import io.webmacs.migration.testsupport.EarlierChangelog;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.TestDatabase;
 import io.webmacs.migration.testsupport.WebmacsFixtures;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -43,6 +46,15 @@ class IndexedHistoryTest {
         Cli.against(db).ok("upgrade", "003_fk_ondelete");
 
         assertThat(read(db)).map(IndexedHistory.Position::revision).contains("003_fk_ondelete");
+    }
+
+    /** The checksums a changeset also accepts (validCheckSum) are in the index, so its earlier form keeps the fast path. */
+    @Test
+    void aDatabaseMigratedWithTheEarlierFormOfChangedChangesetsIsAtItsRevision(@TempDir Path dir) throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli.against(db).args("--changelog", EarlierChangelog.writeTo(dir).toString()).ok("upgrade");
+
+        assertThat(read(db)).contains(new IndexedHistory.Position("005_oidc_sso", "005_oidc_sso", 0));
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.PolicySpec;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.testsupport.Catalog;
@@ -35,8 +36,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * approval.mode Manual and policy.destructive Deny against the fabric8 mock API server: every plan and migration Job
- * really runs webmacs-migrate against an embedded PostgreSQL, and the plan's text is read back through pods/log.
+ * approval.mode Manual, policy.destructive Deny and policy.maxBlockedTableRows against the fabric8 mock API server:
+ * every plan and migration Job really runs webmacs-migrate against an embedded PostgreSQL, and the plan's text is read back through pods/log.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
@@ -288,6 +289,33 @@ class ApprovalReconcileTest {
         assertThat(ready.getStatus().getPlan().getDestructive()).isFalse();
         assertThat(jobs(ns)).extracting(j -> j.getMetadata().getLabels().get(Labels.VERB)).containsExactly("plan", "upgrade");
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("003"));
+    }
+
+    /** The built-in upgrade from 002 blocks writes to users (004, 005) only: a limit below its rows stalls it, a higher one runs it. */
+    @Test
+    void aLimitOfBlockedRowsStallsAPlanThatBlocksWritesToALargerTableAndRunsItOnceRaised() {
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = databaseSecretIn(ns);
+        Cli.against(db).ok("upgrade", "002_plugin_packages");
+        WebmacsFixtures.insertRows(db, "002_plugin_packages");
+        db.execute("ANALYZE");
+        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
+        migration.getSpec().setPolicy(new PolicySpec());
+        migration.getSpec().getPolicy().setMaxBlockedTableRows(2L);
+
+        client.resource(migration).create();
+
+        DatabaseMigration stalled = awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isStalled(Conditions.WRITE_BLOCKING_PLAN_DENIED)
+                .hasMessageContaining("blocks writes to a table of ~3 rows").hasMessageContaining("BlocksWrites on users").hasMessageContaining("nothing ran"));
+        assertThat(stalled.getStatus().getPlan().getBlockedTableRows()).isEqualTo(3);
+        assertThat(stalled.getStatus().getPlan().getFindings()).filteredOn(f -> f.kind().equals("BlocksWrites"))
+                .extracting(f -> f.table()).containsOnly("users");
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("002"));
+
+        Migrations.edit(client, ns, "webmacs", m -> m.getSpec().getPolicy().setMaxBlockedTableRows(1000L));
+
+        awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
     }
 
     /** Creates {@code migration} and returns the hash of the plan whose approval it then awaits. */

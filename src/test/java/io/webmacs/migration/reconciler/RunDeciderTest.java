@@ -417,6 +417,40 @@ class RunDeciderTest {
     }
 
     @Test
+    void aLimitOfBlockedRowsPlansFirstAndStallsAPlanThatBlocksWritesToALargerTable() {
+        DatabaseMigration migration = migration("head", null);
+        migration.getSpec().setPolicy(blockedRowsAtMost(1_000_000L));
+        String datapoints = blocking("datapoints", 20_000_000L);
+
+        RunDecider.Decision planning = decide(migration, List.of(), NOW);
+        RunDecider.Decision denied = decide(migration, List.of(planned(1, datapoints)), NOW);
+
+        assertThat(planning.createJob().verb()).isEqualTo(Verb.PLAN);
+        assertThat(denied.createJob()).as("nothing runs").isNull();
+        assertThat(reason(denied.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.WRITE_BLOCKING_PLAN_DENIED);
+        assertThat(denied.status().condition(Conditions.STALLED).orElseThrow().getMessage())
+                .contains("blocks writes to a table of ~20000000 rows", "spec.policy.maxBlockedTableRows is 1000000", "nothing ran",
+                        "BlocksWrites on datapoints (app.yaml::ix::app)");
+        assertThat(denied.status().getPlan().getBlocksWrites()).isTrue();
+        assertThat(denied.status().getPlan().getBlockedTableRows()).isEqualTo(20_000_000L);
+    }
+
+    @Test
+    void aLimitOfBlockedRowsRunsAPlanThatBlocksWritesOnlyToSmallerTablesAndRefusesOneOfUnknownSize() {
+        DatabaseMigration migration = migration("head", null);
+        migration.getSpec().setPolicy(blockedRowsAtMost(1_000_000L));
+
+        RunDecider.Decision users = decide(migration, List.of(planned(1, blocking("users", 1204L))), NOW);
+        RunDecider.Decision unknown = decide(migration, List.of(planned(1, blocking("datapoints", null))), NOW);
+        RunDecider.Decision none = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
+
+        assertThat(users.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.UPGRADE, "005_oidc_sso", null, "b1"));
+        assertThat(reason(unknown.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.WRITE_BLOCKING_PLAN_DENIED);
+        assertThat(unknown.status().condition(Conditions.STALLED).orElseThrow().getMessage()).contains("a table of unknown size");
+        assertThat(none.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.UPGRADE, "005_oidc_sso", null, "h1"));
+    }
+
+    @Test
     void aPlannedDowngradeNeedsAllowDowngradeAndThenApproval() {
         String down = """
                 {"command":"plan","revision":"005_oidc_sso","plan":{"hash":"d1","direction":"downgrade","from":"005_oidc_sso",
@@ -484,6 +518,21 @@ class RunDeciderTest {
         PolicySpec policy = new PolicySpec();
         policy.setDestructive(destructive);
         return policy;
+    }
+
+    private static PolicySpec blockedRowsAtMost(long rows) {
+        PolicySpec policy = new PolicySpec();
+        policy.setMaxBlockedTableRows(rows);
+        return policy;
+    }
+
+    /** A compact plan whose one step blocks writes to {@code table}, of {@code rows} rows (null: unknown). */
+    private static String blocking(String table, Long rows) {
+        return """
+                {"command":"plan","revision":"003_fk_ondelete","plan":{"hash":"b1","direction":"upgrade","from":"003_fk_ondelete",
+                 "to":"005_oidc_sso","blocksWrites":true%s,"revisions":[{"revision":"005_oidc_sso"}],
+                 "findings":[{"kind":"BlocksWrites","changeset":"app.yaml::ix::app","table":"%s","detail":"CREATE INDEX ix ON %s (x) -- ..."}],
+                 "locks":[]}}""".formatted(rows == null ? "" : ",\"blockedTableRows\":" + rows, table, table);
     }
 
     private static DatabaseMigration approved(DatabaseMigration migration, String hash) {
