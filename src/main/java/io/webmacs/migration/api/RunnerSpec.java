@@ -43,10 +43,12 @@ public class RunnerSpec {
 
     @JsonPropertyDescription("The longest a changeset may wait for a table lock, and so the longest the application's queries"
             + " on that table queue behind it, e.g. 2s or 1m (a bare number is seconds); then the changeset is rolled back and"
-            + " tried again. From 0s to 24h; 0 turns the guard off. Default: " + DurationSetting.DDL_LOCK_TIMEOUT_DEFAULT + ".")
+            + " tried again. From 0s to " + DurationSetting.DDL_LOCK_TIMEOUT_MAX + "; 0 turns the guard off. Default: " + DurationSetting.DDL_LOCK_TIMEOUT_DEFAULT + ".")
     @Pattern(DurationFormat.PATTERN)
-    @ValidationRule(value = DurationFormat.NOT_A_DURATION + " || " + DurationFormat.VALUE + " <= duration('24h')",
-            message = "runner.ddlLockTimeout must be between 0s and 24h, e.g. 2s or 1m: it is PostgreSQL's lock_timeout for"
+    @ValidationRule(value = DurationFormat.NOT_A_DURATION + " || " + DurationFormat.VALUE + " <= duration('"
+            + DurationSetting.DDL_LOCK_TIMEOUT_MAX + "')",
+            message = "runner.ddlLockTimeout must be between 0s and " + DurationSetting.DDL_LOCK_TIMEOUT_MAX
+                    + ", e.g. 2s or 1m: it is PostgreSQL's lock_timeout for"
                     + " each changeset, and 0 turns the guard off")
     private String ddlLockTimeout;
 
