@@ -29,6 +29,14 @@ public final class CurrentCondition {
                 condition.get("status") instanceof String s ? s : null, number(condition.get(OBSERVED_GENERATION)));
     }
 
+    /**
+     * Whether a condition read as a JSON map is True, whatever generation it was written for: for a condition that is not
+     * about the spec (Drifted reports the live schema); null is not True.
+     */
+    public static boolean holds(Map<String, Object> condition) {
+        return condition != null && TRUE.equals(condition.get("status"));
+    }
+
     private static Long number(Object value) {
         return value instanceof Number n ? n.longValue() : null;
     }

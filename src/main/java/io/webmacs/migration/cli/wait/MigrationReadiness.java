@@ -1,6 +1,7 @@
 package io.webmacs.migration.cli.wait;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.CurrentCondition;
 import io.webmacs.migration.contract.ErrorMessages;
 import java.util.List;
@@ -31,21 +32,21 @@ public record MigrationReadiness(State state, Long generation, String revision, 
             return inProgress(generation, revision, "generation " + generation + " not observed yet ("
                     + (none ? "no status" : "status is for generation " + observed) + ")");
         }
-        Map<String, Object> ready = condition(migration, "Ready");
-        Map<String, Object> stalled = condition(migration, "Stalled");
-        Map<String, Object> reconciling = condition(migration, "Reconciling");
+        Map<String, Object> ready = condition(migration, Conditions.READY);
+        Map<String, Object> stalled = condition(migration, Conditions.STALLED);
+        Map<String, Object> reconciling = condition(migration, Conditions.RECONCILING);
         if (CurrentCondition.isTrue(generation, migration.get("status"), ready)) {
             // Drift is reported whatever generation the last check ran for: it describes the schema, not the spec.
-            Map<String, Object> drifted = condition(migration, "Drifted");
-            boolean isDrifted = drifted != null && "True".equals(drifted.get("status"));
-            return reported(State.READY, generation, revision, "Ready", ready)
+            Map<String, Object> drifted = condition(migration, Conditions.DRIFTED);
+            boolean isDrifted = CurrentCondition.holds(drifted);
+            return reported(State.READY, generation, revision, Conditions.READY, ready)
                     .withDrift(isDrifted ? ErrorMessages.oneLine(String.valueOf(drifted.get("message"))) : null);
         }
         if (CurrentCondition.isTrue(generation, migration.get("status"), stalled)) {
-            return reported(State.STALLED, generation, revision, "Stalled", stalled);
+            return reported(State.STALLED, generation, revision, Conditions.STALLED, stalled);
         }
         if (CurrentCondition.isTrue(generation, migration.get("status"), reconciling)) {
-            return reported(State.IN_PROGRESS, generation, revision, "Reconciling", reconciling);
+            return reported(State.IN_PROGRESS, generation, revision, Conditions.RECONCILING, reconciling);
         }
         if (ready == null) {
             return inProgress(generation, revision, "no Ready condition yet");

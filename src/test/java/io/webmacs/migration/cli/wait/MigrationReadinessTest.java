@@ -59,6 +59,20 @@ class MigrationReadinessTest {
         assertThat(seen.seen()).isEqualTo("Stalled: ChangesetFailed: Job j failed: boom");
     }
 
+    @Test
+    void readyWithDriftIsReadyAndCarriesTheDriftAsAWarning() {
+        MigrationReadiness drifted = MigrationReadiness.of(migration(3, 3, """
+                [{"type": "Ready", "status": "True", "reason": "UpToDate", "observedGeneration": 3},
+                 {"type": "Drifted", "status": "True", "reason": "SchemaDrift", "message": "index ix_users_email\\n  missing"}]"""));
+        MigrationReadiness clean = MigrationReadiness.of(migration(3, 3, """
+                [{"type": "Ready", "status": "True", "reason": "UpToDate", "observedGeneration": 3},
+                 {"type": "Drifted", "status": "False", "reason": "NoDrift", "message": "no differences"}]"""));
+
+        assertThat(drifted.state()).isEqualTo(MigrationReadiness.State.READY);
+        assertThat(drifted.drift()).isEqualTo("index ix_users_email missing");
+        assertThat(clean.drift()).isNull();
+    }
+
     /** No status at all, or the CRD's default status of a resource the operator has not observed yet. */
     @ParameterizedTest
     @ValueSource(strings = {"", ", \"status\": {\"observedGeneration\": 0}"})
