@@ -103,7 +103,7 @@ class ApprovalOnApiServerIT {
         assertThat(text).as("the plan's text, read by the operator through pods/log")
                 .doesNotContain("could not be read")
                 .contains("Plan hash: " + plan.getHash(), "-- Apply 004_rbac_api_tokens",
-                        "UPDATE public.users SET role = CASE WHEN admin = TRUE");
+                        "UPDATE public.users SET role = 'admin' WHERE admin = TRUE");
         ControlPlane.Result logs = operator.cluster().kubectl("logs", "-n", ns, "job/" + plan.getJob(), "-c", "migrate");
         assertThat(logs.exitCode()).as("kubectl logs: %s", logs.output()).isZero();
         assertThat(logs.output()).as("kubectl logs through the same API server").isEqualTo(text);
@@ -146,7 +146,7 @@ class ApprovalOnApiServerIT {
         String output = Files.readString(log);
         assertThat(approve.exitValue()).as("webmacs-migrate approve: %s", output).isZero();
         assertThat(output).as("approve shows the plan's SQL before it approves")
-                .contains("UPDATE public.users SET role = CASE WHEN admin = TRUE", "Approved plan " + hash);
+                .contains("UPDATE public.users SET role = 'admin' WHERE admin = TRUE", "Approved plan " + hash);
         assertThat(migration(ns).getMetadata().getAnnotations()).containsEntry(DatabaseMigration.APPROVED_PLAN, hash);
 
         DatabaseMigration ready = awaitMigration(ns, Current, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
