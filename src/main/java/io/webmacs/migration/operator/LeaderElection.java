@@ -1,22 +1,52 @@
 package io.webmacs.migration.operator;
 
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.Dependent;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
 
 /**
  * Two or more operator replicas are safe: only the holder of the Lease webmacs-migration-operator (in the operator's
  * namespace) reconciles. Active in the prod profile unless webmacs.leader-election.enabled is false.
  */
+@Singleton
 public class LeaderElection {
 
     static final String LEASE = "webmacs-migration-operator";
+
+    private volatile boolean stopping;
 
     /** The operator SDK asks for this bean; none (null) means no leader election. */
     @Produces
     @Dependent
     LeaderElectionConfiguration leaderElection(OperatorSettings settings) {
-        // No namespace: the operator's own. The identity is the replica's pod, also with hostNetwork.
-        return settings.leaderElection().enabled() ? new LeaderElectionConfiguration(LEASE, null, Replica.name()) : null;
+        if (!settings.leaderElection().enabled()) {
+            return null;
+        }
+        // No namespace: the operator's own. The identity is the replica's pod, also with hostNetwork. The SDK's own exit
+        // on a lost lease is off (false): it also runs when the operator stops, inside the JVM's shutdown hook, where
+        // System.exit blocks forever (java-operator-sdk#1614), so a deleted replica took its whole grace period to stop.
+        return new LeaderElectionConfiguration(LEASE, null, LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE, LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                Replica.name(), new LeaderCallbacks(() -> { }, this::stoppedLeading, leader -> { }), false);
+    }
+
+    /** Before the operator SDK stops (its observer has the default priority): from now on losing the lease is expected. */
+    void stopping(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) {
+        stopping = true;
+    }
+
+    private void stoppedLeading() {
+        if (!stopping) {
+            // Another replica may hold the lease already: stop at once rather than reconcile beside it.
+            Log.errorf("Lost the lease %s; exiting", LEASE);
+            System.exit(1);
+        }
     }
 }

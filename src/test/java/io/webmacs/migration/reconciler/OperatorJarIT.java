@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,16 +28,22 @@ import io.webmacs.migration.testsupport.Packaged;
 import io.webmacs.migration.testsupport.TestDatabase;
 import io.webmacs.migration.testsupport.WebhookClient;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
@@ -51,6 +58,8 @@ import org.junit.jupiter.api.Test;
 class OperatorJarIT {
 
     private static final String WEBHOOK_CONFIGURATION = "webmacs-migration-operator";
+    /** The leader-election Lease, in the kubeconfig's namespace. */
+    private static final String LEASE = "webmacs-migration-operator";
     /** The mock server logs every request at INFO; held here because java.util.logging keeps loggers weakly. */
     private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
@@ -113,26 +122,55 @@ class OperatorJarIT {
     @Test
     void packagedOperatorServesTheWebhookOverHttpsTrustedThroughTheCaBundleItMaintains() throws Exception {
         KubernetesClient client = startApiServer();
-        client.resource(webhookConfiguration()).create();
-        client.resource(gatedMigration()).create();
-        int port = freePort();
-
-        operator = startOperator(kubeconfig(client.getMasterUrl().toString()), "target/operator-jar-it-webhook.log", Map.of(
-                "WEBMACS_WEBHOOK_PORT", Integer.toString(port), "WEBMACS_WEBHOOK_CONFIGURATION_NAME", WEBHOOK_CONFIGURATION));
-        String[] caBundle = new String[1];
-        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-            caBundle[0] = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(WEBHOOK_CONFIGURATION).get()
-                    .getWebhooks().get(0).getClientConfig().getCaBundle();
-            assertThat(caBundle[0]).isNotBlank();
-        });
-        WebhookClient apiServerSide = new WebhookClient(port, new String(Base64.getDecoder().decode(caBundle[0]), StandardCharsets.UTF_8));
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
-                assertThat(apiServerSide.admit("backend-pod.json", "default").at("/response/patchType").asText()).isEqualTo("JSONPatch"));
+        WebhookClient apiServerSide = operatorServingTheWebhook(client, "target/operator-jar-it-webhook.log", Map.of());
 
         String patch = new String(Base64.getDecoder().decode(apiServerSide.admit("backend-pod.json", "default")
                 .at("/response/patch").asText()), StandardCharsets.UTF_8);
         assertThat(patch).contains("\"path\":\"/spec/schedulingGates\"", "migrations.webmacs.io/webmacs");
         assertThat(apiServerSide.admit("other-pod.json", "default").at("/response").has("patch")).isFalse();
+    }
+
+    /**
+     * A deleted replica gets SIGTERM while the Service's endpoints still name it for a moment; the API server calls it as
+     * before (on the connection it keeps), and with failurePolicy Ignore a call nobody answers admits the pod ungated.
+     */
+    @Test
+    void packagedOperatorKeepsAnsweringTheWebhookWithItsReadinessDownForAMomentAfterSigterm() throws Exception {
+        KubernetesClient client = startApiServer();
+        int httpPort = freePort();
+        WebhookClient apiServerSide = operatorServingTheWebhook(client, "target/operator-jar-it-shutdown.log",
+                Map.of("QUARKUS_HTTP_PORT", Integer.toString(httpPort)));
+
+        operator.destroy(); // SIGTERM, as the kubelet sends it
+        Instant terminated = Instant.now();
+
+        await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(readiness(httpPort)).as("not ready: no new endpoints").isEqualTo(503));
+        while (Duration.between(terminated, Instant.now()).compareTo(Duration.ofSeconds(3)) < 0) {
+            assertThat(apiServerSide.admit("backend-pod.json", "default").at("/response/patchType").asText())
+                    .as("%s after SIGTERM", Duration.between(terminated, Instant.now())).isEqualTo("JSONPatch");
+            Thread.sleep(100);
+        }
+        assertThat(operator.waitFor(30, TimeUnit.SECONDS)).as("then it stops, within the grace period").isTrue();
+    }
+
+    /** Fencing: a replica that finds its lease held by another stops at once instead of reconciling beside it. */
+    @Test
+    void packagedOperatorThatLosesItsLeaseExits() throws Exception {
+        KubernetesClient client = startApiServer();
+        operator = startOperator(kubeconfig(client.getMasterUrl().toString()), "target/operator-jar-it-lease.log", Map.of());
+        await().atMost(Duration.ofSeconds(90)).until(() -> client.leases().inNamespace("default").withName(LEASE).get() != null);
+
+        client.leases().inNamespace("default").withName(LEASE).edit(lease -> new LeaseBuilder(lease).editSpec()
+                .withHolderIdentity("another-replica").withRenewTime(ZonedDateTime.now()).withLeaseDurationSeconds(60).endSpec().build());
+
+        assertThat(operator.waitFor(60, TimeUnit.SECONDS)).as("it exits").isTrue();
+        assertThat(operator.exitValue()).isEqualTo(1);
+        assertThat(Files.readString(Path.of("target/operator-jar-it-lease.log"))).contains("Lost the lease webmacs-migration-operator; exiting");
+    }
+
+    private static int readiness(int httpPort) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/health/ready"))
+                .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test
@@ -156,6 +194,29 @@ class OperatorJarIT {
 
         assertThat(client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(WEBHOOK_CONFIGURATION).get()
                 .getWebhooks().get(0).getClientConfig().getCaBundle()).as("cert-manager's CA injector fills it").isNull();
+    }
+
+    /**
+     * The packaged operator started with its webhook on, a webhook configuration and a DatabaseMigration that gates the
+     * backend's pods; returns the API server's side of the webhook once the operator has published its CA and answers.
+     */
+    private WebhookClient operatorServingTheWebhook(KubernetesClient client, String log, Map<String, String> env) throws Exception {
+        client.resource(webhookConfiguration()).create();
+        client.resource(gatedMigration()).create();
+        int port = freePort();
+        Map<String, String> all = new HashMap<>(env);
+        all.putAll(Map.of("WEBMACS_WEBHOOK_PORT", Integer.toString(port), "WEBMACS_WEBHOOK_CONFIGURATION_NAME", WEBHOOK_CONFIGURATION));
+        operator = startOperator(kubeconfig(client.getMasterUrl().toString()), log, all);
+        String[] caBundle = new String[1];
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            caBundle[0] = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(WEBHOOK_CONFIGURATION).get()
+                    .getWebhooks().get(0).getClientConfig().getCaBundle();
+            assertThat(caBundle[0]).isNotBlank();
+        });
+        WebhookClient apiServerSide = new WebhookClient(port, new String(Base64.getDecoder().decode(caBundle[0]), StandardCharsets.UTF_8));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                assertThat(apiServerSide.admit("backend-pod.json", "default").at("/response/patchType").asText()).isEqualTo("JSONPatch"));
+        return apiServerSide;
     }
 
     private static MutatingWebhookConfiguration webhookConfiguration() {
