@@ -40,7 +40,7 @@ final class DriftDecider {
     }
 
     /**
-     * Completes {@code status}, the status RunDecider decided, with status.drift and the Drifted condition.
+     * Completes {@code status}, the status StatusDraft made of RunDecider's outcome, with status.drift and the Drifted condition.
      *
      * @param checks the drift check Jobs of this resource
      */
