@@ -11,7 +11,7 @@ import io.webmacs.migration.contract.Drift;
 import io.webmacs.migration.contract.DurationSetting;
 import io.webmacs.migration.contract.MigrationResult;
 import io.webmacs.migration.contract.Verb;
-import io.webmacs.migration.dependent.JobRequest;
+import io.webmacs.migration.run.JobRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -18,7 +18,7 @@ import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.MigrateCommand;
 import io.webmacs.migration.contract.MigrationResult;
 import io.webmacs.migration.contract.Verb;
-import io.webmacs.migration.operator.MigrateContainer;
+import io.webmacs.migration.run.MigrateContainer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -5,7 +5,7 @@ import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Verb;
-import io.webmacs.migration.dependent.JobRequest;
+import io.webmacs.migration.run.JobRequest;
 import java.time.Duration;
 
 /**

@@ -1,4 +1,4 @@
-package io.webmacs.migration.operator;
+package io.webmacs.migration.config;
 
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import jakarta.enterprise.context.Dependent;
