@@ -17,7 +17,7 @@ import io.webmacs.migration.engine.MigrationEngine;
 
 /**
  * The packages and their one-way arrows (docs/architecture.md): cli -> engine -> contract; cli -> api -> contract;
- * reconciler -> dependent -> operator; gate -> operator; contract imports nothing of ours, api only the contract.
+ * reconciler -> gate, dependent -> run -> config; contract and config import nothing of ours, api only the contract.
  */
 @AnalyzeClasses(packages = "io.webmacs.migration", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -31,7 +31,8 @@ class ArchitectureTest {
             .layer("contract").definedBy("io.webmacs.migration.contract..")
             .layer("engine").definedBy("io.webmacs.migration.engine..")
             .layer("cli").definedBy("io.webmacs.migration.cli..")
-            .layer("operator").definedBy("io.webmacs.migration.operator..")
+            .layer("config").definedBy("io.webmacs.migration.config..")
+            .layer("run").definedBy("io.webmacs.migration.run..")
             .layer("dependent").definedBy("io.webmacs.migration.dependent..")
             .layer("gate").definedBy("io.webmacs.migration.gate..")
             .layer("reconciler").definedBy("io.webmacs.migration.reconciler..")
@@ -39,9 +40,10 @@ class ArchitectureTest {
             .whereLayer("cli").mayNotBeAccessedByAnyLayer()
             .whereLayer("gate").mayOnlyBeAccessedByLayers("reconciler")
             .whereLayer("dependent").mayOnlyBeAccessedByLayers("reconciler")
-            .whereLayer("operator").mayOnlyBeAccessedByLayers("dependent", "gate", "reconciler")
-            .whereLayer("engine").mayOnlyBeAccessedByLayers("cli", "operator", "gate", "reconciler")
-            .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "operator", "dependent", "gate", "reconciler");
+            .whereLayer("run").mayOnlyBeAccessedByLayers("dependent", "gate", "reconciler")
+            .whereLayer("config").mayOnlyBeAccessedByLayers("run", "dependent", "gate", "reconciler")
+            .whereLayer("engine").mayOnlyBeAccessedByLayers("cli", "run", "gate", "reconciler")
+            .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "run", "dependent", "gate", "reconciler");
 
     @ArchTest
     static final ArchRule engineHasNoKubernetesNoCliAndNoQuarkus = noClasses().that().resideInAPackage("io.webmacs.migration.engine..")
@@ -55,6 +57,10 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule contractImportsNothingOfOurs = importsNothingOfOurs("contract");
+
+    /** The operator's settings, its replica's name and leader election: the ground every other part of the operator stands on. */
+    @ArchTest
+    static final ArchRule configImportsNothingOfOurs = importsNothingOfOurs("config");
 
     @ArchTest
     static final ArchRule apiImportsOnlyTheContract = noClasses().that().resideInAPackage("io.webmacs.migration.api..")
