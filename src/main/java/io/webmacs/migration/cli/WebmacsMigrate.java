@@ -14,6 +14,7 @@ import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.engine.DatabaseTarget;
 import io.webmacs.migration.engine.IndexedHistory;
 import io.webmacs.migration.engine.MigrationEngine;
+import io.webmacs.migration.engine.OfflineSql;
 import io.webmacs.migration.engine.ServerErrors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -171,7 +172,7 @@ public final class WebmacsMigrate {
             Changelog changelog = Changelog.load(changelogPath);
             ByteArrayOutputStream sql = new ByteArrayOutputStream();
             if (connection().url() == null) {
-                MigrationEngine.offlineSql(changelog, revision, sql);
+                OfflineSql.write(changelog, revision, sql);
             } else {
                 try (MigrationEngine engine = connect(connection().target(), changelog)) {
                     engine.sql(revision, sql);

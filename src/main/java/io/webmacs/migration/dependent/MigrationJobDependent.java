@@ -9,12 +9,13 @@ import io.javaoperatorsdk.operator.processing.dependent.Creator;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.config.OperatorSettings;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.Verb;
-import io.webmacs.migration.operator.EffectiveRunner;
-import io.webmacs.migration.operator.Fingerprint;
-import io.webmacs.migration.operator.MigrateContainer;
-import io.webmacs.migration.operator.OperatorSettings;
+import io.webmacs.migration.run.EffectiveRunner;
+import io.webmacs.migration.run.Fingerprint;
+import io.webmacs.migration.run.JobRequest;
+import io.webmacs.migration.run.MigrateContainer;
 import jakarta.inject.Inject;
 import java.util.Map;
 

@@ -63,7 +63,7 @@ final class ExpectedSchema {
     private static String offlineSql(Changelog changelog, String revision) {
         ByteArrayOutputStream sql = new ByteArrayOutputStream();
         try {
-            MigrationEngine.offlineSql(changelog, revision, sql);
+            OfflineSql.write(changelog, revision, sql);
         } catch (IOException | DatabaseException e) {
             throw new MigrationException(Failure.INVALID_CHANGELOG, "Could not write the SQL of changelog " + changelog.file()
                     + " up to " + revision + ": " + ErrorMessages.rootCause(e), e);

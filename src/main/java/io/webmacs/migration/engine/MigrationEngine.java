@@ -9,8 +9,6 @@ import io.webmacs.migration.contract.Plan;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -26,7 +24,6 @@ import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.ChangeSet;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
-import liquibase.exception.DatabaseException;
 import liquibase.lockservice.LockServiceFactory;
 
 /**
@@ -275,22 +272,6 @@ public final class MigrationEngine implements AutoCloseable {
             arguments.put("databaseChangelog", changelog.after(detected.revision()));
         }
         throwIfFailed(liquibase.run("updateToTagSql", arguments, out));
-    }
-
-    /** Writes the SQL that brings an empty database to {@code revision}, without connecting anywhere. */
-    public static void offlineSql(Changelog changelog, String revision, OutputStream out) throws IOException, DatabaseException {
-        String target = changelog.resolve(revision);
-        Path history = Files.createTempFile("webmacs-migrate-offline", ".csv");
-        Files.delete(history);
-        try {
-            Database offline = DatabaseFactory.getInstance().openDatabase(
-                    "offline:postgresql?version=15&outputLiquibaseSql=all&changeLogFile=" + history,
-                    null, null, null, changelog.resourceAccessor());
-            LiquibaseCommands commands = new LiquibaseCommands(changelog, offline, changeSet -> { }, changeSet -> false);
-            throwIfFailed(commands.run("updateToTagSql", Map.of("tag", target), out));
-        } finally {
-            Files.deleteIfExists(history);
-        }
     }
 
     /** A run broken off with its connection: nothing more can be read on it, so the failure is all there is to report. */

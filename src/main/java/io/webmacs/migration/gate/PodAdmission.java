@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.contract.Labels;
-import io.webmacs.migration.operator.MigrateContainer;
+import io.webmacs.migration.run.MigrateContainer;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;

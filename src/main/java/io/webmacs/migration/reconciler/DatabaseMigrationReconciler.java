@@ -24,21 +24,21 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.api.RunResult;
+import io.webmacs.migration.config.OperatorSettings;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.Verb;
-import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.dependent.MigrationJobDependent;
-import io.webmacs.migration.dependent.PlanConfigMap;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.gate.Gates;
-import io.webmacs.migration.operator.ChangelogLoader;
-import io.webmacs.migration.operator.EffectiveRunner;
-import io.webmacs.migration.operator.MigrationCache;
-import io.webmacs.migration.operator.OperatorSettings;
-import io.webmacs.migration.operator.RunInput;
+import io.webmacs.migration.gate.MigrationCache;
+import io.webmacs.migration.run.ChangelogLoader;
+import io.webmacs.migration.run.EffectiveRunner;
+import io.webmacs.migration.run.JobRequest;
+import io.webmacs.migration.run.RunInput;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -96,37 +96,39 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         List<ObservedRun> jobs = observed.get(false);
         List<ObservedRun> checks = observed.get(true);
         List<ObservedRun> runs = resource.getSpec().runsInInitContainers() ? observeInitContainers(resource, context) : jobs;
-        RunDecider.Decision decision = refused(resource, context).orElseGet(() ->
-                RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), clock.instant()));
-        DriftDecider.Decision drift = DriftDecider.decide(resource, decision.status(), checks, fingerprint, changelog.file(), clock.instant());
+        Instant now = clock.instant();
+        RunOutcome outcome = refused(resource, context).orElseGet(() ->
+                RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), now));
+        DatabaseMigrationStatus status = StatusDraft.of(resource, outcome, now);
+        DriftDecider.Decision drift = DriftDecider.decide(resource, status, checks, fingerprint, changelog.file(), now);
 
-        writePlanConfigMap(resource, decision.status(), context);
-        if (decision.createJob() != null) {
+        writePlanConfigMap(resource, status, context);
+        if (outcome.createJob() != null) {
             removeOlderFailedJobs(jobs, context);
         }
-        JobRequest request = decision.createJob() != null ? decision.createJob() : drift.createJob();
+        JobRequest request = outcome.createJob() != null ? outcome.createJob() : drift.createJob();
         if (request != null) {
             context.managedWorkflowAndDependentResourceContext().put(MigrationJobDependent.REQUEST, request);
             act("create the " + request.verb().word() + " Job", () -> context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow());
         }
         DriftDecider.obsolete(resource, checks).forEach(check -> delete(check, context));
         expireSucceededJobs(jobs, fingerprint, context);
-        events.emit(resource, resource.getStatus(), decision.status());
-        metrics.record(resource, resource.getStatus(), decision.status());
-        metrics.recordDriftCheck(resource, resource.getStatus(), decision.status());
-        if (changelog.usable() && decision.status().getTargetRevision() != null) {
-            metrics.pendingChangesets(resource, pendingChangesets(changelog, decision.status()));
+        events.emit(resource, resource.getStatus(), status);
+        metrics.record(resource, resource.getStatus(), status);
+        metrics.recordDriftCheck(resource, resource.getStatus(), status);
+        if (changelog.usable() && status.getTargetRevision() != null) {
+            metrics.pendingChangesets(resource, pendingChangesets(changelog, status));
         }
 
         UpdateControl<DatabaseMigration> control = UpdateControl.noUpdate();
-        if (!decision.status().equals(resource.getStatus())) {
-            resource.setStatus(decision.status());
+        if (!status.equals(resource.getStatus())) {
+            resource.setStatus(status);
             control = UpdateControl.patchStatus(resource);
         }
         if (Gates.readyForGeneration(resource)) {
             liftGates(resource, context);
         }
-        Duration requeueAfter = Stream.of(decision.requeueAfter(), drift.requeueAfter()).filter(Objects::nonNull).min(Comparator.naturalOrder())
+        Duration requeueAfter = Stream.of(outcome.requeueAfter(), drift.requeueAfter()).filter(Objects::nonNull).min(Comparator.naturalOrder())
                 .orElse(null);
         return requeueAfter == null ? control : control.rescheduleAfter(requeueAfter);
     }
@@ -145,13 +147,13 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
      * and, when plans are made, the plan ConfigMap is not somebody else's (the operator does not watch it: looked at
      * again every minute).
      */
-    private Optional<RunDecider.Decision> refused(DatabaseMigration resource, Context<DatabaseMigration> context) {
+    private Optional<RunOutcome> refused(DatabaseMigration resource, Context<DatabaseMigration> context) {
         Optional<String> image = EffectiveRunner.of(resource, settings.runner()).imageRefusal(settings.runner());
         if (image.isPresent()) {
-            return Optional.of(RunDecider.refused(resource, Conditions.IMAGE_NOT_ALLOWED, image.get(), null, clock.instant()));
+            return Optional.of(RunDecider.refused(resource, Conditions.IMAGE_NOT_ALLOWED, image.get(), null));
         }
         return (resource.getSpec().plansFirst() ? PlanConfigMap.taken(context.getClient(), resource) : Optional.<String>empty())
-                .map(why -> RunDecider.refused(resource, Conditions.PLAN_CONFIG_MAP_TAKEN, why, Duration.ofMinutes(1), clock.instant()));
+                .map(why -> RunDecider.refused(resource, Conditions.PLAN_CONFIG_MAP_TAKEN, why, Duration.ofMinutes(1)));
     }
 
     private RunDecider.RetryPolicy retryPolicy(DatabaseMigration resource) {

@@ -11,7 +11,7 @@ import io.webmacs.migration.contract.Drift;
 import io.webmacs.migration.contract.DurationSetting;
 import io.webmacs.migration.contract.MigrationResult;
 import io.webmacs.migration.contract.Verb;
-import io.webmacs.migration.dependent.JobRequest;
+import io.webmacs.migration.run.JobRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -40,7 +40,7 @@ final class DriftDecider {
     }
 
     /**
-     * Completes {@code status}, the status RunDecider decided, with status.drift and the Drifted condition.
+     * Completes {@code status}, the status StatusDraft made of RunDecider's outcome, with status.drift and the Drifted condition.
      *
      * @param checks the drift check Jobs of this resource
      */

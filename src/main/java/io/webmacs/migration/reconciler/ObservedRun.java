@@ -10,13 +10,15 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.RunResult;
+import io.webmacs.migration.contract.Blocker;
 import io.webmacs.migration.contract.Failure;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.MigrateCommand;
 import io.webmacs.migration.contract.MigrationResult;
 import io.webmacs.migration.contract.Verb;
-import io.webmacs.migration.operator.MigrateContainer;
+import io.webmacs.migration.run.MigrateContainer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +96,41 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
             return null;
         }
         return MigrateCommand.parse(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).planHash();
+    }
+
+    /** This run as status.lastRun and status.history show it. */
+    public MigrationRun toStatus() {
+        MigrationRun run = new MigrationRun();
+        if (isJob()) {
+            run.setJob(name());
+        } else {
+            run.setPod(name());
+        }
+        run.setFingerprint(fingerprint);
+        run.setAttempt(attempt);
+        run.setCommand(command);
+        run.setResult(state);
+        if (finishedAt != null) {
+            run.setFinishedAt(finishedAt.toString());
+        }
+        if (result != null) {
+            run.setApplied(result.applied());
+            run.setRolledBack(result.rolledBack() == null || result.rolledBack().isEmpty() ? null : result.rolledBack());
+            run.setDurationMs(result.durationMs());
+            if (result.blockedBy() != null && !result.blockedBy().isEmpty()) {
+                run.setBlockedBy(result.blockedBy().stream().map(Blocker::describe).toList());
+                run.setBlockedByOmitted(result.blockedByOmitted() == 0 ? null : result.blockedByOmitted());
+            }
+            if (result.error() != null) {
+                run.setErrorCode(result.error().code());
+                run.setFailedChangeset(result.error().changeset());
+                run.setMessage(result.error().message());
+            }
+        } else if (state == RunResult.FAILED) {
+            run.setMessage("the migrate container ended without a result (exit code " + exitCode
+                    + "; killed, out of memory or past its deadline)");
+        }
+        return run;
     }
 
     /** The failure the run reported in its result, if it reported one this operator knows. */

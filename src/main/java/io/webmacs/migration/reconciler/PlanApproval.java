@@ -6,7 +6,6 @@ import io.webmacs.migration.api.PlanLock;
 import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.contract.Finding;
 import io.webmacs.migration.contract.Plan;
-import io.webmacs.migration.dependent.PlanConfigMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;

@@ -10,9 +10,10 @@ import io.webmacs.migration.contract.Failure;
 import io.webmacs.migration.contract.MigrationException;
 import io.webmacs.migration.contract.Plan;
 import io.webmacs.migration.contract.Verb;
-import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.engine.Changelog;
-import io.webmacs.migration.operator.ChangelogLoader;
+import io.webmacs.migration.reconciler.RunOutcome.Seen;
+import io.webmacs.migration.run.ChangelogLoader;
+import io.webmacs.migration.run.JobRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,18 +22,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Decides, from what the operator observed, the resource's status and whether a migration (or plan) Job must be
- * created. With approval.mode Manual or a policy (destructive Deny, maxBlockedTableRows), each input is planned first:
- * the plan Job is attempt 1, the migration follows as the next attempt once the plan is allowed and approved.
- * A pure function: no I/O, the clock passed in.
+ * Decides, from what the operator observed, the resource's state and whether a migration (or plan) Job must be created.
+ * With approval.mode Manual or a policy (destructive Deny, maxBlockedTableRows), each input is planned first: the plan
+ * Job is attempt 1, the migration follows as the next attempt once the plan is allowed and approved.
+ * A pure function: no I/O, the clock passed in; it returns a {@link RunOutcome}, which {@link StatusDraft} makes a status of.
  */
 public final class RunDecider {
-
-    static final int HISTORY_LIMIT = 10;
-
-    /** The status to write, the Job to create (or null), and when to look again (or null). */
-    public record Decision(DatabaseMigrationStatus status, JobRequest createJob, Duration requeueAfter) {
-    }
 
     /** How transient failures are retried. */
     public record RetryPolicy(int limit, Duration backoff, Duration maxBackoff) {
@@ -48,42 +43,44 @@ public final class RunDecider {
     private RunDecider() {
     }
 
-    public static Decision decide(DatabaseMigration resource, ChangelogLoader.Loaded changelog, String fingerprint,
+    static RunOutcome decide(DatabaseMigration resource, ChangelogLoader.Loaded changelog, String fingerprint,
             List<ObservedRun> runs, RetryPolicy retry, Instant now) {
-        StatusDraft draft = new StatusDraft(resource, now.truncatedTo(ChronoUnit.SECONDS));
+        DatabaseMigrationStatus previous = StatusDraft.previous(resource);
         if (!changelog.usable()) {
-            return draft.stalled(Conditions.INVALID_CHANGELOG, changelog.problem());
+            return RunOutcome.stalled(Seen.in(previous), Conditions.INVALID_CHANGELOG, changelog.problem());
         }
         String target;
         try {
             target = changelog.changelog().resolve(resource.getSpec().getTargetRevision());
         } catch (MigrationException e) {
-            return draft.stalled(Conditions.UNKNOWN_REVISION, e.getMessage());
+            return RunOutcome.stalled(Seen.in(previous), Conditions.UNKNOWN_REVISION, e.getMessage());
         }
-        draft.status.setTargetRevision(target);
-        draft.keepPlanOf(fingerprint);
+        Seen seen = new Seen(target, previous.getRevision(), planOf(resource, previous, fingerprint), null);
         List<ObservedRun> current = runs.stream().filter(r -> fingerprint.equals(r.fingerprint())).toList();
-        Optional<ObservedRun> latest = draft.initContainers ? decisive(current) : current.stream().max(Comparator.comparingInt(ObservedRun::attempt));
-        if (latest.isEmpty() || finishedSince(draft, fingerprint, latest.get())) {
-            return firstRun(draft, changelog, fingerprint, target);
+        Optional<ObservedRun> latest = initContainers(resource) ? decisive(current)
+                : current.stream().max(Comparator.comparingInt(ObservedRun::attempt));
+        if (latest.isEmpty() || finishedSince(previous, fingerprint, latest.get())) {
+            return firstRun(resource, previous.getLastRun(), seen, changelog, fingerprint);
         }
         ObservedRun run = latest.get();
         if (run.state() != RunResult.RUNNING && run.resultPending()) {
-            return draft.unchanged();
+            return RunOutcome.unchanged(seen);
         }
+        MigrationRun observed = run.toStatus();
+        Seen after = seen.after(run, observed);
+        Instant at = now.truncatedTo(ChronoUnit.SECONDS);
         if (run.verb() == Verb.PLAN) {
-            return planned(draft, run, changelog.file(), target, retry);
+            return planned(resource, after, run, observed, changelog.file(), retry, at);
         }
-        MigrationRun observed = draft.record(run, fingerprint);
         return switch (run.state()) {
             case RUNNING -> run.waitingProblem() != null
-                    ? draft.stalled(Conditions.SECRET_NOT_FOUND, observed.describe() + " cannot start: " + run.waitingProblem())
-                    : draft.reconciling(Conditions.MIGRATING, observed.describe() + " is migrating to " + target, null, null);
-            case SUCCEEDED -> target.equals(draft.status.getRevision())
-                    ? draft.ready("At " + target + "; " + applied(observed))
-                    : draft.stalled(Conditions.INVALID_INPUT, observed.describe() + " succeeded but the database is at "
-                            + draft.status.getRevision() + ", not " + target);
-            case FAILED -> failed(draft, run, observed, changelog.file(), target, retry);
+                    ? RunOutcome.stalled(after, Conditions.SECRET_NOT_FOUND, observed.describe() + " cannot start: " + run.waitingProblem())
+                    : RunOutcome.reconciling(after, Conditions.MIGRATING, observed.describe() + " is migrating to " + target, null, null);
+            case SUCCEEDED -> target.equals(after.revision())
+                    ? RunOutcome.ready(after, "At " + target + "; " + applied(observed))
+                    : RunOutcome.stalled(after, Conditions.INVALID_INPUT, observed.describe() + " succeeded but the database is at "
+                            + after.revision() + ", not " + target);
+            case FAILED -> failed(resource, after, run, observed, changelog.file(), retry, at);
         };
     }
 
@@ -91,117 +88,131 @@ public final class RunDecider {
      * Nothing is planned or run, for {@code why}, before any Job: looked at again after {@code recheck} (or null), for
      * what the operator does not watch.
      */
-    public static Decision refused(DatabaseMigration resource, String reason, String why, Duration recheck, Instant now) {
-        Decision stalled = new StatusDraft(resource, now.truncatedTo(ChronoUnit.SECONDS)).stalled(reason, why);
-        return new Decision(stalled.status(), null, recheck);
+    static RunOutcome refused(DatabaseMigration resource, String reason, String why, Duration recheck) {
+        return new RunOutcome(RunOutcome.State.STALLED, reason, why, Seen.in(StatusDraft.previous(resource)), null, recheck);
     }
 
-    private static Decision firstRun(StatusDraft draft, ChangelogLoader.Loaded changelog, String fingerprint, String target) {
-        MigrationRun last = draft.previous.getLastRun();
+    /** status.plan only for this input, and only while plans are made: a plan for another input approves nothing. */
+    private static PlanStatus planOf(DatabaseMigration resource, DatabaseMigrationStatus previous, String fingerprint) {
+        PlanStatus plan = previous.getPlan();
+        return resource.getSpec().plansFirst() && plan != null && fingerprint.equals(plan.getFingerprint()) ? plan : null;
+    }
+
+    /** InitContainer mode: the pods' init containers run the migration; no Job is created. */
+    private static boolean initContainers(DatabaseMigration resource) {
+        return resource.getSpec().runsInInitContainers();
+    }
+
+    private static RunOutcome firstRun(DatabaseMigration resource, MigrationRun last, Seen seen, ChangelogLoader.Loaded changelog,
+            String fingerprint) {
+        String target = seen.targetRevision();
         if (last != null && fingerprint.equals(last.getFingerprint()) && last.getResult() != RunResult.RUNNING) {
             // The run for this input finished and its Job has since expired: nothing new to do.
-            return last.getResult() == RunResult.SUCCEEDED && target.equals(draft.status.getRevision())
-                    ? draft.ready("At " + target + "; " + applied(last))
-                    : draft.unchanged();
+            return last.getResult() == RunResult.SUCCEEDED && target.equals(seen.revision())
+                    ? RunOutcome.ready(seen, "At " + target + "; " + applied(last))
+                    : RunOutcome.unchanged(seen);
         }
-        String current = draft.status.getRevision();
+        String current = seen.revision();
         Changelog revisions = changelog.changelog();
         boolean down = current != null && revisions.position(target) < revisions.position(current);
-        if (down && (draft.initContainers || !draft.resource.getSpec().isAllowDowngrade())) {
-            return downgradeRefused(draft, current, target);
+        if (down && (initContainers(resource) || !resource.getSpec().isAllowDowngrade())) {
+            return downgradeRefused(resource, seen, current);
         }
-        if (draft.initContainers) {
-            return draft.reconciling(Conditions.WAITING_FOR_PODS, "The upgrade to " + target
+        if (initContainers(resource)) {
+            return RunOutcome.reconciling(seen, Conditions.WAITING_FOR_PODS, "The upgrade to " + target
                     + " runs in the migrate init container of the next new pod of spec.rollout", null, null);
         }
-        if (draft.resource.getSpec().plansFirst()) {
-            return draft.reconciling(Conditions.PLANNING, "Planning the migration to " + target,
+        if (resource.getSpec().plansFirst()) {
+            return RunOutcome.reconciling(seen, Conditions.PLANNING, "Planning the migration to " + target,
                     new JobRequest(fingerprint, 1, Verb.PLAN, target, changelog.file()), null);
         }
         JobRequest request = new JobRequest(fingerprint, 1, down ? Verb.DOWNGRADE : Verb.UPGRADE, target, changelog.file());
-        return draft.reconciling(Conditions.MIGRATING, "Starting " + request.verb().word() + " to " + target, request, null);
+        return RunOutcome.reconciling(seen, Conditions.MIGRATING, "Starting " + request.verb().word() + " to " + target, request, null);
     }
 
     /**
      * The latest Job of this input is a plan Job: planning, failed like any run, or done; then the plan runs once it is
      * allowed and approved.
      */
-    private static Decision planned(StatusDraft draft, ObservedRun run, String changelogFile, String target, RetryPolicy retry) {
-        String fingerprint = run.fingerprint();
-        MigrationRun observed = draft.observe(run, fingerprint);
+    private static RunOutcome planned(DatabaseMigration resource, Seen seen, ObservedRun run, MigrationRun observed,
+            String changelogFile, RetryPolicy retry, Instant now) {
+        String target = seen.targetRevision();
         if (run.state() == RunResult.FAILED) {
-            return failed(draft, run, observed, changelogFile, target, retry);
+            return failed(resource, seen, run, observed, changelogFile, retry, now);
         }
         if (run.state() == RunResult.RUNNING) {
             return run.waitingProblem() != null
-                    ? draft.stalled(Conditions.SECRET_NOT_FOUND, observed.describe() + " cannot start: " + run.waitingProblem())
-                    : draft.reconciling(Conditions.PLANNING, observed.describe() + " is planning the migration to " + target, null, null);
+                    ? RunOutcome.stalled(seen, Conditions.SECRET_NOT_FOUND, observed.describe() + " cannot start: " + run.waitingProblem())
+                    : RunOutcome.reconciling(seen, Conditions.PLANNING, observed.describe() + " is planning the migration to " + target,
+                            null, null);
         }
         Plan plan = run.result() == null ? null : run.result().plan();
         if (plan == null) {
-            return draft.stalled(Conditions.INVALID_INPUT, observed.describe() + " succeeded but reported no plan");
+            return RunOutcome.stalled(seen, Conditions.INVALID_INPUT, observed.describe() + " succeeded but reported no plan");
         }
-        PlanStatus status = PlanApproval.status(draft.resource, plan, run.name(), fingerprint);
-        draft.status.setPlan(status);
+        PlanStatus status = PlanApproval.status(resource, plan, run.name(), run.fingerprint());
+        Seen planned = seen.withPlan(status);
         Verb verb = plan.direction() == Plan.Direction.DOWNGRADE ? Verb.DOWNGRADE : Verb.UPGRADE;
-        if (verb == Verb.DOWNGRADE && !draft.resource.getSpec().isAllowDowngrade()) {
-            return downgradeRefused(draft, plan.from(), target);
+        if (verb == Verb.DOWNGRADE && !resource.getSpec().isAllowDowngrade()) {
+            return downgradeRefused(resource, planned, plan.from());
         }
-        if (draft.resource.getSpec().deniesDestructive() && plan.destructive()) {
-            return draft.stalled(Conditions.DESTRUCTIVE_PLAN_DENIED, PlanApproval.denied(status));
+        if (resource.getSpec().deniesDestructive() && plan.destructive()) {
+            return RunOutcome.stalled(planned, Conditions.DESTRUCTIVE_PLAN_DENIED, PlanApproval.denied(status));
         }
-        if (PlanApproval.blocksTooMuch(draft.resource, plan)) {
-            return draft.stalled(Conditions.WRITE_BLOCKING_PLAN_DENIED,
-                    PlanApproval.deniedWriteBlocking(status, draft.resource.getSpec().maxBlockedTableRows()));
+        if (PlanApproval.blocksTooMuch(resource, plan)) {
+            return RunOutcome.stalled(planned, Conditions.WRITE_BLOCKING_PLAN_DENIED,
+                    PlanApproval.deniedWriteBlocking(status, resource.getSpec().maxBlockedTableRows()));
         }
         if (!status.getApproved()) {
-            return draft.reconciling(Conditions.AWAITING_APPROVAL, PlanApproval.awaiting(draft.resource, status), null, null);
+            return RunOutcome.reconciling(planned, Conditions.AWAITING_APPROVAL, PlanApproval.awaiting(resource, status), null, null);
         }
-        return draft.reconciling(Conditions.MIGRATING, "Starting " + verb.word() + " to " + target + " as planned (plan " + plan.hash() + ")",
-                new JobRequest(fingerprint, run.attempt() + 1, verb, target, changelogFile, plan.hash()), null);
+        return RunOutcome.reconciling(planned, Conditions.MIGRATING, "Starting " + verb.word() + " to " + target + " as planned (plan "
+                + plan.hash() + ")", new JobRequest(run.fingerprint(), run.attempt() + 1, verb, target, changelogFile, plan.hash()), null);
     }
 
     /** The status names a finished run of this input later than any Job still there: that run's Job has expired. */
-    private static boolean finishedSince(StatusDraft draft, String fingerprint, ObservedRun latest) {
-        MigrationRun last = draft.previous.getLastRun();
+    private static boolean finishedSince(DatabaseMigrationStatus previous, String fingerprint, ObservedRun latest) {
+        MigrationRun last = previous.getLastRun();
         return last != null && last.getJob() != null && fingerprint.equals(last.getFingerprint()) && last.getAttempt() != null
                 && last.getAttempt() > latest.attempt() && last.getResult() != RunResult.RUNNING;
     }
 
-    private static Decision failed(StatusDraft draft, ObservedRun run, MigrationRun observed, String changelogFile, String target,
-            RetryPolicy retry) {
+    private static RunOutcome failed(DatabaseMigration resource, Seen seen, ObservedRun run, MigrationRun observed, String changelogFile,
+            RetryPolicy retry, Instant now) {
         String fingerprint = observed.getFingerprint();
+        String target = seen.targetRevision();
         String why = observed.describe() + " failed: " + Optional.ofNullable(observed.getMessage()).orElse("no result was reported");
         Optional<Failure> failure = run.failure();
-        boolean plansFirst = draft.resource.getSpec().plansFirst();
+        boolean plansFirst = resource.getSpec().plansFirst();
         // The database moved between plan and run: what was approved is not what would run. Only a new plan (approved,
         // and allowed by the policy) may run, whichever way the database moved.
         if (failure.equals(Optional.of(Failure.PLAN_CHANGED)) || plansFirst && failure.equals(Optional.of(Failure.WRONG_DIRECTION))) {
-            return draft.reconciling(Conditions.PLANNING, why + "; planning again",
+            return RunOutcome.reconciling(seen, Conditions.PLANNING, why + "; planning again",
                     new JobRequest(fingerprint, run.attempt() + 1, Verb.PLAN, target, changelogFile), null);
         }
         if (failure.equals(Optional.of(Failure.WRONG_DIRECTION))) {
-            return draft.initContainers ? downgradeRefused(draft, draft.status.getRevision(), target) : wrongDirection(draft, run, fingerprint, target, changelogFile);
+            return initContainers(resource) ? downgradeRefused(resource, seen, seen.revision())
+                    : wrongDirection(resource, seen, run, changelogFile);
         }
         // A run that died without a result (killed, evicted, out of memory) is worth another attempt.
         if (!failure.map(Failure::isTransient).orElse(run.result() == null)) {
-            return draft.stalled(stalledReason(failure), why);
+            return RunOutcome.stalled(seen, stalledReason(failure), why);
         }
         String retrying = failure.equals(Optional.of(Failure.LOCK_NOT_AVAILABLE)) ? Conditions.WAITING_FOR_LOCK : Conditions.RETRYING;
-        if (draft.initContainers) {
-            return draft.reconciling(retrying, why + "; the kubelet starts it again", null, null);
+        if (initContainers(resource)) {
+            return RunOutcome.reconciling(seen, retrying, why + "; the kubelet starts it again", null, null);
         }
         if (run.attempt() > retry.limit()) {
-            return draft.stalled(Conditions.RETRIES_EXHAUSTED, why + " (after " + run.attempt() + " attempts)");
+            return RunOutcome.stalled(seen, Conditions.RETRIES_EXHAUSTED, why + " (after " + run.attempt() + " attempts)");
         }
-        Instant finished = run.finishedAt() == null ? draft.now : run.finishedAt();
+        Instant finished = run.finishedAt() == null ? now : run.finishedAt();
         Instant due = finished.plus(retry.after(run.attempt(), fingerprint));
         String next = "; attempt " + (run.attempt() + 1) + " of " + (retry.limit() + 1);
-        if (!draft.now.isBefore(due)) {
-            return draft.reconciling(retrying, why + next + " starting",
+        if (!now.isBefore(due)) {
+            return RunOutcome.reconciling(seen, retrying, why + next + " starting",
                     new JobRequest(fingerprint, run.attempt() + 1, run.verb(), target, changelogFile, run.planHash()), null);
         }
-        return draft.reconciling(retrying, why + next + " at " + due, null, Duration.between(draft.now, due));
+        return RunOutcome.reconciling(seen, retrying, why + next + " at " + due, null, Duration.between(now, due));
     }
 
     /**
@@ -209,13 +220,14 @@ public final class RunDecider {
      * above the target, say). Without approval or policy, going the other way is a new attempt; down only with
      * allowDowngrade.
      */
-    private static Decision wrongDirection(StatusDraft draft, ObservedRun run, String fingerprint, String target, String changelogFile) {
+    private static RunOutcome wrongDirection(DatabaseMigration resource, Seen seen, ObservedRun run, String changelogFile) {
         Verb verb = run.verb() == Verb.UPGRADE ? Verb.DOWNGRADE : Verb.UPGRADE;
-        if (verb == Verb.DOWNGRADE && !draft.resource.getSpec().isAllowDowngrade()) {
-            return downgradeRefused(draft, draft.status.getRevision(), target);
+        if (verb == Verb.DOWNGRADE && !resource.getSpec().isAllowDowngrade()) {
+            return downgradeRefused(resource, seen, seen.revision());
         }
-        return draft.reconciling(Conditions.MIGRATING, "The database is at " + draft.status.getRevision() + "; starting " + verb.word()
-                + " to " + target, new JobRequest(fingerprint, run.attempt() + 1, verb, target, changelogFile), null);
+        return RunOutcome.reconciling(seen, Conditions.MIGRATING, "The database is at " + seen.revision() + "; starting " + verb.word()
+                + " to " + seen.targetRevision(), new JobRequest(run.fingerprint(), run.attempt() + 1, verb, seen.targetRevision(),
+                changelogFile), null);
     }
 
     /** The Stalled reason for a run that failed for good. */
@@ -248,9 +260,9 @@ public final class RunDecider {
         return applied.isEmpty() ? "nothing to apply" : "applied " + String.join(", ", applied);
     }
 
-    private static Decision downgradeRefused(StatusDraft draft, String current, String target) {
-        return draft.stalled(Conditions.DOWNGRADE_NOT_ALLOWED, "The database is at " + current + ", above " + target + "; "
-                + (draft.initContainers
+    private static RunOutcome downgradeRefused(DatabaseMigration resource, Seen seen, String current) {
+        return RunOutcome.stalled(seen, Conditions.DOWNGRADE_NOT_ALLOWED, "The database is at " + current + ", above "
+                + seen.targetRevision() + "; " + (initContainers(resource)
                         ? "InitContainer mode only upgrades: roll back with rollout mode SchedulingGate and spec.allowDowngrade: true"
                         : "set spec.allowDowngrade: true to roll it back")
                 + " (data added since may be lost)");

@@ -19,7 +19,7 @@ import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.PlanConfigMapKeys;
-import io.webmacs.migration.dependent.PlanConfigMap;
+import io.webmacs.migration.reconciler.PlanConfigMap;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.DatabaseState;

@@ -21,9 +21,9 @@ import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.Verb;
-import io.webmacs.migration.dependent.JobRequest;
 import io.webmacs.migration.engine.Changelog;
-import io.webmacs.migration.operator.ChangelogLoader;
+import io.webmacs.migration.run.ChangelogLoader;
+import io.webmacs.migration.run.JobRequest;
 import io.webmacs.migration.testsupport.Fixtures;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,7 +52,7 @@ class RunDeciderTest {
 
     @Test
     void firstLookCreatesAttemptOne() {
-        RunDecider.Decision decision = decide(migration("head", null), List.of(), NOW);
+        Decision decision = decide(migration("head", null), List.of(), NOW);
 
         assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 1, Verb.UPGRADE, "005_oidc_sso", null));
         assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.MIGRATING);
@@ -64,9 +64,9 @@ class RunDeciderTest {
                 {"command":"upgrade","revision":null,"error":{"code":"DatabaseUnreachable","message":"Cannot reach PostgreSQL"}}""");
         Instant due = NOW.plus(RETRY.after(1, FP));
 
-        RunDecider.Decision waiting = decide(migration("head", null), List.of(failed), NOW.plusSeconds(1));
-        RunDecider.Decision retrying = decide(migration("head", null), List.of(failed), due.plusSeconds(1));
-        RunDecider.Decision exhausted = decide(migration("head", null), List.of(run(3, 3, (Job) failed.source())), NOW);
+        Decision waiting = decide(migration("head", null), List.of(failed), NOW.plusSeconds(1));
+        Decision retrying = decide(migration("head", null), List.of(failed), due.plusSeconds(1));
+        Decision exhausted = decide(migration("head", null), List.of(run(3, 3, (Job) failed.source())), NOW);
 
         assertThat(waiting.createJob()).isNull();
         assertThat(waiting.requeueAfter()).isPositive().isLessThanOrEqualTo(RETRY.after(1, FP));
@@ -84,8 +84,8 @@ class RunDeciderTest {
                           "changeset":"db/webmacs/004_rbac_api_tokens.xml::x::webmacs"}}""");
         Instant due = NOW.plus(RETRY.after(1, FP));
 
-        RunDecider.Decision waiting = decide(migration("head", null), List.of(failed), NOW.plusSeconds(1));
-        RunDecider.Decision retrying = decide(migration("head", null), List.of(failed), due.plusSeconds(1));
+        Decision waiting = decide(migration("head", null), List.of(failed), NOW.plusSeconds(1));
+        Decision retrying = decide(migration("head", null), List.of(failed), due.plusSeconds(1));
 
         assertThat(reason(waiting.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.WAITING_FOR_LOCK);
         assertThat(waiting.status().condition(Conditions.RECONCILING).orElseThrow().getMessage()).contains("pid 4242", "'report'");
@@ -99,7 +99,7 @@ class RunDeciderTest {
                 {"command":"upgrade","revision":"003_fk_ondelete","applied":["003_fk_ondelete"],
                  "error":{"code":"ChangesetFailed","message":"boom","changeset":"db/webmacs/004_rbac_api_tokens.xml::x::webmacs"}}""");
 
-        RunDecider.Decision decision = decide(migration("head", null), List.of(failed), NOW);
+        Decision decision = decide(migration("head", null), List.of(failed), NOW);
 
         assertThat(decision.createJob()).isNull();
         assertThat(decision.requeueAfter()).isNull();
@@ -114,8 +114,8 @@ class RunDeciderTest {
         DatabaseMigration allowed = migration("003_fk_ondelete", "005_oidc_sso");
         allowed.getSpec().setAllowDowngrade(true);
 
-        RunDecider.Decision no = decide(refused, List.of(), NOW);
-        RunDecider.Decision yes = decide(allowed, List.of(), NOW);
+        Decision no = decide(refused, List.of(), NOW);
+        Decision yes = decide(allowed, List.of(), NOW);
 
         assertThat(no.createJob()).isNull();
         assertThat(reason(no.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DOWNGRADE_NOT_ALLOWED);
@@ -131,8 +131,8 @@ class RunDeciderTest {
         DatabaseMigration allowed = migration("003_fk_ondelete", null);
         allowed.getSpec().setAllowDowngrade(true);
 
-        RunDecider.Decision no = decide(refused, List.of(wrongWay), NOW);
-        RunDecider.Decision yes = decide(allowed, List.of(wrongWay), NOW);
+        Decision no = decide(refused, List.of(wrongWay), NOW);
+        Decision yes = decide(allowed, List.of(wrongWay), NOW);
 
         assertThat(no.createJob()).isNull();
         assertThat(reason(no.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DOWNGRADE_NOT_ALLOWED);
@@ -156,7 +156,7 @@ class RunDeciderTest {
 
     @Test
     void initContainerModeCreatesNoJobAndWaitsForAPodToRunTheUpgrade() {
-        RunDecider.Decision decision = decide(initContainerMode("head", null), List.of(), NOW);
+        Decision decision = decide(initContainerMode("head", null), List.of(), NOW);
 
         assertThat(decision.createJob()).isNull();
         assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.WAITING_FOR_PODS);
@@ -171,7 +171,7 @@ class RunDeciderTest {
         ObservedRun earlierInput = initContainerRun("webmacs-backend-old", "0000000000", terminated(1, """
                 {"command":"upgrade","revision":"003_fk_ondelete","error":{"code":"ChangesetFailed","message":"boom"}}"""), null);
 
-        RunDecider.Decision decision = decide(initContainerMode("head", "003_fk_ondelete"), List.of(earlierInput, stillWaitingForTheLock, migrated), NOW);
+        Decision decision = decide(initContainerMode("head", "003_fk_ondelete"), List.of(earlierInput, stillWaitingForTheLock, migrated), NOW);
 
         assertThat(decision.createJob()).isNull();
         assertThat(reason(decision.status(), Conditions.READY)).isEqualTo("True/" + Conditions.UP_TO_DATE);
@@ -190,8 +190,8 @@ class RunDeciderTest {
                 new ContainerStateBuilder().withNewWaiting().withReason("CrashLoopBackOff").endWaiting().build(), terminated(1, """
                         {"command":"upgrade","revision":"003_fk_ondelete","error":{"code":"ChangesetFailed","message":"boom"}}"""));
 
-        RunDecider.Decision retried = decide(initContainerMode("head", null), List.of(unreachable), NOW);
-        RunDecider.Decision stalled = decide(initContainerMode("head", null), List.of(failedChangeset), NOW);
+        Decision retried = decide(initContainerMode("head", null), List.of(unreachable), NOW);
+        Decision stalled = decide(initContainerMode("head", null), List.of(failedChangeset), NOW);
 
         assertThat(retried.createJob()).isNull();
         assertThat(retried.requeueAfter()).as("the kubelet restarts it, not the operator").isNull();
@@ -207,7 +207,7 @@ class RunDeciderTest {
         DatabaseMigration migration = initContainerMode("003_fk_ondelete", "005_oidc_sso");
         migration.getSpec().setAllowDowngrade(true);
 
-        RunDecider.Decision decision = decide(migration, List.of(), NOW);
+        Decision decision = decide(migration, List.of(), NOW);
 
         assertThat(decision.createJob()).isNull();
         assertThat(reason(decision.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DOWNGRADE_NOT_ALLOWED);
@@ -216,7 +216,7 @@ class RunDeciderTest {
 
     @Test
     void manualApprovalStartsWithAPlanJob() {
-        RunDecider.Decision decision = decide(manual("head", null), List.of(), NOW);
+        Decision decision = decide(manual("head", null), List.of(), NOW);
 
         assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 1, Verb.PLAN, "005_oidc_sso", null));
         assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.PLANNING);
@@ -225,7 +225,7 @@ class RunDeciderTest {
 
     @Test
     void aRunningPlanJobIsPlanningAndNoMigrationRun() {
-        RunDecider.Decision decision = decide(manual("head", null), List.of(planRunning()), NOW);
+        Decision decision = decide(manual("head", null), List.of(planRunning()), NOW);
 
         assertThat(decision.createJob()).isNull();
         assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.PLANNING);
@@ -234,7 +234,7 @@ class RunDeciderTest {
 
     @Test
     void aFinishedPlanAwaitsApprovalSayingHowToGiveIt() {
-        RunDecider.Decision decision = decide(manual("head", null), List.of(planned(1, "h1", SAFE)), NOW);
+        Decision decision = decide(manual("head", null), List.of(planned(1, "h1", SAFE)), NOW);
 
         assertThat(decision.createJob()).isNull();
         assertThat(decision.requeueAfter()).as("the annotation's change triggers the next look").isNull();
@@ -261,7 +261,7 @@ class RunDeciderTest {
     void anAnnotationForAnotherPlanKeepsWaiting() {
         DatabaseMigration migration = approved(manual("head", null), "h0");
 
-        RunDecider.Decision decision = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
+        Decision decision = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
 
         assertThat(decision.createJob()).isNull();
         assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.AWAITING_APPROVAL);
@@ -272,7 +272,7 @@ class RunDeciderTest {
     void theMatchingAnnotationStartsTheMigrationWithThePlanHash() {
         DatabaseMigration migration = approved(manual("head", null), "h1");
 
-        RunDecider.Decision decision = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
+        Decision decision = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
 
         assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.UPGRADE, "005_oidc_sso", null, "h1"));
         assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.MIGRATING);
@@ -285,8 +285,8 @@ class RunDeciderTest {
         ObservedRun changed = migrationRun(2, 2, "h1", """
                 {"command":"upgrade","revision":"004_rbac_api_tokens","error":{"code":"PlanChanged","message":"The plan is now h2, not h1"}}""");
 
-        RunDecider.Decision replan = decide(migration, List.of(planned(1, "h1", SAFE), changed), NOW);
-        RunDecider.Decision waiting = decide(migration, List.of(planned(1, "h1", SAFE), changed, planned(3, "h2", SAFE)), NOW);
+        Decision replan = decide(migration, List.of(planned(1, "h1", SAFE), changed), NOW);
+        Decision waiting = decide(migration, List.of(planned(1, "h1", SAFE), changed, planned(3, "h2", SAFE)), NOW);
 
         assertThat(replan.createJob()).isEqualTo(new JobRequest(FP, 3, Verb.PLAN, "005_oidc_sso", null));
         assertThat(reason(replan.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.PLANNING);
@@ -312,7 +312,7 @@ class RunDeciderTest {
                  "error":{"code":"WrongDirection","message":"The database is at 005_oidc_sso, above 004_rbac_api_tokens"}}""");
 
         for (DatabaseMigration migration : List.of(manual, deny)) {
-            RunDecider.Decision decision = decide(migration, List.of(planned(1, "h1", SAFE), wrongWay), NOW);
+            Decision decision = decide(migration, List.of(planned(1, "h1", SAFE), wrongWay), NOW);
 
             assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 3, Verb.PLAN, "004_rbac_api_tokens", null));
             assertThat(reason(decision.status(), Conditions.RECONCILING)).isEqualTo("True/" + Conditions.PLANNING);
@@ -325,7 +325,7 @@ class RunDeciderTest {
         ObservedRun unreachable = migrationRun(2, 3, "h1", """
                 {"command":"upgrade","revision":null,"error":{"code":"DatabaseUnreachable","message":"Cannot reach PostgreSQL"}}""");
 
-        RunDecider.Decision retrying = decide(migration, List.of(planned(1, "h1", SAFE), unreachable), NOW.plus(Duration.ofMinutes(5)));
+        Decision retrying = decide(migration, List.of(planned(1, "h1", SAFE), unreachable), NOW.plus(Duration.ofMinutes(5)));
 
         assertThat(retrying.createJob()).isEqualTo(new JobRequest(FP, 3, Verb.UPGRADE, "005_oidc_sso", null, "h1"));
     }
@@ -335,10 +335,10 @@ class RunDeciderTest {
         DatabaseMigration migration = approved(manual("head", null), "h1");
         ObservedRun migrated = migrationRun(2, 0, "h1", """
                 {"command":"upgrade","revision":"005_oidc_sso","applied":["004_rbac_api_tokens","005_oidc_sso"]}""");
-        RunDecider.Decision ready = decide(migration, List.of(planned(1, "h1", SAFE), migrated), NOW);
+        Decision ready = decide(migration, List.of(planned(1, "h1", SAFE), migrated), NOW);
         migration.setStatus(ready.status());
 
-        RunDecider.Decision onlyThePlanJobLeft = decide(migration, List.of(planned(1, "h1", SAFE)), NOW.plus(Duration.ofHours(2)));
+        Decision onlyThePlanJobLeft = decide(migration, List.of(planned(1, "h1", SAFE)), NOW.plus(Duration.ofHours(2)));
 
         assertThat(reason(ready.status(), Conditions.READY)).isEqualTo("True/" + Conditions.UP_TO_DATE);
         assertThat(onlyThePlanJobLeft.createJob()).as("the plan was carried out; it is not run again").isNull();
@@ -350,8 +350,8 @@ class RunDeciderTest {
         DatabaseMigration migration = migration("head", null);
         migration.getSpec().setPolicy(policy(DestructivePolicy.Deny));
 
-        RunDecider.Decision planning = decide(migration, List.of(), NOW);
-        RunDecider.Decision denied = decide(migration, List.of(planned(1, "h1", DESTRUCTIVE)), NOW);
+        Decision planning = decide(migration, List.of(), NOW);
+        Decision denied = decide(migration, List.of(planned(1, "h1", DESTRUCTIVE)), NOW);
 
         assertThat(planning.createJob().verb()).isEqualTo(Verb.PLAN);
         assertThat(denied.createJob()).isNull();
@@ -373,7 +373,7 @@ class RunDeciderTest {
                  "to":"005_oidc_sso","destructive":true,"revisions":[{"revision":"004_rbac_api_tokens"},{"revision":"005_oidc_sso"}],
                  "findings":[%s],"locks":[],"omitted":1}}""".formatted(String.join(",", Collections.nCopies(6, backfill))));
 
-        RunDecider.Decision denied = decide(migration, List.of(planned), NOW);
+        Decision denied = decide(migration, List.of(planned), NOW);
 
         assertThat(denied.createJob()).as("nothing runs").isNull();
         assertThat(reason(denied.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DESTRUCTIVE_PLAN_DENIED);
@@ -387,7 +387,7 @@ class RunDeciderTest {
         DatabaseMigration migration = migration("head", null);
         migration.getSpec().setPolicy(policy(DestructivePolicy.Deny));
 
-        RunDecider.Decision denied = decide(migration, List.of(planned(1, "h1", """
+        Decision denied = decide(migration, List.of(planned(1, "h1", """
                 [{"kind":"Unreviewed","changeset":"app.yaml::purge::app","table":null,"detail":"DO $$ BEGIN DELETE FROM users; END $$ -- ..."}]""")), NOW);
 
         assertThat(reason(denied.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DESTRUCTIVE_PLAN_DENIED);
@@ -399,7 +399,7 @@ class RunDeciderTest {
         DatabaseMigration migration = approved(manual("head", null), "h1");
         migration.getSpec().setPolicy(policy(DestructivePolicy.Deny));
 
-        RunDecider.Decision denied = decide(migration, List.of(planned(1, "h1", DESTRUCTIVE)), NOW);
+        Decision denied = decide(migration, List.of(planned(1, "h1", DESTRUCTIVE)), NOW);
 
         assertThat(denied.createJob()).isNull();
         assertThat(reason(denied.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DESTRUCTIVE_PLAN_DENIED);
@@ -410,7 +410,7 @@ class RunDeciderTest {
         DatabaseMigration migration = migration("head", null);
         migration.getSpec().setPolicy(policy(DestructivePolicy.Deny));
 
-        RunDecider.Decision decision = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
+        Decision decision = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
 
         assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.UPGRADE, "005_oidc_sso", null, "h1"));
         assertThat(decision.status().getPlan().getApproved()).isTrue();
@@ -422,8 +422,8 @@ class RunDeciderTest {
         migration.getSpec().setPolicy(blockedRowsAtMost(1_000_000L));
         String datapoints = blocking("datapoints", 20_000_000L);
 
-        RunDecider.Decision planning = decide(migration, List.of(), NOW);
-        RunDecider.Decision denied = decide(migration, List.of(planned(1, datapoints)), NOW);
+        Decision planning = decide(migration, List.of(), NOW);
+        Decision denied = decide(migration, List.of(planned(1, datapoints)), NOW);
 
         assertThat(planning.createJob().verb()).isEqualTo(Verb.PLAN);
         assertThat(denied.createJob()).as("nothing runs").isNull();
@@ -440,9 +440,9 @@ class RunDeciderTest {
         DatabaseMigration migration = migration("head", null);
         migration.getSpec().setPolicy(blockedRowsAtMost(1_000_000L));
 
-        RunDecider.Decision users = decide(migration, List.of(planned(1, blocking("users", 1204L))), NOW);
-        RunDecider.Decision unknown = decide(migration, List.of(planned(1, blocking("datapoints", null))), NOW);
-        RunDecider.Decision none = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
+        Decision users = decide(migration, List.of(planned(1, blocking("users", 1204L))), NOW);
+        Decision unknown = decide(migration, List.of(planned(1, blocking("datapoints", null))), NOW);
+        Decision none = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
 
         assertThat(users.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.UPGRADE, "005_oidc_sso", null, "b1"));
         assertThat(reason(unknown.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.WRITE_BLOCKING_PLAN_DENIED);
@@ -461,8 +461,8 @@ class RunDeciderTest {
         DatabaseMigration allowed = approved(manual("003_fk_ondelete", null), "d1");
         allowed.getSpec().setAllowDowngrade(true);
 
-        RunDecider.Decision no = decide(refused, List.of(planned(1, down)), NOW);
-        RunDecider.Decision yes = decide(allowed, List.of(planned(1, down)), NOW);
+        Decision no = decide(refused, List.of(planned(1, down)), NOW);
+        Decision yes = decide(allowed, List.of(planned(1, down)), NOW);
 
         assertThat(no.createJob()).isNull();
         assertThat(reason(no.status(), Conditions.STALLED)).isEqualTo("True/" + Conditions.DOWNGRADE_NOT_ALLOWED);
@@ -475,7 +475,7 @@ class RunDeciderTest {
                 {"command":"plan","revision":"005_oidc_sso","plan":{"hash":"e0","direction":"upgrade","from":"005_oidc_sso",
                  "to":"005_oidc_sso","revisions":[],"findings":[],"locks":[]}}""";
 
-        RunDecider.Decision decision = decide(manual("head", null), List.of(planned(1, nothing)), NOW);
+        Decision decision = decide(manual("head", null), List.of(planned(1, nothing)), NOW);
 
         assertThat(decision.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.UPGRADE, "005_oidc_sso", null, "e0"));
     }
@@ -483,10 +483,10 @@ class RunDeciderTest {
     @Test
     void aPlanForAnotherInputIsDroppedAndTheNewInputPlanned() {
         DatabaseMigration migration = approved(manual("head", null), "h1");
-        RunDecider.Decision before = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
+        Decision before = decide(migration, List.of(planned(1, "h1", SAFE)), NOW);
         migration.setStatus(before.status());
 
-        RunDecider.Decision decision = RunDecider.decide(migration, BUILT_IN, "fedcba9876", List.of(planned(1, "h1", SAFE)), RETRY, NOW);
+        Decision decision = decide(migration, "fedcba9876", List.of(planned(1, "h1", SAFE)), NOW);
 
         assertThat(decision.createJob()).isEqualTo(new JobRequest("fedcba9876", 1, Verb.PLAN, "005_oidc_sso", null));
         assertThat(decision.status().getPlan()).isNull();
@@ -579,8 +579,17 @@ class RunDeciderTest {
                 .withExitCode(exitCode).withMessage(result).endTerminated().endState().endContainerStatus().endStatus().build();
     }
 
-    private static RunDecider.Decision decide(DatabaseMigration migration, List<ObservedRun> runs, Instant now) {
-        return RunDecider.decide(migration, BUILT_IN, FP, runs, RETRY, now);
+    /** What the reconciler takes from one look: the decider's outcome and the status it leads to. */
+    private record Decision(DatabaseMigrationStatus status, JobRequest createJob, Duration requeueAfter) {
+    }
+
+    private static Decision decide(DatabaseMigration migration, List<ObservedRun> runs, Instant now) {
+        return decide(migration, FP, runs, now);
+    }
+
+    private static Decision decide(DatabaseMigration migration, String fingerprint, List<ObservedRun> runs, Instant now) {
+        RunOutcome outcome = RunDecider.decide(migration, BUILT_IN, fingerprint, runs, RETRY, now);
+        return new Decision(StatusDraft.of(migration, outcome, now), outcome.createJob(), outcome.requeueAfter());
     }
 
     private static String reason(DatabaseMigrationStatus status, String type) {

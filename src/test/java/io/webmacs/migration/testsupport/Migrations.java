@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.contract.PlanConfigMapKeys;
-import io.webmacs.migration.dependent.PlanConfigMap;
+import io.webmacs.migration.reconciler.PlanConfigMap;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

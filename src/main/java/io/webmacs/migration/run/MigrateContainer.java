@@ -1,4 +1,4 @@
-package io.webmacs.migration.operator;
+package io.webmacs.migration.run;
 
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.Container;
@@ -14,6 +14,7 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.DriftCheckSpec;
 import io.webmacs.migration.api.SecretValueSource;
+import io.webmacs.migration.config.OperatorSettings;
 import io.webmacs.migration.contract.DatabaseVariables;
 import io.webmacs.migration.contract.MigrateCommand;
 import io.webmacs.migration.contract.Verb;

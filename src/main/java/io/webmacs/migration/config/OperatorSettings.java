@@ -1,4 +1,4 @@
-package io.webmacs.migration.operator;
+package io.webmacs.migration.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;

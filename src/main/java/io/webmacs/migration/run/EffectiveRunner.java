@@ -1,7 +1,8 @@
-package io.webmacs.migration.operator;
+package io.webmacs.migration.run;
 
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RunnerSpec;
+import io.webmacs.migration.config.OperatorSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,7 @@
-package io.webmacs.migration.operator;
+package io.webmacs.migration.run;
 
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.config.OperatorSettings;
 import io.webmacs.migration.contract.MigrationException;
 
 /**

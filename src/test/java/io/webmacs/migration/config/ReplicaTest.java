@@ -1,4 +1,4 @@
-package io.webmacs.migration.operator;
+package io.webmacs.migration.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.webmacs.migration.dependent;
+package io.webmacs.migration.reconciler;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -9,7 +9,7 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.PlanConfigMapKeys;
-import io.webmacs.migration.operator.MigrateContainer;
+import io.webmacs.migration.run.MigrateContainer;
 import java.util.Map;
 import java.util.Optional;
 

@@ -1,6 +1,5 @@
-package io.webmacs.migration.dependent;
+package io.webmacs.migration.config;
 
-import io.webmacs.migration.operator.OperatorSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.webmacs.migration.dependent;
+package io.webmacs.migration.run;
 
 import io.webmacs.migration.contract.Verb;
 

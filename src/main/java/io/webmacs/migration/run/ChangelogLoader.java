@@ -1,4 +1,4 @@
-package io.webmacs.migration.operator;
+package io.webmacs.migration.run;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.webmacs.migration.api.ChangelogSpec;

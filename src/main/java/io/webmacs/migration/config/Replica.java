@@ -1,4 +1,4 @@
-package io.webmacs.migration.operator;
+package io.webmacs.migration.config;
 
 import java.util.Map;
 import java.util.Optional;
