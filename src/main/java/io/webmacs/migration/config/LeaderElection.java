@@ -44,9 +44,10 @@ public class LeaderElection {
 
     private void stoppedLeading() {
         if (!stopping) {
-            // Another replica may hold the lease already: stop at once rather than reconcile beside it.
+            // Another replica may hold the lease already: stop at once rather than reconcile beside it, and without the
+            // shutdown hooks, which would wait for this very thread (System.exit here hung the process).
             Log.errorf("Lost the lease %s; exiting", LEASE);
-            System.exit(1);
+            Runtime.getRuntime().halt(1);
         }
     }
 }
