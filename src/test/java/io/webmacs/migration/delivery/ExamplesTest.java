@@ -28,6 +28,7 @@ import io.webmacs.migration.api.CrdRules;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RolloutMode;
 import io.webmacs.migration.engine.DatabaseTarget;
+import io.webmacs.migration.testsupport.RestrictedPodSecurity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;

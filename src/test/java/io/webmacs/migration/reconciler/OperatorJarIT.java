@@ -19,10 +19,10 @@ import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.WorkloadReference;
 import io.webmacs.migration.gate.WebhookCertificate;
 import io.webmacs.migration.testsupport.Catalog;
+import io.webmacs.migration.testsupport.ContainerRunner;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.JobExecutor;
-import io.webmacs.migration.testsupport.MigrateContainer;
 import io.webmacs.migration.testsupport.Packaged;
 import io.webmacs.migration.testsupport.TestDatabase;
 import io.webmacs.migration.testsupport.WebhookClient;
@@ -93,7 +93,7 @@ class OperatorJarIT {
         Thread.sleep(3000);
         assertThat(Fixtures.jobs(client, "default")).as("the restarted operator found its Job").hasSize(1);
 
-        executor = JobExecutor.start(client, MigrateContainer.PACKAGED);
+        executor = JobExecutor.start(client, ContainerRunner.PACKAGED);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             DatabaseMigration m = client.resources(DatabaseMigration.class).inNamespace("default").withName("webmacs").get();
             assertThatMigration(m).isReady().hasRevision("005_oidc_sso");

@@ -1,4 +1,4 @@
-package io.webmacs.migration.dependent;
+package io.webmacs.migration.testsupport;
 
 import io.webmacs.migration.operator.OperatorSettings;
 import java.time.Duration;
