@@ -16,9 +16,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Manifests;
 import io.webmacs.migration.testsupport.TestDatabase;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /**
  * A real control plane with a real {@link Node}, and the operator installed on it as the README says: it runs as the
@@ -175,19 +174,18 @@ public final class OperatorCluster implements AutoCloseable {
      * readiness probe).
      */
     public Path standInBackend(String namespace) {
-        try (InputStream example = Files.newInputStream(Path.of("deploy", "examples", "40-webmacs-backend.yaml"))) {
-            List<HasMetadata> objects = client().load(example).items();
-            for (HasMetadata object : objects) {
-                object.getMetadata().setNamespace(namespace);
-                if (object instanceof Deployment backend) {
-                    Container container = backend.getSpec().getTemplate().getSpec().getContainers().get(0);
-                    container.setImage(Node.PAUSE_IMAGE);
-                    container.setImagePullPolicy("Never");
-                    container.setReadinessProbe(null);
-                }
+        List<HasMetadata> objects = Manifests.read(Path.of("deploy", "examples", "40-webmacs-backend.yaml"));
+        for (HasMetadata object : objects) {
+            object.getMetadata().setNamespace(namespace);
+            if (object instanceof Deployment backend) {
+                Container container = backend.getSpec().getTemplate().getSpec().getContainers().get(0);
+                container.setImage(Node.PAUSE_IMAGE);
+                container.setImagePullPolicy("Never");
+                container.setReadinessProbe(null);
             }
-            return Files.writeString(cluster.workDir().resolve("webmacs-backend-" + namespace + ".yaml"), objects.stream()
-                    .map(o -> client().getKubernetesSerialization().asYaml(o)).collect(Collectors.joining("\n")));
+        }
+        try {
+            return Files.writeString(cluster.workDir().resolve("webmacs-backend-" + namespace + ".yaml"), Manifests.yaml(objects));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
