@@ -13,8 +13,8 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The test tree's own arrows (docs/testing.md): {@code testsupport} at the bottom, every other test package on it, and
- * no test package imports one that imports it back. Only test classes are imported, so a test package using the main
+ * The test tree's own arrows (docs/testing.md): {@code testsupport} at the bottom, the scenario suite on it alone, every
+ * other test package on them (the tier bindings among them), and no test package imports one that imports it back. Only test classes are imported, so a test package using the main
  * package of the same name is no cycle.
  */
 @AnalyzeClasses(packages = "io.webmacs.migration", importOptions = ImportOption.OnlyIncludeTests.class)
@@ -30,4 +30,9 @@ class TestTreeArchitectureTest {
     @ArchTest
     static final ArchRule testsupportIsTheBottom = noClasses().that().resideInAPackage("io.webmacs.migration.testsupport..")
             .should().dependOnClassesThat(and(TEST_CLASS, resideOutsideOfPackage("io.webmacs.migration.testsupport..")));
+
+    @ArchTest
+    static final ArchRule theScenarioSuiteStandsOnTestsupportAlone = noClasses().that().resideInAPackage("io.webmacs.migration.scenario..")
+            .should().dependOnClassesThat(and(TEST_CLASS, resideOutsideOfPackage("io.webmacs.migration.scenario.."),
+                    resideOutsideOfPackage("io.webmacs.migration.testsupport..")));
 }

@@ -27,8 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class RbacAuditIT {
 
-    private static final List<String> SCENARIOS = List.of(OperatorOnApiServerIT.CLUSTER, ApprovalOnApiServerIT.CLUSTER,
-            HelmInstallOnApiServerIT.CLUSTER);
+    private static final List<String> SCENARIOS = List.of(OperatorOnApiServerIT.CLUSTER, HelmInstallOnApiServerIT.CLUSTER);
     /** The start of this Maven build, from failsafe's {@code rbac-audit} execution: older audit logs are an earlier build's. */
     private static final String BUILD_STARTED = "webmacs.build.started";
     /** Grants that no scenario uses, each with the path that needs it: "verb resource" (as in {@link RbacGrant}) to why. */
