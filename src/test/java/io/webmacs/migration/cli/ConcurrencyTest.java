@@ -3,8 +3,8 @@ package io.webmacs.migration.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.engine.AdvisoryLock;
+import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.webmacs.migration.contract.MigrateCommand;
 import io.webmacs.migration.contract.Verb;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /** The CLI's own parser reads every command line the operator builds, option by option, as the operator meant it. */
 class MigrateCommandOptionsTest {

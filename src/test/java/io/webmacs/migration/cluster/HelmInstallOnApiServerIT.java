@@ -1,7 +1,5 @@
 package io.webmacs.migration.cluster;
 
-import static io.webmacs.migration.cluster.Kstatus.Status.Current;
-import static io.webmacs.migration.cluster.Kstatus.Status.InProgress;
 import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -72,7 +70,7 @@ class HelmInstallOnApiServerIT {
         operator.succeeds("apply", "-f", "deploy/examples/00-namespace.yaml", "-f", secret.toString(),
                 "-f", "deploy/examples/30-databasemigration.yaml", "-f", operator.standInBackend("webmacs-demo").toString());
 
-        awaitMigration("webmacs-demo", "webmacs", InProgress, m -> assertThatMigration(m).isReconciling(Conditions.RETRYING));
+        awaitMigration("webmacs-demo", "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.RETRYING));
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-demo")).singleElement().satisfies(pod -> {
             assertThat(pod.getSpec().getSchedulingGates()).extracting(PodSchedulingGate::getName).containsExactly("migrations.webmacs.io/webmacs");
             assertThat(pod.getSpec().getNodeName()).as("held off the node").isNull();
@@ -80,7 +78,7 @@ class HelmInstallOnApiServerIT {
 
         db.execute("CREATE DATABASE " + notYetCreated.name());
 
-        awaitMigration("webmacs-demo", "webmacs", Current, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        awaitMigration("webmacs-demo", "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-demo")).singleElement().satisfies(pod -> {
             assertThat(pod.getSpec().getSchedulingGates()).isEmpty();
             assertThat(pod.getSpec().getNodeName()).isEqualTo(Node.NAME);
@@ -107,7 +105,7 @@ class HelmInstallOnApiServerIT {
 
         operator.succeeds("apply", "-f", migration.toString(), "-f", operator.standInBackend("webmacs-init").toString());
 
-        awaitMigration("webmacs-init", "webmacs", Current, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        awaitMigration("webmacs-init", "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-init")).singleElement().satisfies(pod -> {
             assertThat(pod.getSpec().getInitContainers()).extracting(c -> c.getName()).startsWith("migrate");
             assertThat(pod.getStatus().getPhase()).as("the backend starts after its init container").isEqualTo("Running");
@@ -132,7 +130,7 @@ class HelmInstallOnApiServerIT {
         client.pods().inNamespace(OperatorCluster.NAMESPACE).withName(leader).withGracePeriod(0).delete();
         operator.node().uncordon();
 
-        awaitMigration(ns, "webmacs", Current, m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
+        awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
         assertThat(operator.leaderPod()).as("the other replica took over").isNotEqualTo(leader);
         assertThat(Fixtures.jobs(client, ns)).as("one run").hasSize(1);
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
@@ -148,7 +146,7 @@ class HelmInstallOnApiServerIT {
         return client.pods().inNamespace(ns).withLabel("app.kubernetes.io/name", "webmacs-backend").list().getItems();
     }
 
-    private static DatabaseMigration awaitMigration(String ns, String name, Kstatus.Status kstatus, Consumer<DatabaseMigration> assertion) {
-        return operator.awaitMigration(ns, name, kstatus, assertion);
+    private static DatabaseMigration awaitMigration(String ns, String name, Consumer<DatabaseMigration> assertion) {
+        return operator.awaitMigration(ns, name, assertion);
     }
 }

@@ -1,12 +1,16 @@
 package io.webmacs.migration.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.contract.Conditions;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -29,6 +33,21 @@ public final class Kstatus {
     }
 
     private Kstatus() {
+    }
+
+    /**
+     * What kstatus must say of a DatabaseMigration, read from its own status: InProgress until the status speaks for the
+     * current generation, then Failed while Stalled, Current while Ready, and InProgress otherwise.
+     */
+    public static Status expectedOf(DatabaseMigration migration) {
+        DatabaseMigrationStatus status = migration.getStatus();
+        if (status == null || !Objects.equals(status.getObservedGeneration(), migration.getMetadata().getGeneration())) {
+            return Status.InProgress;
+        }
+        if (status.isTrue(Conditions.STALLED)) {
+            return Status.Failed;
+        }
+        return status.isTrue(Conditions.READY) ? Status.Current : Status.InProgress;
     }
 
     /** Why kstatus cannot run here, if it cannot. */

@@ -15,27 +15,29 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.testsupport.ClusterUnderTest;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
+import io.webmacs.migration.testsupport.Manifests;
 import io.webmacs.migration.testsupport.TestDatabase;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /**
  * A real control plane with a real {@link Node}, and the operator installed on it as the README says: it runs as the
  * pod of its own Deployment, in a container of the shipped image, with its own ServiceAccount's token, so the chart's
  * RBAC authorizes each of its calls. Its pod reaches the API server through the {@code kubernetes} Service, and the API
  * server reaches its webhook through the chart's Service; migration pods reach the tests' PostgreSQL at
- * {@link Node#HOST_ADDRESS}, over the node's pod network.
+ * {@link Node#HOST_ADDRESS}, over the node's pod network. The real tier's {@link ClusterUnderTest}.
  */
-public final class OperatorCluster implements AutoCloseable {
+public final class OperatorCluster implements ClusterUnderTest, AutoCloseable {
 
     public static final String NAMESPACE = "webmacs-migration-operator";
     public static final String NAME = "webmacs-migration-operator";
@@ -44,6 +46,7 @@ public final class OperatorCluster implements AutoCloseable {
 
     private final ControlPlane cluster;
     private final Node node;
+    private final AtomicInteger namespaces = new AtomicInteger();
 
     private OperatorCluster(String name) {
         this.cluster = ControlPlane.start(name);
@@ -121,11 +124,17 @@ public final class OperatorCluster implements AutoCloseable {
         return node;
     }
 
+    @Override
     public KubernetesClient client() {
         return cluster.client();
     }
 
-    /** A new database of the tests' PostgreSQL, addressed as the pods reach it. */
+    @Override
+    public String newNamespace() {
+        return restrictedNamespace("restricted-" + namespaces.incrementAndGet());
+    }
+
+    @Override
     public TestDatabase newDatabase() {
         return EmbeddedPostgresServer.newDatabase().at(Node.HOST_ADDRESS);
     }
@@ -175,19 +184,18 @@ public final class OperatorCluster implements AutoCloseable {
      * readiness probe).
      */
     public Path standInBackend(String namespace) {
-        try (InputStream example = Files.newInputStream(Path.of("deploy", "examples", "40-webmacs-backend.yaml"))) {
-            List<HasMetadata> objects = client().load(example).items();
-            for (HasMetadata object : objects) {
-                object.getMetadata().setNamespace(namespace);
-                if (object instanceof Deployment backend) {
-                    Container container = backend.getSpec().getTemplate().getSpec().getContainers().get(0);
-                    container.setImage(Node.PAUSE_IMAGE);
-                    container.setImagePullPolicy("Never");
-                    container.setReadinessProbe(null);
-                }
+        List<HasMetadata> objects = Manifests.read(Path.of("deploy", "examples", "40-webmacs-backend.yaml"));
+        for (HasMetadata object : objects) {
+            object.getMetadata().setNamespace(namespace);
+            if (object instanceof Deployment backend) {
+                Container container = backend.getSpec().getTemplate().getSpec().getContainers().get(0);
+                container.setImage(Node.PAUSE_IMAGE);
+                container.setImagePullPolicy("Never");
+                container.setReadinessProbe(null);
             }
-            return Files.writeString(cluster.workDir().resolve("webmacs-backend-" + namespace + ".yaml"), objects.stream()
-                    .map(o -> client().getKubernetesSerialization().asYaml(o)).collect(Collectors.joining("\n")));
+        }
+        try {
+            return Files.writeString(cluster.workDir().resolve("webmacs-backend-" + namespace + ".yaml"), Manifests.yaml(objects));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -198,10 +206,11 @@ public final class OperatorCluster implements AutoCloseable {
     }
 
     /**
-     * Waits until the DatabaseMigration {@code namespace/name} passes {@code assertion}, and kstatus computes
-     * {@code kstatus} for the same object as the API server returned it; returns what passed.
+     * Waits until the DatabaseMigration {@code namespace/name} passes {@code assertion}, and kstatus reads the same object,
+     * as the API server returned it, as its status says ({@link Kstatus#expectedOf}); returns what passed.
      */
-    public DatabaseMigration awaitMigration(String namespace, String name, Kstatus.Status kstatus, Consumer<DatabaseMigration> assertion) {
+    @Override
+    public DatabaseMigration awaitMigration(String namespace, String name, Consumer<DatabaseMigration> assertion) {
         DatabaseMigration[] last = new DatabaseMigration[1];
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
             GenericKubernetesResource object = client().genericKubernetesResources(ResourceDefinitionContext.fromResourceType(DatabaseMigration.class))
@@ -209,9 +218,33 @@ public final class OperatorCluster implements AutoCloseable {
             last[0] = client().getKubernetesSerialization().convertValue(object, DatabaseMigration.class);
             assertion.accept(last[0]);
             Kstatus.Verdict verdict = Kstatus.of(client().getKubernetesSerialization().asJson(object));
-            assertThat(verdict.status()).as("kstatus of %s/%s (%s)", namespace, name, verdict.message()).isEqualTo(kstatus);
+            assertThat(verdict.status()).as("kstatus of %s/%s (%s)", namespace, name, verdict.message()).isEqualTo(Kstatus.expectedOf(last[0]));
         });
         return last[0];
+    }
+
+    @Override
+    public void approve(String namespace, String name, String hash) {
+        succeeds("annotate", "-n", namespace, "dbm/" + name, "--overwrite", DatabaseMigration.APPROVED_PLAN + "=" + hash);
+    }
+
+    @Override
+    public void delete(String namespace, String name) {
+        succeeds("delete", "-n", namespace, "dbm/" + name);
+        await().atMost(patience()).untilAsserted(() -> {
+            assertThat(Fixtures.jobs(client(), namespace)).as("the garbage collector removed the Jobs").isEmpty();
+            assertThat(client().pods().inNamespace(namespace).list().getItems()).as("and their pods").isEmpty();
+        });
+    }
+
+    @Override
+    public Duration patience() {
+        return Duration.ofMinutes(1);
+    }
+
+    @Override
+    public Duration quietPeriod() {
+        return Duration.ofMinutes(1);
     }
 
     /** The operator's requests that the API server refused as Forbidden (by RBAC or an admission policy), from its audit log. */

@@ -5,11 +5,8 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.webmacs.migration.cluster.ControlPlane;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
+import io.webmacs.migration.testsupport.Manifests;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +17,6 @@ final class Chart {
     static final Path DIRECTORY = Path.of("helm", "webmacs-migration-operator");
     static final String RELEASE = "webmacs-migration-operator";
     static final String NAMESPACE = "webmacs-migration-operator";
-
-    private static final KubernetesClient OFFLINE = new KubernetesClientBuilder().build();
 
     private Chart() {
     }
@@ -46,6 +41,6 @@ final class Chart {
 
     /** The manifests as fabric8 model objects. */
     static List<HasMetadata> objects(String manifests) {
-        return OFFLINE.load(new ByteArrayInputStream(manifests.getBytes(StandardCharsets.UTF_8))).items();
+        return Manifests.parse(manifests);
     }
 }

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -22,14 +21,14 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.webmacs.migration.api.CrdRules;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RolloutMode;
 import io.webmacs.migration.engine.DatabaseTarget;
+import io.webmacs.migration.testsupport.Manifests;
+import io.webmacs.migration.testsupport.RestrictedPodSecurity;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -41,7 +40,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,12 +60,8 @@ class ExamplesTest {
 
     @BeforeAll
     static void parseExamples() throws IOException {
-        KubernetesSerialization serialization = new KubernetesSerialization();
-        serialization.registerKubernetesResource(DatabaseMigration.class);
         for (Path file : exampleFiles()) {
-            try (InputStream in = Files.newInputStream(file)) {
-                RESOURCES.put(file.getFileName().toString(), asList(serialization.unmarshal(in)));
-            }
+            RESOURCES.put(file.getFileName().toString(), Manifests.read(file));
         }
     }
 
@@ -95,11 +89,8 @@ class ExamplesTest {
     }
 
     @Test
-    void theDatabaseMigrationReadsAsTheOperatorsOwnType() throws IOException {
-        DatabaseMigration dbm;
-        try (InputStream in = Files.newInputStream(EXAMPLES.resolve("30-databasemigration.yaml"))) {
-            dbm = Serialization.unmarshal(in, DatabaseMigration.class);
-        }
+    void theDatabaseMigrationReadsAsTheOperatorsOwnType() {
+        DatabaseMigration dbm = one(DatabaseMigration.class, "webmacs");
         assertThat(dbm.getApiVersion()).isEqualTo("migrations.webmacs.io/v1alpha1");
         assertThat(dbm.getMetadata().getName()).isEqualTo("webmacs");
         assertThat(dbm.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
@@ -236,17 +227,6 @@ class ExamplesTest {
         try (Stream<Path> files = Files.list(EXAMPLES)) {
             return files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList();
         }
-    }
-
-    private static List<HasMetadata> asList(Object parsed) {
-        if (parsed instanceof KubernetesList list) {
-            return list.getItems();
-        } else if (parsed instanceof List<?> list) {
-            return list.stream().filter(Objects::nonNull).map(HasMetadata.class::cast).toList();
-        } else if (parsed instanceof HasMetadata resource) {
-            return List.of(resource);
-        }
-        return List.of();
     }
 
     private static List<HasMetadata> all() {

@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseSpec;
@@ -21,8 +23,9 @@ import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
-import io.webmacs.migration.testsupport.JobExecutor;
 import io.webmacs.migration.testsupport.Migrations;
+import io.webmacs.migration.testsupport.MockCluster;
+import io.webmacs.migration.testsupport.ScenarioSteps;
 import io.webmacs.migration.testsupport.TestDatabase;
 import jakarta.inject.Inject;
 import java.net.URL;
@@ -48,15 +51,20 @@ class DriftCheckReconcileTest {
     @TestHTTPResource("/q/metrics")
     URL metricsUrl;
 
+    @KubernetesTestServer
+    KubernetesServer server;
+
+    private ScenarioSteps steps;
+
     @BeforeEach
-    void startExecutor() {
-        JobExecutor.running(client);
+    void onTheMockCluster() {
+        steps = new ScenarioSteps(new MockCluster(client, server));
     }
 
     @Test
     void aHandDroppedIndexIsFoundByTheNextCheckAsAWarningAndItsRepairClearsIt() throws Exception {
         String ns = Fixtures.newNamespace(client);
-        TestDatabase db = databaseSecretIn(ns);
+        TestDatabase db = steps.databaseSecretIn(ns);
         // The CRD refuses intervals under 1m; the mock API server does not evaluate CEL, which keeps this test short.
         client.resource(Fixtures.checkedEvery("5s", Fixtures.migration(ns, "webmacs", "webmacs-db", "head"))).create();
 
@@ -126,7 +134,7 @@ class DriftCheckReconcileTest {
     @Test
     void turningChecksOnMigratesNothingAgainAndTurningThemOffLeavesNoTrace() {
         String ns = Fixtures.newNamespace(client);
-        databaseSecretIn(ns);
+        steps.databaseSecretIn(ns);
         client.resource(Fixtures.migration(ns, "webmacs", "webmacs-db", "003_fk_ondelete")).create();
         awaitMigration(client, ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("003_fk_ondelete").hasNoDriftCondition());
 
@@ -163,11 +171,5 @@ class DriftCheckReconcileTest {
 
     private static String get(URL url) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(url.toURI()).build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private TestDatabase databaseSecretIn(String ns) {
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
-        return db;
     }
 }

@@ -40,7 +40,7 @@ public final class JobExecutor {
     private static final Duration RESTART_BACKOFF = Duration.ofMillis(500);
 
     private final KubernetesClient client;
-    private final MigrateContainer cli;
+    private final ContainerRunner cli;
     private final ExecutorService workers = Executors.newFixedThreadPool(4);
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
@@ -51,13 +51,13 @@ public final class JobExecutor {
     private SharedIndexInformer<Pod> pods;
     private static JobExecutor running;
 
-    private JobExecutor(KubernetesClient client, MigrateContainer cli) {
+    private JobExecutor(KubernetesClient client, ContainerRunner cli) {
         this.client = client;
         this.cli = cli;
     }
 
     /** An executor for the Jobs of the API server {@code client} talks to. */
-    public static JobExecutor start(KubernetesClient client, MigrateContainer cli) {
+    public static JobExecutor start(KubernetesClient client, ContainerRunner cli) {
         JobExecutor executor = new JobExecutor(client, cli);
         executor.start();
         return executor;
@@ -67,7 +67,7 @@ public final class JobExecutor {
     public static synchronized JobExecutor running(KubernetesClient client) {
         if (running == null) {
             Fixtures.installCrd(client);
-            running = start(client, MigrateContainer.IN_PROCESS);
+            running = start(client, ContainerRunner.IN_PROCESS);
         }
         return running;
     }

@@ -1,6 +1,5 @@
 package io.webmacs.migration.testsupport;
 
-import io.webmacs.migration.testsupport.Cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

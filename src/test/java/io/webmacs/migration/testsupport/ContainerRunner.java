@@ -9,10 +9,10 @@ import java.nio.file.Path;
 
 /** How the tests run a migrate container: webmacs-migrate with the container's args, env and volumes; returns its exit code. */
 @FunctionalInterface
-public interface MigrateContainer {
+public interface ContainerRunner {
 
     /** {@code java -jar target/webmacs-migrate.jar} in its own JVM, as the image runs it; killed if the caller is interrupted. */
-    MigrateContainer PACKAGED = (inputs, log) -> {
+    ContainerRunner PACKAGED = (inputs, log) -> {
         Process process = Packaged.cli(inputs.argsOnThisMachine(), inputs.env(), log);
         try {
             return process.waitFor();
@@ -22,7 +22,7 @@ public interface MigrateContainer {
     };
 
     /** webmacs-migrate's entry point in this JVM: quick, for tests and benchmarks of the operator rather than the CLI. */
-    MigrateContainer IN_PROCESS = (inputs, log) -> {
+    ContainerRunner IN_PROCESS = (inputs, log) -> {
         try (PrintStream out = new PrintStream(new FileOutputStream(log.toFile(), true), true, StandardCharsets.UTF_8)) {
             return WebmacsMigrate.run(inputs.argsOnThisMachine().toArray(String[]::new), inputs.env(), out, out);
         }

@@ -1,4 +1,4 @@
-package io.webmacs.migration.delivery;
+package io.webmacs.migration.testsupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,6 @@
-package io.webmacs.migration.config;
+package io.webmacs.migration.testsupport;
 
+import io.webmacs.migration.config.OperatorSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
