@@ -10,7 +10,9 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ServiceReference;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -22,6 +24,8 @@ import io.webmacs.migration.testsupport.Manifests;
 import io.webmacs.migration.testsupport.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,9 +161,29 @@ public final class OperatorCluster implements ClusterUnderTest, AutoCloseable {
                             .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())));
             assertThat(client().leases().inNamespace(NAMESPACE).withName(NAME).get()).isNotNull()
                     .extracting(l -> l.getSpec().getHolderIdentity()).isNotNull();
-            assertThat(client().admissionRegistration().v1().mutatingWebhookConfigurations().withName(NAME).get().getWebhooks())
-                    .as("the operator published its CA").extracting(MutatingWebhook::getClientConfig).allMatch(c -> c.getCaBundle() != null);
+            List<MutatingWebhook> webhooks = client().admissionRegistration().v1().mutatingWebhookConfigurations().withName(NAME).get()
+                    .getWebhooks();
+            assertThat(webhooks).as("the operator published its CA").extracting(MutatingWebhook::getClientConfig)
+                    .allMatch(c -> c.getCaBundle() != null);
+            webhooks.forEach(webhook -> assertThat(routed(webhook.getClientConfig().getService()))
+                    .as("kube-proxy routes the webhook's Service, as the API server will call it").isTrue());
         });
+    }
+
+    /**
+     * Whether a connection to the Service's cluster IP gets through from this host, where the API server runs: kube-proxy
+     * routes it a moment after the pods are ready, and until then a webhook call is refused, and with failurePolicy Ignore
+     * the pod is admitted ungated.
+     */
+    private boolean routed(ServiceReference reference) {
+        Service service = client().services().inNamespace(reference.getNamespace()).withName(reference.getName()).get();
+        int port = reference.getPort() == null ? 443 : reference.getPort();
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(service.getSpec().getClusterIP(), port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The pod holding the leader-election Lease: its HOSTNAME, the pod's name, is the operator's identity. */
