@@ -5,6 +5,7 @@ import io.webmacs.migration.contract.Drift;
 import io.webmacs.migration.contract.ErrorMessages;
 import io.webmacs.migration.contract.Failure;
 import io.webmacs.migration.contract.MigrationException;
+import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.Plan;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,6 +17,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,10 +26,14 @@ import java.util.function.Consumer;
 import liquibase.changelog.ChangeLogHistoryService;
 import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.ChangeSet;
+import liquibase.changelog.DatabaseChangeLog;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
 import liquibase.exception.DatabaseException;
+import liquibase.exception.PreconditionErrorException;
+import liquibase.exception.PreconditionFailedException;
 import liquibase.lockservice.LockServiceFactory;
+import liquibase.precondition.core.PreconditionContainer;
 
 /**
  * The migration engine: Liquibase's commands over one JDBC session, under a {@link MigrationLock}, with WebMACS
@@ -39,14 +45,21 @@ public final class MigrationEngine implements AutoCloseable {
     /**
      * What a command did. {@code failure} is set when a changeset failed after earlier ones were applied;
      * {@code adoptable} when a read-only command found a WebMACS database that upgrade would adopt; {@code drift} is
-     * what check found (its failure is SchemaDrift when the schema differs).
+     * what check found (its failure is SchemaDrift when the schema differs); {@code contracted} the revisions whose
+     * contract changesets this command ran.
      */
-    public record Outcome(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
-            MigrationException failure, WebmacsDatabase.Detected adoptable, List<Blocker> blockedBy, Plan plan, Drift drift) {
+    public record Outcome(AppliedHistory history, List<String> applied, List<String> contracted, List<String> rolledBack,
+            String adopted, MigrationException failure, WebmacsDatabase.Detected adoptable, List<Blocker> blockedBy, Plan plan,
+            Drift drift) {
 
         static Outcome changed(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
                 MigrationException failure, List<Blocker> blockedBy) {
-            return new Outcome(history, applied, rolledBack, adopted, failure, null, blockedBy, null, null);
+            return new Outcome(history, applied, List.of(), rolledBack, adopted, failure, null, blockedBy, null, null);
+        }
+
+        static Outcome read(AppliedHistory history, WebmacsDatabase.Detected adoptable, MigrationException failure, Plan plan,
+                Drift drift) {
+            return new Outcome(history, List.of(), List.of(), List.of(), null, failure, adoptable, List.of(), plan, drift);
         }
     }
 
@@ -96,33 +109,58 @@ public final class MigrationEngine implements AutoCloseable {
     }
 
     /**
-     * Applies pending changesets up to {@code revision}, adopting an existing WebMACS database first. With
-     * {@code approvedPlan} (a plan hash), runs only if the plan worked out now, under the lock, still has that hash.
+     * Applies the pending changesets of {@code phase} up to {@code revision}, adopting an existing WebMACS database first.
+     * With {@code approvedPlan} (a plan hash), runs only if the plan worked out now, under the lock, still has that hash.
      */
-    public Outcome upgrade(String revision, String approvedPlan) throws SQLException {
+    public Outcome upgrade(String revision, Phase phase, String approvedPlan) throws SQLException {
         String target = changelog.resolve(revision);
         takeLock();
         AppliedHistory known = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(known);
         String current = adoptable.map(WebmacsDatabase.Detected::revision).orElse(known.current());
+        requireExpanded(phase, target, known, adoptable, current);
         // At the target already, nothing runs whatever plan was approved, as the built-in changelog's fast path answers.
-        boolean atTarget = adoptable.isEmpty() && target.equals(current) && known.pendingUpTo(target).isEmpty();
+        boolean atTarget = adoptable.isEmpty() && target.equals(current) && known.pendingUpTo(target, phase).isEmpty();
         if (!atTarget) {
-            requireApproved(approvedPlan, () -> planner.plan(target, known, adoptable), current);
+            requireApproved(approvedPlan, () -> planner.plan(target, phase, known, adoptable), current);
         }
-        if (changelog.position(target) < changelog.position(current)) {
+        // Contract runs what the revisions up to the target left; the database may be above it (expand went further).
+        if (phase != Phase.CONTRACT && changelog.position(target) < changelog.position(current)) {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + current + ", above " + target
                     + "; upgrade never rolls back. Use: downgrade " + target + ".").atRevision(current);
         }
         adoptable.ifPresent(this::adopt);
         AppliedHistory before = history();
-        MigrationException failure = before.pendingUpTo(target).isEmpty()
+        // Changesets a precondition settles are run too, so that Liquibase records them (marked ran).
+        MigrationException failure = before.unrecordedUpTo(target, phase).isEmpty()
                 ? null
-                : guard.run(() -> liquibase.run("updateToTag", Map.of("tag", target)), online);
+                : guard.run(() -> liquibase.run("updateToTag", Map.of("tag", target, "databaseChangelog", changeSets(phase, before))), online);
         throwIfDisconnected(failure);
         AppliedHistory after = history();
-        return Outcome.changed(after, before.newlyAppliedIn(after), List.of(),
-                adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure, guard.blockers());
+        return new Outcome(after, before.newlyAppliedIn(after), before.newlyContractedIn(after), List.of(),
+                adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure, null, guard.blockers(), null, null);
+    }
+
+    /** The changelog an upgrade of {@code phase} runs: in expand, without the contract changesets {@code history} does not record. */
+    private DatabaseChangeLog changeSets(Phase phase, AppliedHistory history) {
+        return phase == Phase.EXPAND ? changelog.without(history.unrecordedUpTo(changelog.head(), Phase.CONTRACT)) : changelog.parsed();
+    }
+
+    /** Contract runs only once expand is complete up to its target: refuses, changing nothing, when it is not. */
+    private void requireExpanded(Phase phase, String target, AppliedHistory history, Optional<WebmacsDatabase.Detected> adoptable,
+            String current) {
+        if (phase != Phase.CONTRACT) {
+            return;
+        }
+        // An adopted database has both phases of its revisions; the rest is pending.
+        List<ChangeSet> expand = adoptable.isEmpty() ? history.pendingUpTo(target, Phase.EXPAND)
+                : changelog.changeSetsBetween(changelog.position(current), changelog.position(target)).stream()
+                        .filter(c -> Changelog.phaseOf(c) == Phase.EXPAND).toList();
+        if (!expand.isEmpty()) {
+            throw new MigrationException(Failure.EXPAND_PENDING, "Expand is not complete up to " + target + ": "
+                    + expand.size() + " changeset(s) pending, starting with " + expand.get(0).toString(false) + ". Nothing was"
+                    + " run; run upgrade " + target + " " + Phase.OPTION + " " + Phase.EXPAND.word() + " first.").atRevision(current);
+        }
     }
 
     /** Works out a plan; may fail like planning does. */
@@ -172,7 +210,7 @@ public final class MigrationEngine implements AutoCloseable {
         AppliedHistory before = history();
         int from = changelog.position(before.current());
         String target = steps == null ? named : relative(from, steps);
-        requireApproved(approvedPlan, () -> planner.plan(target, before, Optional.empty()), before.current());
+        requireApproved(approvedPlan, () -> planner.plan(target, Phase.ALL, before, Optional.empty()), before.current());
         int to = changelog.position(target);
         if (to >= from) {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + before.current() + ", not above "
@@ -184,8 +222,11 @@ public final class MigrationEngine implements AutoCloseable {
             rollingBack.add(changelog.revisionAt(position));
         }
         DowngradeGuard.check(connection, rollingBack);
-        // Counted again on each try: a retry after a lock timeout starts where the last try stopped.
-        MigrationException failure = guard.run(() -> liquibase.run("rollbackCount", Map.of("count", history().ranAbove(to).size())), null);
+        // Counted again on each try: a retry after a lock timeout starts where the last try stopped. Only the revisions
+        // above the target are given: Liquibase rolls back in the order changesets ran, and a contract may have run
+        // after later revisions' expand.
+        MigrationException failure = guard.run(() -> liquibase.run("rollbackCount", Map.of("count", history().ranAbove(to).size(),
+                "databaseChangelog", changelog.after(target))), null);
         throwIfDisconnected(failure);
         AppliedHistory after = history();
         Set<String> stillApplied = after.appliedRevisions().keySet();
@@ -229,16 +270,21 @@ public final class MigrationEngine implements AutoCloseable {
     /** Where the database is, for current and history; reads only. */
     public Outcome status() throws SQLException {
         AppliedHistory history = history();
-        return new Outcome(history, List.of(), List.of(), null, null, adoptable(history).orElse(null), List.of(), null, null);
+        return Outcome.read(history, adoptable(history).orElse(null), null, null, null);
     }
 
-    /** What upgrade (or, to a lower revision, downgrade) to {@code revision} would do; reads only, takes no lock. */
-    public Outcome plan(String revision) throws SQLException {
+    /**
+     * What upgrade of {@code phase} (or, to a lower revision, downgrade) to {@code revision} would do; reads only, takes no
+     * lock.
+     */
+    public Outcome plan(String revision, Phase phase) throws SQLException {
         String target = changelog.resolve(revision);
         AppliedHistory history = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
-        Plan plan = planner.plan(target, history, adoptable);
-        return new Outcome(history, List.of(), List.of(), null, null, adoptable.orElse(null), List.of(), plan, null);
+        String current = adoptable.map(WebmacsDatabase.Detected::revision).orElse(history.current());
+        requireExpanded(phase, target, history, adoptable, current);
+        Plan plan = planner.plan(target, phase, history, adoptable);
+        return Outcome.read(history, adoptable.orElse(null), null, plan, null);
     }
 
     /**
@@ -250,36 +296,90 @@ public final class MigrationEngine implements AutoCloseable {
         AppliedHistory history = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
         String revision = adoptable.map(WebmacsDatabase.Detected::revision).orElse(history.current());
-        Drift drift = DriftCheck.check(connection, dev, changelog, revision);
+        // The schema of the changesets the database has: without the contract of revisions whose contract is pending.
+        List<ChangeSet> pendingContract = adoptable.isPresent() ? List.of() : history.pendingUpTo(revision, Phase.CONTRACT);
+        Drift drift = DriftCheck.check(connection, dev, changelog, changelog.without(pendingContract), revision);
         MigrationException failure = drift.differences().isEmpty() ? null : DriftCheck.failure(drift);
-        return new Outcome(history, List.of(), List.of(), null, failure, adoptable.orElse(null), List.of(), null, drift);
+        return Outcome.read(history, adoptable.orElse(null), failure, null, drift);
     }
 
-    /** What the database's history says; never creates Liquibase's tables. */
+    /**
+     * What the database's history says; never creates Liquibase's tables. A changeset added to a revision after an
+     * earlier form of the changelog applied that revision (one of its changesets is recorded with a checksum it accepts
+     * only as an earlier one) is settled when the history does not record it and its precondition fails with onFail
+     * MARK_RAN: the next run only marks it ran. (The built-in 004's contract, on a database whose 004 dropped admin in one
+     * step.) Where the current form applied the revision, such a changeset stays pending whatever the schema shows: a
+     * column dropped by hand there is drift.
+     */
     public AppliedHistory history() {
         ChangeLogHistoryService service = historyService();
         service.reset();
-        return liquibase.inScope(() -> new AppliedHistory(changelog, service.getRanChangeSets()));
+        return liquibase.inScope(() -> {
+            AppliedHistory recorded = new AppliedHistory(changelog, service.getRanChangeSets());
+            Set<ChangeSet> settled = new HashSet<>();
+            for (String revision : recorded.appliedRevisions().keySet()) {
+                if (recorded.appliedInEarlierForm(revision)) {
+                    changelog.changeSets(revision).stream().filter(c -> !recorded.hasRun(c) && marksRan(c)).forEach(settled::add);
+                }
+            }
+            return settled.isEmpty() ? recorded : new AppliedHistory(changelog, service.getRanChangeSets(), settled);
+        });
     }
 
-    /** Writes the SQL that {@code upgrade revision} would run on this database. */
-    public void sql(String revision, OutputStream out) throws SQLException, IOException {
+    /**
+     * Whether {@code changeSet} has a precondition that fails now and marks it ran when it does. Reads only. One that
+     * cannot be checked leaves the changeset pending: the run that checks it again reports why.
+     */
+    private boolean marksRan(ChangeSet changeSet) {
+        PreconditionContainer preconditions = changeSet.getPreconditions();
+        if (preconditions == null || preconditions.getOnFail() != PreconditionContainer.FailOption.MARK_RAN) {
+            return false;
+        }
+        try {
+            preconditions.check(database, changelog.parsed(), changeSet, null);
+            return false;
+        } catch (PreconditionFailedException e) {
+            return true;
+        } catch (PreconditionErrorException e) {
+            return false;
+        }
+    }
+
+    /** Writes the SQL that {@code upgrade revision --phase phase} would run on this database. */
+    public void sql(String revision, Phase phase, OutputStream out) throws SQLException, IOException {
         String target = changelog.resolve(revision);
-        Optional<WebmacsDatabase.Detected> adoptable = adoptable(history());
-        Map<String, Object> arguments = new HashMap<>(Map.of("tag", target));
+        AppliedHistory history = history();
+        Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
+        requireExpanded(phase, target, history, adoptable, adoptable.map(WebmacsDatabase.Detected::revision).orElse(history.current()));
+        Map<String, Object> arguments = new HashMap<>(Map.of("tag", target, "databaseChangelog", changeSets(phase, history)));
         if (adoptable.isPresent()) {
             // Upgrade adopts first, so show only the revisions after the adopted one, not the whole chain.
             WebmacsDatabase.Detected detected = adoptable.get();
             out.write(("-- Existing WebMACS database (" + detected.route() + ") at " + detected.revision()
                     + ": upgrade records it as applied, then runs the following.\n").getBytes(StandardCharsets.UTF_8));
-            arguments.put("databaseChangelog", changelog.after(detected.revision()));
+            arguments.put("databaseChangelog", changelog.part(changelog.changeSetsBetween(changelog.position(detected.revision()),
+                    changelog.revisions().size()).stream().filter(c -> phase.runs(Changelog.phaseOf(c))).toList()));
         }
         throwIfFailed(liquibase.run("updateToTagSql", arguments, out));
     }
 
-    /** Writes the SQL that brings an empty database to {@code revision}, without connecting anywhere. */
-    public static void offlineSql(Changelog changelog, String revision, OutputStream out) throws IOException, DatabaseException {
+    /**
+     * Writes the SQL that brings an empty database to {@code revision} in {@code phase}, without connecting anywhere;
+     * contract alone has nothing to start from.
+     */
+    public static void offlineSql(Changelog changelog, String revision, Phase phase, OutputStream out) throws IOException, DatabaseException {
         String target = changelog.resolve(revision);
+        if (phase == Phase.CONTRACT && changelog.position(target) > 0) {
+            throw new MigrationException(Failure.EXPAND_PENDING, "An empty database has no expand to contract: run sql "
+                    + target + " " + Phase.OPTION + " " + Phase.EXPAND.word() + " or " + Phase.ALL.word() + ".");
+        }
+        List<ChangeSet> contract = changelog.parsed().getChangeSets().stream().filter(c -> Changelog.phaseOf(c) == Phase.CONTRACT).toList();
+        offlineSql(changelog, phase == Phase.EXPAND ? changelog.without(contract) : changelog.parsed(), target, out);
+    }
+
+    /** Writes the SQL that {@code changeSets} (of {@code changelog}) run on an empty database up to {@code target}. */
+    static void offlineSql(Changelog changelog, DatabaseChangeLog changeSets, String target, OutputStream out)
+            throws IOException, DatabaseException {
         Path history = Files.createTempFile("webmacs-migrate-offline", ".csv");
         Files.delete(history);
         try {
@@ -287,7 +387,7 @@ public final class MigrationEngine implements AutoCloseable {
                     "offline:postgresql?version=15&outputLiquibaseSql=all&changeLogFile=" + history,
                     null, null, null, changelog.resourceAccessor());
             LiquibaseCommands commands = new LiquibaseCommands(changelog, offline, changeSet -> { }, changeSet -> false);
-            throwIfFailed(commands.run("updateToTagSql", Map.of("tag", target), out));
+            throwIfFailed(commands.run("updateToTagSql", Map.of("tag", target, "databaseChangelog", changeSets), out));
         } finally {
             Files.deleteIfExists(history);
         }
