@@ -167,8 +167,8 @@ public final class WebmacsMigrate {
         return withEngine(Verb.STAMP, null, NEVER, engine -> engine.stamp(revision));
     }
 
-    @Command(name = "sql", description = "Print the SQL an upgrade to REVISION (default head) would run; with no"
-            + " database given, for an empty database, offline.")
+    @Command(name = "sql", description = "Print the SQL an upgrade to REVISION (default head) would run, each changeset"
+            + " named with its phase; with no database given, for an empty database, offline.")
     int sql(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision,
             @Option(names = Phase.OPTION, defaultValue = "all", paramLabel = "PHASE", description = PHASE) Phase phase) {
         return guarded(Verb.SQL, () -> {
@@ -181,7 +181,7 @@ public final class WebmacsMigrate {
                     engine.sql(revision, phase, sql);
                 }
             }
-            out.print(sql.toString(StandardCharsets.UTF_8));
+            out.print(SqlReport.of(sql.toString(StandardCharsets.UTF_8), changelog));
             out.flush();
             return 0;
         });
