@@ -12,7 +12,7 @@ import liquibase.changelog.RanChangeSet;
 /**
  * What Liquibase's history says has run, read against a changelog's revisions. A changeset is done when the history
  * records it, or when it is {@code settled}: not recorded yet, but its precondition would mark it ran, in a revision an
- * earlier form of the changelog applied (see {@link MigrationEngine#history()}).
+ * earlier form of the changelog applied (see {@link SettledChangeSets}).
  */
 public final class AppliedHistory {
 

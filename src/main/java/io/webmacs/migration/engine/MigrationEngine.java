@@ -17,7 +17,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,10 +29,7 @@ import liquibase.changelog.DatabaseChangeLog;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
 import liquibase.exception.DatabaseException;
-import liquibase.exception.PreconditionErrorException;
-import liquibase.exception.PreconditionFailedException;
 import liquibase.lockservice.LockServiceFactory;
-import liquibase.precondition.core.PreconditionContainer;
 
 /**
  * The migration engine: Liquibase's commands over one JDBC session, under a {@link MigrationLock}, with WebMACS
@@ -117,8 +113,8 @@ public final class MigrationEngine implements AutoCloseable {
         takeLock();
         AppliedHistory known = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(known);
-        String current = adoptable.map(WebmacsDatabase.Detected::revision).orElse(known.current());
-        requireExpanded(phase, target, known, adoptable, current);
+        String current = UpgradePhase.revision(known, adoptable);
+        UpgradePhase.requireExpanded(changelog, phase, target, known, adoptable);
         // At the target already, nothing runs whatever plan was approved, as the built-in changelog's fast path answers.
         boolean atTarget = adoptable.isEmpty() && target.equals(current) && known.pendingUpTo(target, phase).isEmpty();
         if (!atTarget) {
@@ -134,33 +130,11 @@ public final class MigrationEngine implements AutoCloseable {
         // Changesets a precondition settles are run too, so that Liquibase records them (marked ran).
         MigrationException failure = before.unrecordedUpTo(target, phase).isEmpty()
                 ? null
-                : guard.run(() -> liquibase.run("updateToTag", Map.of("tag", target, "databaseChangelog", changeSets(phase, before))), online);
+                : guard.run(() -> liquibase.run("updateToTag", Map.of("tag", target, "databaseChangelog", UpgradePhase.changeSets(changelog, phase, before))), online);
         throwIfDisconnected(failure);
         AppliedHistory after = history();
         return new Outcome(after, before.newlyAppliedIn(after), before.newlyContractedIn(after), List.of(),
                 adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure, null, guard.blockers(), null, null);
-    }
-
-    /** The changelog an upgrade of {@code phase} runs: in expand, without the contract changesets {@code history} does not record. */
-    private DatabaseChangeLog changeSets(Phase phase, AppliedHistory history) {
-        return phase == Phase.EXPAND ? changelog.without(history.unrecordedUpTo(changelog.head(), Phase.CONTRACT)) : changelog.parsed();
-    }
-
-    /** Contract runs only once expand is complete up to its target: refuses, changing nothing, when it is not. */
-    private void requireExpanded(Phase phase, String target, AppliedHistory history, Optional<WebmacsDatabase.Detected> adoptable,
-            String current) {
-        if (phase != Phase.CONTRACT) {
-            return;
-        }
-        // An adopted database has both phases of its revisions; the rest is pending.
-        List<ChangeSet> expand = adoptable.isEmpty() ? history.pendingUpTo(target, Phase.EXPAND)
-                : changelog.changeSetsBetween(changelog.position(current), changelog.position(target)).stream()
-                        .filter(c -> Changelog.phaseOf(c) == Phase.EXPAND).toList();
-        if (!expand.isEmpty()) {
-            throw new MigrationException(Failure.EXPAND_PENDING, "Expand is not complete up to " + target + ": "
-                    + expand.size() + " changeset(s) pending, starting with " + expand.get(0).toString(false) + ". Nothing was"
-                    + " run; run upgrade " + target + " " + Phase.OPTION + " " + Phase.EXPAND.word() + " first.").atRevision(current);
-        }
     }
 
     /** Works out a plan; may fail like planning does. */
@@ -281,8 +255,7 @@ public final class MigrationEngine implements AutoCloseable {
         String target = changelog.resolve(revision);
         AppliedHistory history = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
-        String current = adoptable.map(WebmacsDatabase.Detected::revision).orElse(history.current());
-        requireExpanded(phase, target, history, adoptable, current);
+        UpgradePhase.requireExpanded(changelog, phase, target, history, adoptable);
         Plan plan = planner.plan(target, phase, history, adoptable);
         return Outcome.read(history, adoptable.orElse(null), null, plan, null);
     }
@@ -295,7 +268,7 @@ public final class MigrationEngine implements AutoCloseable {
     public Outcome check(DatabaseTarget dev) throws SQLException {
         AppliedHistory history = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
-        String revision = adoptable.map(WebmacsDatabase.Detected::revision).orElse(history.current());
+        String revision = UpgradePhase.revision(history, adoptable);
         // The schema of the changesets the database has: without the contract of revisions whose contract is pending.
         List<ChangeSet> pendingContract = adoptable.isPresent() ? List.of() : history.pendingUpTo(revision, Phase.CONTRACT);
         Drift drift = DriftCheck.check(connection, dev, changelog, changelog.without(pendingContract), revision);
@@ -303,46 +276,15 @@ public final class MigrationEngine implements AutoCloseable {
         return Outcome.read(history, adoptable.orElse(null), failure, null, drift);
     }
 
-    /**
-     * What the database's history says; never creates Liquibase's tables. A changeset added to a revision after an
-     * earlier form of the changelog applied that revision (one of its changesets is recorded with a checksum it accepts
-     * only as an earlier one) is settled when the history does not record it and its precondition fails with onFail
-     * MARK_RAN: the next run only marks it ran. (The built-in 004's contract, on a database whose 004 dropped admin in one
-     * step.) Where the current form applied the revision, such a changeset stays pending whatever the schema shows: a
-     * column dropped by hand there is drift.
-     */
+    /** What the database's history says, with its settled changesets ({@link SettledChangeSets}); never creates Liquibase's tables. */
     public AppliedHistory history() {
         ChangeLogHistoryService service = historyService();
         service.reset();
         return liquibase.inScope(() -> {
             AppliedHistory recorded = new AppliedHistory(changelog, service.getRanChangeSets());
-            Set<ChangeSet> settled = new HashSet<>();
-            for (String revision : recorded.appliedRevisions().keySet()) {
-                if (recorded.appliedInEarlierForm(revision)) {
-                    changelog.changeSets(revision).stream().filter(c -> !recorded.hasRun(c) && marksRan(c)).forEach(settled::add);
-                }
-            }
+            Set<ChangeSet> settled = SettledChangeSets.of(recorded, changelog, database);
             return settled.isEmpty() ? recorded : new AppliedHistory(changelog, service.getRanChangeSets(), settled);
         });
-    }
-
-    /**
-     * Whether {@code changeSet} has a precondition that fails now and marks it ran when it does. Reads only. One that
-     * cannot be checked leaves the changeset pending: the run that checks it again reports why.
-     */
-    private boolean marksRan(ChangeSet changeSet) {
-        PreconditionContainer preconditions = changeSet.getPreconditions();
-        if (preconditions == null || preconditions.getOnFail() != PreconditionContainer.FailOption.MARK_RAN) {
-            return false;
-        }
-        try {
-            preconditions.check(database, changelog.parsed(), changeSet, null);
-            return false;
-        } catch (PreconditionFailedException e) {
-            return true;
-        } catch (PreconditionErrorException e) {
-            return false;
-        }
     }
 
     /** Writes the SQL that {@code upgrade revision --phase phase} would run on this database. */
@@ -350,8 +292,9 @@ public final class MigrationEngine implements AutoCloseable {
         String target = changelog.resolve(revision);
         AppliedHistory history = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
-        requireExpanded(phase, target, history, adoptable, adoptable.map(WebmacsDatabase.Detected::revision).orElse(history.current()));
-        Map<String, Object> arguments = new HashMap<>(Map.of("tag", target, "databaseChangelog", changeSets(phase, history)));
+        UpgradePhase.requireExpanded(changelog, phase, target, history, adoptable);
+        Map<String, Object> arguments = new HashMap<>(Map.of("tag", target, "databaseChangelog",
+                UpgradePhase.changeSets(changelog, phase, history)));
         if (adoptable.isPresent()) {
             // Upgrade adopts first, so show only the revisions after the adopted one, not the whole chain.
             WebmacsDatabase.Detected detected = adoptable.get();

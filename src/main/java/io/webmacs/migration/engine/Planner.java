@@ -47,7 +47,7 @@ final class Planner {
      * runs the changesets of {@code phase}.
      */
     Plan plan(String target, Phase phase, AppliedHistory history, Optional<WebmacsDatabase.Detected> adoptable) throws SQLException {
-        String from = adoptable.map(WebmacsDatabase.Detected::revision).orElse(history.current());
+        String from = UpgradePhase.revision(history, adoptable);
         int fromPosition = changelog.position(from);
         int toPosition = changelog.position(target);
         // Contract may finish revisions below the current one (expand went further): that is an upgrade too.
