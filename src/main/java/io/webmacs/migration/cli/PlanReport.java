@@ -26,6 +26,9 @@ final class PlanReport {
         }
         text.append("Database: ").append(plan.database()).append('\n');
         text.append("Plan hash: ").append(plan.hash()).append('\n');
+        if (result.phase() != null) {
+            text.append("Phase: ").append(result.phase().word()).append('\n');
+        }
         if (!plan.findings().isEmpty()) {
             text.append("\nFindings").append(plan.destructive() ? " (destructive steps marked !)" : "").append(":\n");
             for (Finding finding : plan.findings()) {
@@ -46,7 +49,7 @@ final class PlanReport {
             text.append("\n-- ").append(plan.direction() == Plan.Direction.UPGRADE ? "Apply " : "Roll back ")
                     .append(revision.revision()).append('\n');
             for (Plan.PlannedChangeset changeset : revision.changesets()) {
-                text.append("-- Changeset ").append(changeset.id()).append('\n');
+                text.append("-- Changeset ").append(changeset.id()).append(" (").append(changeset.phase().word()).append(")\n");
                 for (int statement = 0; statement < changeset.sql().size(); statement++) {
                     text.append(locks(changeset, statement)).append(changeset.sql().get(statement)).append(";\n");
                 }

@@ -2,7 +2,9 @@ package io.webmacs.migration.cli;
 
 import io.webmacs.migration.contract.Drift;
 import io.webmacs.migration.contract.MigrationResult;
+import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.Verb;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The human-readable output of a successful command. */
@@ -12,15 +14,13 @@ final class TextReport {
     }
 
     static String of(Verb verb, MigrationResult result) {
-        String at = describe(result.revision(), result.head());
+        String at = describe(result.revision(), result.head()) + contractPending(result.contractPending());
         StringBuilder text = new StringBuilder();
         if (result.adopted() != null) {
             text.append("Adopted an existing WebMACS database (").append(result.adopted()).append(").\n");
         }
         switch (verb) {
-            case UPGRADE -> text.append(result.applied().isEmpty()
-                    ? "Nothing to apply; at " + at + ".\n"
-                    : "Applied " + String.join(", ", result.applied()) + "; now at " + at + ".\n");
+            case UPGRADE -> text.append(upgraded(result, at));
             case DOWNGRADE -> text.append(result.rolledBack().isEmpty()
                     ? "Nothing rolled back; at " + at + ".\n"
                     : "Rolled back " + String.join(", ", result.rolledBack()) + "; now at " + at + ".\n");
@@ -31,7 +31,7 @@ final class TextReport {
                 int adoptableUpTo = result.adoptable() == null ? -1 : revisions.indexOf(result.revision());
                 for (int i = 0; i < revisions.size(); i++) {
                     String appliedAt = result.history().get(i).appliedAt();
-                    String state = appliedAt != null ? "applied " + appliedAt
+                    String state = appliedAt != null ? "applied " + appliedAt + (result.history().get(i).contractPending() ? ", contract pending" : "")
                             : i <= adoptableUpTo ? "present; upgrade adopts it" : "pending";
                     text.append(String.format("%-24s %s%n", describe(revisions.get(i), result.head()), state));
                 }
@@ -41,6 +41,24 @@ final class TextReport {
                     + " database, not adopted yet; upgrade adopts it)").append('\n');
         }
         return text.toString();
+    }
+
+    /** "Applied 004_rbac_api_tokens (expand); now at ...", or what contract did, or that nothing was to do. */
+    private static String upgraded(MigrationResult result, String at) {
+        String phase = result.phase() == null || result.phase() == Phase.ALL ? "" : " (" + result.phase().word() + ")";
+        List<String> done = new ArrayList<>();
+        if (!result.applied().isEmpty()) {
+            done.add("Applied " + String.join(", ", result.applied()) + phase);
+        }
+        if (!result.contracted().isEmpty()) {
+            done.add("Contracted " + String.join(", ", result.contracted()));
+        }
+        return (done.isEmpty() ? "Nothing to apply" + phase + "; at " : String.join("; ", done) + "; now at ") + at + ".\n";
+    }
+
+    /** ", contract pending: 004_rbac_api_tokens" when a contract is pending; else nothing. */
+    private static String contractPending(List<String> revisions) {
+        return revisions == null || revisions.isEmpty() ? "" : ", contract pending: " + String.join(", ", revisions);
     }
 
     /** One line per difference, then what they add up to. */

@@ -9,6 +9,7 @@ import io.webmacs.migration.contract.Failure;
 import io.webmacs.migration.contract.MigrateCommand;
 import io.webmacs.migration.contract.MigrationException;
 import io.webmacs.migration.contract.MigrationResult;
+import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.engine.DatabaseTarget;
@@ -132,53 +133,56 @@ public final class WebmacsMigrate {
     @Command(name = "upgrade", description = "Apply pending changesets up to REVISION (default head), adopting an"
             + " existing WebMACS database first.")
     int upgrade(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision,
-            @Option(names = MigrateCommand.PLAN_HASH, paramLabel = "HASH", description = PLAN_HASH) String planHash) {
-        return withEngine(Verb.UPGRADE, position -> position.isAt(revision), engine -> engine.upgrade(revision, planHash));
+            @Option(names = MigrateCommand.PLAN_HASH, paramLabel = "HASH", description = PLAN_HASH) String planHash,
+            @Option(names = Phase.OPTION, defaultValue = "all", paramLabel = "PHASE", description = PHASE) Phase phase) {
+        return withEngine(Verb.UPGRADE, phase, position -> position.isAt(revision), engine -> engine.upgrade(revision, phase, planHash));
     }
 
     @Command(name = "downgrade", description = "Roll back to REVISION (or base), or N revisions with -N. Refuses,"
             + " changing nothing, when a step would fail half-way.")
     int downgrade(@Parameters(paramLabel = "REVISION|-N", converter = RevisionOrSteps.class) String revision,
             @Option(names = MigrateCommand.PLAN_HASH, paramLabel = "HASH", description = PLAN_HASH) String planHash) {
-        return withEngine(Verb.DOWNGRADE, NEVER, engine -> engine.downgrade(revision, planHash));
+        return withEngine(Verb.DOWNGRADE, null, NEVER, engine -> engine.downgrade(revision, planHash));
     }
 
     @Command(name = "plan", description = "Show what an upgrade to REVISION (default head), or a downgrade to a lower one,"
             + " would do: the revisions and changesets in order, their SQL, destructive steps, data migrations and the table"
             + " locks with row estimates, and the plan's hash to approve. Reads only.")
-    int plan(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision) {
-        return withEngine(Verb.PLAN, NEVER, engine -> engine.plan(revision));
+    int plan(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision,
+            @Option(names = Phase.OPTION, defaultValue = "all", paramLabel = "PHASE", description = PHASE) Phase phase) {
+        return withEngine(Verb.PLAN, phase, NEVER, engine -> engine.plan(revision, phase));
     }
 
     @Command(name = "current", description = "Print the revision the database is at.")
     int current() {
-        return withEngine(Verb.CURRENT, position -> true, MigrationEngine::status);
+        return withEngine(Verb.CURRENT, null, position -> true, MigrationEngine::status);
     }
 
     @Command(name = "history", description = "List applied revisions with when they ran, then pending ones.")
     int history() {
-        return withEngine(Verb.HISTORY, NEVER, MigrationEngine::status);
+        return withEngine(Verb.HISTORY, null, NEVER, MigrationEngine::status);
     }
 
     @Command(name = "stamp", description = "Record REVISION as applied without running anything.")
     int stamp(@Parameters(paramLabel = "REVISION") String revision) {
-        return withEngine(Verb.STAMP, NEVER, engine -> engine.stamp(revision));
+        return withEngine(Verb.STAMP, null, NEVER, engine -> engine.stamp(revision));
     }
 
-    @Command(name = "sql", description = "Print the SQL an upgrade to REVISION (default head) would run; with no"
-            + " database given, for an empty database, offline.")
-    int sql(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision) {
+    @Command(name = "sql", description = "Print the SQL an upgrade to REVISION (default head) would run, each changeset"
+            + " named with its phase; with no database given, for an empty database, offline.")
+    int sql(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision,
+            @Option(names = Phase.OPTION, defaultValue = "all", paramLabel = "PHASE", description = PHASE) Phase phase) {
         return guarded(Verb.SQL, () -> {
             Changelog changelog = Changelog.load(changelogPath);
             ByteArrayOutputStream sql = new ByteArrayOutputStream();
             if (connection().url() == null) {
-                OfflineSql.write(changelog, revision, sql);
+                OfflineSql.write(changelog, revision, phase, sql);
             } else {
                 try (MigrationEngine engine = connect(connection().target(), changelog)) {
-                    engine.sql(revision, sql);
+                    engine.sql(revision, phase, sql);
                 }
             }
-            out.print(sql.toString(StandardCharsets.UTF_8));
+            out.print(SqlReport.of(sql.toString(StandardCharsets.UTF_8), changelog));
             out.flush();
             return 0;
         });
@@ -192,7 +196,7 @@ public final class WebmacsMigrate {
             + " the target's); needed with a custom --changelog. Nothing is kept there either. Default: $DEV_DATABASE_URL.")
             String devUrl) {
         this.devUrl = devUrl;
-        return withEngine(Verb.CHECK, NEVER, engine -> engine.check(connection().devTarget()));
+        return withEngine(Verb.CHECK, null, NEVER, engine -> engine.check(connection().devTarget()));
     }
 
     @Command(name = "wait", sortOptions = false, description = {
@@ -240,6 +244,10 @@ public final class WebmacsMigrate {
     }
 
     private static final Predicate<IndexedHistory.Position> NEVER = position -> false;
+    private static final String PHASE = "expand: the pending changesets that keep the previous application working,"
+            + " tags included; contract: the pending changesets labelled contract, which remove what only the previous"
+            + " application uses (refused, changing nothing, until expand is complete up to REVISION); all: both, in changelog"
+            + " order. Default: ${DEFAULT-VALUE}.";
     private static final String PLAN_HASH = "Run only if the plan is still the one with this hash (see: plan); otherwise"
             + " change nothing and fail with PlanChanged.";
 
@@ -253,23 +261,24 @@ public final class WebmacsMigrate {
 
     /**
      * Runs {@code work} on the engine; but when the built-in changelog's index shows the database at a position where
-     * {@code answered} says there is nothing to do, answers from that alone, without starting Liquibase.
+     * {@code answered} says there is nothing to do, answers from that alone, without starting Liquibase. {@code phase}
+     * is the command's, or null.
      */
-    private int withEngine(Verb verb, Predicate<IndexedHistory.Position> answered, EngineCommand work) {
+    private int withEngine(Verb verb, Phase phase, Predicate<IndexedHistory.Position> answered, EngineCommand work) {
         long started = System.nanoTime();
         return guarded(verb, () -> {
             DatabaseTarget target = connection().target();
             if (changelogPath == null && !noFastPath) {
                 Optional<IndexedHistory.Position> position = IndexedHistory.read(target).filter(answered);
                 if (position.isPresent()) {
-                    MigrationResult result = Results.at(verb, position.get(), millisSince(started));
+                    MigrationResult result = Results.at(verb, phase, position.get(), millisSince(started));
                     return writer().finish(result, TextReport.of(verb, result), null);
                 }
             }
             Changelog changelog = Changelog.load(changelogPath);
             try (MigrationEngine engine = connect(target, changelog)) {
                 MigrationEngine.Outcome outcome = work.run(engine);
-                MigrationResult result = Results.of(verb, changelog, outcome, millisSince(started));
+                MigrationResult result = Results.of(verb, phase, changelog, outcome, millisSince(started));
                 return writer().finish(result, TextReport.of(verb, result), outcome.failure());
             }
         });

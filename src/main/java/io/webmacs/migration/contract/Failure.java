@@ -38,7 +38,9 @@ public enum Failure {
     LEASE_LOST("LeaseLost", 4, true),
     // The server rolled a changeset back for a reason that passes (a deadlock, a serialization failure, resources running
     // out); earlier changesets stay applied.
-    CHANGESET_ABORTED("ChangesetAborted", 7, true);
+    CHANGESET_ABORTED("ChangesetAborted", 7, true),
+    // upgrade --phase contract: expand is not complete up to the target; nothing was run.
+    EXPAND_PENDING("ExpandPending", 2, false);
 
     private final String code;
     private final int exitCode;

@@ -12,14 +12,21 @@ import java.util.List;
  * @param planHash {@value #PLAN_HASH}, the approved plan's hash, or null
  * @param changelog {@value #CHANGELOG}, a changelog file, or null for the built-in one
  * @param ddlLockTimeout {@value #DDL_LOCK_TIMEOUT}, or null for the CLI's default
+ * @param phase {@value Phase#OPTION} of an upgrade, or null for the CLI's default (all)
  */
-public record MigrateCommand(Verb verb, String target, String resultFile, String planHash, String changelog, String ddlLockTimeout) {
+public record MigrateCommand(Verb verb, String target, String resultFile, String planHash, String changelog, String ddlLockTimeout,
+        Phase phase) {
 
     public static final String RESULT_FILE = "--result-file";
     public static final String PLAN_HASH = "--plan-hash";
     public static final String CHANGELOG = "--changelog";
     public static final String DDL_LOCK_TIMEOUT = "--ddl-lock-timeout";
     private static final String OPTION_PREFIX = "--";
+
+    /** A command of every phase, as before phases existed. */
+    public MigrateCommand(Verb verb, String target, String resultFile, String planHash, String changelog, String ddlLockTimeout) {
+        this(verb, target, resultFile, planHash, changelog, ddlLockTimeout, null);
+    }
 
     /** The arguments: the verb, its target if any, then each option that has a value. */
     public List<String> args() {
@@ -31,6 +38,7 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
         addOption(args, PLAN_HASH, planHash);
         addOption(args, CHANGELOG, changelog);
         addOption(args, DDL_LOCK_TIMEOUT, ddlLockTimeout);
+        addOption(args, Phase.OPTION, phase == null ? null : phase.word());
         return args;
     }
 
@@ -40,8 +48,8 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
     }
 
     /**
-     * The command {@link #args()} built, skipping options it does not know; no verb, or an option without a value, is
-     * an IllegalArgumentException.
+     * The command {@link #args()} built, skipping options it does not know; no verb, an option without a value, or a
+     * phase this version does not know, is an IllegalArgumentException.
      */
     public static MigrateCommand parse(List<String> args) {
         if (args == null || args.isEmpty()) {
@@ -58,6 +66,7 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
         String planHash = null;
         String changelog = null;
         String ddlLockTimeout = null;
+        Phase phase = null;
         for (; next < args.size(); next += 2) {
             String option = args.get(next);
             if (next + 1 >= args.size()) {
@@ -69,12 +78,14 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
                 case PLAN_HASH -> planHash = value;
                 case CHANGELOG -> changelog = value;
                 case DDL_LOCK_TIMEOUT -> ddlLockTimeout = value;
+                case Phase.OPTION -> phase = Phase.of(value)
+                        .orElseThrow(() -> new IllegalArgumentException("Not a webmacs-migrate phase: " + value));
                 default -> {
                     // Another version of the operator may have started the run with an option this one does not pass.
                 }
             }
         }
-        return new MigrateCommand(verb, target, resultFile, planHash, changelog, ddlLockTimeout);
+        return new MigrateCommand(verb, target, resultFile, planHash, changelog, ddlLockTimeout, phase);
     }
 
     private static void addOption(List<String> args, String option, String value) {

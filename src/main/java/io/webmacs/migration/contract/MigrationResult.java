@@ -11,6 +11,10 @@ import java.util.List;
  * @param applied revisions this command applied (upgrade, adoption not included)
  * @param rolledBack revisions this command rolled back (downgrade only)
  * @param pending changesets still to run to reach head
+ * @param phase the phase of the changesets this command ran or would run (upgrade and plan only)
+ * @param contractPending applied revisions whose contract changesets are still pending (see {@link Phase}); null when
+ *     the command did not read the database
+ * @param contracted revisions whose contract changesets this command ran (upgrade only)
  * @param adopted the kind of existing WebMACS database this command adopted, or null
  * @param adoptable the kind of existing WebMACS database that upgrade would adopt (current and history only)
  * @param history applied revisions with when they ran (history only)
@@ -19,7 +23,7 @@ import java.util.List;
  * @param plan what upgrade or downgrade would do (plan only)
  * @param drift how the schema differs from the changelog's (check only; with no differences when it matches)
  */
-@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "adopted", "adoptable", "durationMs", "history", "blockedBy", "blockedByOmitted", "plan", "drift", "error"})
+@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "phase", "contractPending", "contracted", "adopted", "adoptable", "durationMs", "history", "blockedBy", "blockedByOmitted", "plan", "drift", "error"})
 public record MigrationResult(
         String command,
         String revision,
@@ -27,6 +31,9 @@ public record MigrationResult(
         List<String> applied,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> rolledBack,
         int pending,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Phase phase,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<String> contractPending,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> contracted,
         String adopted,
         @JsonInclude(JsonInclude.Include.NON_NULL) String adoptable,
         long durationMs,
@@ -47,13 +54,15 @@ public record MigrationResult(
     public MigrationResult compact() {
         List<Blocker> blockers = blockedBy == null ? List.of() : blockedBy;
         List<Blocker> first = blockers.stream().limit(COMPACT_BLOCKERS).map(Blocker::compact).toList();
-        return new MigrationResult(command, revision, head, applied, rolledBack, pending, adopted, adoptable, durationMs, history,
+        return new MigrationResult(command, revision, head, applied, rolledBack, pending, phase, contractPending, contracted,
+                adopted, adoptable, durationMs, history,
                 first, blockedByOmitted + blockers.size() - first.size(), plan == null ? null : plan.compact(),
                 drift == null ? null : drift.compact(), error);
     }
 
-    /** One applied revision in {@code history}. */
-    public record AppliedRevision(String revision, String appliedAt) {
+    /** One revision in {@code history}: when it was applied (null while pending), and whether its contract is pending. */
+    public record AppliedRevision(String revision, String appliedAt,
+            @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean contractPending) {
     }
 
     /** What went wrong; {@code changeset} names the failing changeset when one failed. */

@@ -70,10 +70,10 @@ public record Plan(
     }
 
     /**
-     * One changeset ({@code file::id::author}), the SQL it runs, and the lock each statement holds on each existing table;
-     * a compact plan leaves the changesets out.
+     * One changeset ({@code file::id::author}), its phase (expand or contract), the SQL it runs, and the lock each statement
+     * holds on each existing table; a compact plan leaves the changesets out.
      */
-    public record PlannedChangeset(String id, List<String> sql, List<StatementLock> locks) {
+    public record PlannedChangeset(String id, Phase phase, List<String> sql, List<StatementLock> locks) {
     }
 
     /** What a statement does to a table's rows while it holds its lock. */

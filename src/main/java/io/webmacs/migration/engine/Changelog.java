@@ -3,10 +3,12 @@ package io.webmacs.migration.engine;
 import io.webmacs.migration.contract.ErrorMessages;
 import io.webmacs.migration.contract.Failure;
 import io.webmacs.migration.contract.MigrationException;
+import io.webmacs.migration.contract.Phase;
 import java.io.FileNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -157,6 +159,19 @@ public final class Changelog {
         return changeSetsByRevision.get(revision);
     }
 
+    /** The changeset that ends {@code revision} and names it. */
+    public ChangeSet tagChangeSet(String revision) {
+        List<ChangeSet> changeSets = changeSets(revision);
+        return changeSets.get(changeSets.size() - 1);
+    }
+
+    /** A changeset's phase: contract when it has the label {@value Phase#CONTRACT_LABEL}, else expand. */
+    public static Phase phaseOf(ChangeSet changeSet) {
+        return changeSet.getLabels() != null && changeSet.getLabels().getLabels().contains(Phase.CONTRACT_LABEL)
+                ? Phase.CONTRACT
+                : Phase.EXPAND;
+    }
+
     /** The changesets of the revisions above position {@code from} up to and including position {@code to}, in order. */
     public List<ChangeSet> changeSetsBetween(int from, int to) {
         List<ChangeSet> between = new ArrayList<>();
@@ -168,9 +183,19 @@ public final class Changelog {
 
     /** A changelog of the revisions after {@code revision} only, with the same changeset identities. */
     public DatabaseChangeLog after(String revision) {
-        DatabaseChangeLog later = new DatabaseChangeLog(parsed.getPhysicalFilePath());
-        changeSetsBetween(position(revision), revisions().size()).forEach(later::addChangeSet);
-        return later;
+        return part(changeSetsBetween(position(revision), revisions().size()));
+    }
+
+    /** This changelog without {@code leftOut}, with the same changeset identities. */
+    public DatabaseChangeLog without(Collection<ChangeSet> leftOut) {
+        return part(parsed.getChangeSets().stream().filter(c -> !leftOut.contains(c)).toList());
+    }
+
+    /** A changelog of {@code changeSets} of this one, with the same identities. */
+    DatabaseChangeLog part(List<ChangeSet> changeSets) {
+        DatabaseChangeLog part = new DatabaseChangeLog(parsed.getPhysicalFilePath());
+        changeSets.forEach(part::addChangeSet);
+        return part;
     }
 
     /** Position of a revision: 0 for base, 1 for the first tag, ... */

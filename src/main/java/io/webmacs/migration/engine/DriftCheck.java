@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import liquibase.changelog.DatabaseChangeLog;
 
 /**
  * Compares a database's schema with the one its changelog defines at the database's revision. The expected schema is
@@ -31,10 +32,12 @@ final class DriftCheck {
     }
 
     /**
-     * The drift of the schema {@code live} works in (its current schema) from {@code changelog} at {@code revision};
-     * the expected schema is built on {@code dev}, or, for the built-in changelog only, on {@code live} when that is null.
+     * The drift of the schema {@code live} works in (its current schema) from {@code changelog} at {@code revision}, built
+     * of the changesets {@code applied} of it (the database's); the expected schema is built on {@code dev}, or, for the
+     * built-in changelog only, on {@code live} when that is null.
      */
-    static Drift check(Connection live, DatabaseTarget dev, Changelog changelog, String revision) throws SQLException {
+    static Drift check(Connection live, DatabaseTarget dev, Changelog changelog, DatabaseChangeLog applied, String revision)
+            throws SQLException {
         SchemaCatalog expected;
         if (dev == null && !changelog.isBuiltIn()) {
             // Its SQL runs to build the expected schema: real locks, and a COMMIT in it would persist on production.
@@ -44,10 +47,10 @@ final class DriftCheck {
                     + " version).");
         }
         if (dev == null) {
-            expected = ExpectedSchema.at(live, changelog, revision);
+            expected = ExpectedSchema.at(live, changelog, applied, revision);
         } else {
             try (Connection scratch = dev.open()) {
-                expected = ExpectedSchema.at(scratch, changelog, revision);
+                expected = ExpectedSchema.at(scratch, changelog, applied, revision);
             }
         }
         SchemaCatalog actual = readCurrentSchema(live);

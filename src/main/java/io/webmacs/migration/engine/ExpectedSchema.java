@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
+import liquibase.changelog.DatabaseChangeLog;
 import liquibase.exception.DatabaseException;
 
 /**
@@ -36,12 +37,15 @@ final class ExpectedSchema {
     private ExpectedSchema() {
     }
 
-    /** The schema of {@code changelog} at {@code revision}, built on {@code connection} and rolled back. */
-    static SchemaCatalog at(Connection connection, Changelog changelog, String revision) throws SQLException {
+    /**
+     * The schema of {@code changelog} at {@code revision}, of its changesets in {@code applied}, built on {@code connection}
+     * and rolled back.
+     */
+    static SchemaCatalog at(Connection connection, Changelog changelog, DatabaseChangeLog applied, String revision) throws SQLException {
         if (changelog.position(revision) == 0) {
             return SchemaCatalog.EMPTY;
         }
-        List<Chunk> script = changesets(offlineSql(changelog, revision));
+        List<Chunk> script = changesets(offlineSql(changelog, applied, revision));
         String scratch = "webmacs_check_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         return RolledBackTransaction.run(connection, () -> {
             try (Statement s = connection.createStatement()) {
@@ -60,10 +64,10 @@ final class ExpectedSchema {
     private record Chunk(String changeset, String sql) {
     }
 
-    private static String offlineSql(Changelog changelog, String revision) {
+    private static String offlineSql(Changelog changelog, DatabaseChangeLog applied, String revision) {
         ByteArrayOutputStream sql = new ByteArrayOutputStream();
         try {
-            OfflineSql.write(changelog, revision, sql);
+            OfflineSql.write(changelog, applied, revision, sql);
         } catch (IOException | DatabaseException e) {
             throw new MigrationException(Failure.INVALID_CHANGELOG, "Could not write the SQL of changelog " + changelog.file()
                     + " up to " + revision + ": " + ErrorMessages.rootCause(e), e);

@@ -4,14 +4,17 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Where a database is, from one query of its history against the built-in changelog's index, without starting
- * Liquibase. It answers only when the rows are exactly the index's first changesets, in order, with the same files and
- * a checksum each accepts, and end with a revision's tag. Anything else (no history yet, an unknown or changed changeset, a
- * revision applied half-way) gets no answer, and the full path decides.
+ * Liquibase. It answers only when the rows are exactly the index's first changesets, each once, with the same files and
+ * a checksum each accepts, and end with a revision's tag. They may have run in another order: a changeset added to a
+ * revision later (004's contract) is recorded after the revisions a database had then. Anything else (no history yet,
+ * an unknown or changed changeset, a revision applied half-way or expanded but not contracted) gets no answer, and the
+ * full path decides.
  */
 public final class IndexedHistory {
 
@@ -43,24 +46,35 @@ public final class IndexedHistory {
 
     static Optional<Position> read(Connection connection, ChangelogIndex index) throws SQLException {
         List<ChangelogIndex.Entry> entries = index.entries();
+        BitSet recorded = new BitSet(entries.size());
         int rows = 0;
         try (Statement s = connection.createStatement();
-                ResultSet rs = s.executeQuery("SELECT id, author, filename, md5sum FROM databasechangelog ORDER BY orderexecuted")) {
+                ResultSet rs = s.executeQuery("SELECT id, author, filename, md5sum FROM databasechangelog")) {
             while (rs.next()) {
-                if (rows == entries.size() || !matches(entries.get(rows), rs)) {
+                int entry = indexOf(entries, rs);
+                if (entry < 0 || recorded.get(entry)) {
                     return Optional.empty();
                 }
+                recorded.set(entry);
                 rows++;
             }
         }
-        if (rows == 0 || !entries.get(rows - 1).tag()) {
+        // The first rows entries, each recorded once: no gap below the highest.
+        if (rows == 0 || recorded.length() != rows || !entries.get(rows - 1).tag()) {
             return Optional.empty();
         }
         return Optional.of(new Position(entries.get(rows - 1).revision(), index.head(), entries.size() - rows));
     }
 
-    private static boolean matches(ChangelogIndex.Entry entry, ResultSet row) throws SQLException {
-        return entry.id().equals(row.getString(1)) && entry.author().equals(row.getString(2))
-                && entry.file().equals(row.getString(3)) && entry.checksums().contains(row.getString(4));
+    /** The entry this row records, with a checksum it accepts; -1 when none. */
+    private static int indexOf(List<ChangelogIndex.Entry> entries, ResultSet row) throws SQLException {
+        for (int i = 0; i < entries.size(); i++) {
+            ChangelogIndex.Entry entry = entries.get(i);
+            if (entry.id().equals(row.getString(1)) && entry.author().equals(row.getString(2))
+                    && entry.file().equals(row.getString(3)) && entry.checksums().contains(row.getString(4))) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -5,6 +5,7 @@ import io.webmacs.migration.contract.Drift;
 import io.webmacs.migration.contract.ErrorMessages;
 import io.webmacs.migration.contract.Failure;
 import io.webmacs.migration.contract.MigrationException;
+import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.Plan;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,6 +23,7 @@ import java.util.function.Consumer;
 import liquibase.changelog.ChangeLogHistoryService;
 import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.ChangeSet;
+import liquibase.changelog.DatabaseChangeLog;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
 import liquibase.lockservice.LockServiceFactory;
@@ -36,14 +38,21 @@ public final class MigrationEngine implements AutoCloseable {
     /**
      * What a command did. {@code failure} is set when a changeset failed after earlier ones were applied;
      * {@code adoptable} when a read-only command found a WebMACS database that upgrade would adopt; {@code drift} is
-     * what check found (its failure is SchemaDrift when the schema differs).
+     * what check found (its failure is SchemaDrift when the schema differs); {@code contracted} the revisions whose
+     * contract changesets this command ran.
      */
-    public record Outcome(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
-            MigrationException failure, WebmacsDatabase.Detected adoptable, List<Blocker> blockedBy, Plan plan, Drift drift) {
+    public record Outcome(AppliedHistory history, List<String> applied, List<String> contracted, List<String> rolledBack,
+            String adopted, MigrationException failure, WebmacsDatabase.Detected adoptable, List<Blocker> blockedBy, Plan plan,
+            Drift drift) {
 
         static Outcome changed(AppliedHistory history, List<String> applied, List<String> rolledBack, String adopted,
                 MigrationException failure, List<Blocker> blockedBy) {
-            return new Outcome(history, applied, rolledBack, adopted, failure, null, blockedBy, null, null);
+            return new Outcome(history, applied, List.of(), rolledBack, adopted, failure, null, blockedBy, null, null);
+        }
+
+        static Outcome read(AppliedHistory history, WebmacsDatabase.Detected adoptable, MigrationException failure, Plan plan,
+                Drift drift) {
+            return new Outcome(history, List.of(), List.of(), List.of(), null, failure, adoptable, List.of(), plan, drift);
         }
     }
 
@@ -93,33 +102,36 @@ public final class MigrationEngine implements AutoCloseable {
     }
 
     /**
-     * Applies pending changesets up to {@code revision}, adopting an existing WebMACS database first. With
-     * {@code approvedPlan} (a plan hash), runs only if the plan worked out now, under the lock, still has that hash.
+     * Applies the pending changesets of {@code phase} up to {@code revision}, adopting an existing WebMACS database first.
+     * With {@code approvedPlan} (a plan hash), runs only if the plan worked out now, under the lock, still has that hash.
      */
-    public Outcome upgrade(String revision, String approvedPlan) throws SQLException {
+    public Outcome upgrade(String revision, Phase phase, String approvedPlan) throws SQLException {
         String target = changelog.resolve(revision);
         takeLock();
         AppliedHistory known = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(known);
-        String current = adoptable.map(WebmacsDatabase.Detected::revision).orElse(known.current());
+        String current = UpgradePhase.revision(known, adoptable);
+        UpgradePhase.requireExpanded(changelog, phase, target, known, adoptable);
         // At the target already, nothing runs whatever plan was approved, as the built-in changelog's fast path answers.
-        boolean atTarget = adoptable.isEmpty() && target.equals(current) && known.pendingUpTo(target).isEmpty();
+        boolean atTarget = adoptable.isEmpty() && target.equals(current) && known.pendingUpTo(target, phase).isEmpty();
         if (!atTarget) {
-            requireApproved(approvedPlan, () -> planner.plan(target, known, adoptable), current);
+            requireApproved(approvedPlan, () -> planner.plan(target, phase, known, adoptable), current);
         }
-        if (changelog.position(target) < changelog.position(current)) {
+        // Contract runs what the revisions up to the target left; the database may be above it (expand went further).
+        if (phase != Phase.CONTRACT && changelog.position(target) < changelog.position(current)) {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + current + ", above " + target
                     + "; upgrade never rolls back. Use: downgrade " + target + ".").atRevision(current);
         }
         adoptable.ifPresent(this::adopt);
         AppliedHistory before = history();
-        MigrationException failure = before.pendingUpTo(target).isEmpty()
+        // Changesets a precondition settles are run too, so that Liquibase records them (marked ran).
+        MigrationException failure = before.unrecordedUpTo(target, phase).isEmpty()
                 ? null
-                : guard.run(() -> liquibase.run("updateToTag", Map.of("tag", target)), online);
+                : guard.run(() -> liquibase.run("updateToTag", Map.of("tag", target, "databaseChangelog", UpgradePhase.changeSets(changelog, phase, before))), online);
         throwIfDisconnected(failure);
         AppliedHistory after = history();
-        return Outcome.changed(after, before.newlyAppliedIn(after), List.of(),
-                adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure, guard.blockers());
+        return new Outcome(after, before.newlyAppliedIn(after), before.newlyContractedIn(after), List.of(),
+                adoptable.map(WebmacsDatabase.Detected::route).orElse(null), failure, null, guard.blockers(), null, null);
     }
 
     /** Works out a plan; may fail like planning does. */
@@ -169,7 +181,7 @@ public final class MigrationEngine implements AutoCloseable {
         AppliedHistory before = history();
         int from = changelog.position(before.current());
         String target = steps == null ? named : relative(from, steps);
-        requireApproved(approvedPlan, () -> planner.plan(target, before, Optional.empty()), before.current());
+        requireApproved(approvedPlan, () -> planner.plan(target, Phase.ALL, before, Optional.empty()), before.current());
         int to = changelog.position(target);
         if (to >= from) {
             throw new MigrationException(Failure.WRONG_DIRECTION, "The database is at " + before.current() + ", not above "
@@ -181,8 +193,11 @@ public final class MigrationEngine implements AutoCloseable {
             rollingBack.add(changelog.revisionAt(position));
         }
         DowngradeGuard.check(connection, rollingBack);
-        // Counted again on each try: a retry after a lock timeout starts where the last try stopped.
-        MigrationException failure = guard.run(() -> liquibase.run("rollbackCount", Map.of("count", history().ranAbove(to).size())), null);
+        // Counted again on each try: a retry after a lock timeout starts where the last try stopped. Only the revisions
+        // above the target are given: Liquibase rolls back in the order changesets ran, and a contract may have run
+        // after later revisions' expand.
+        MigrationException failure = guard.run(() -> liquibase.run("rollbackCount", Map.of("count", history().ranAbove(to).size(),
+                "databaseChangelog", changelog.after(target))), null);
         throwIfDisconnected(failure);
         AppliedHistory after = history();
         Set<String> stillApplied = after.appliedRevisions().keySet();
@@ -226,16 +241,20 @@ public final class MigrationEngine implements AutoCloseable {
     /** Where the database is, for current and history; reads only. */
     public Outcome status() throws SQLException {
         AppliedHistory history = history();
-        return new Outcome(history, List.of(), List.of(), null, null, adoptable(history).orElse(null), List.of(), null, null);
+        return Outcome.read(history, adoptable(history).orElse(null), null, null, null);
     }
 
-    /** What upgrade (or, to a lower revision, downgrade) to {@code revision} would do; reads only, takes no lock. */
-    public Outcome plan(String revision) throws SQLException {
+    /**
+     * What upgrade of {@code phase} (or, to a lower revision, downgrade) to {@code revision} would do; reads only, takes no
+     * lock.
+     */
+    public Outcome plan(String revision, Phase phase) throws SQLException {
         String target = changelog.resolve(revision);
         AppliedHistory history = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
-        Plan plan = planner.plan(target, history, adoptable);
-        return new Outcome(history, List.of(), List.of(), null, null, adoptable.orElse(null), List.of(), plan, null);
+        UpgradePhase.requireExpanded(changelog, phase, target, history, adoptable);
+        Plan plan = planner.plan(target, phase, history, adoptable);
+        return Outcome.read(history, adoptable.orElse(null), null, plan, null);
     }
 
     /**
@@ -246,30 +265,40 @@ public final class MigrationEngine implements AutoCloseable {
     public Outcome check(DatabaseTarget dev) throws SQLException {
         AppliedHistory history = history();
         Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
-        String revision = adoptable.map(WebmacsDatabase.Detected::revision).orElse(history.current());
-        Drift drift = DriftCheck.check(connection, dev, changelog, revision);
+        String revision = UpgradePhase.revision(history, adoptable);
+        // The schema of the changesets the database has: without the contract of revisions whose contract is pending.
+        List<ChangeSet> pendingContract = adoptable.isPresent() ? List.of() : history.pendingUpTo(revision, Phase.CONTRACT);
+        Drift drift = DriftCheck.check(connection, dev, changelog, changelog.without(pendingContract), revision);
         MigrationException failure = drift.differences().isEmpty() ? null : DriftCheck.failure(drift);
-        return new Outcome(history, List.of(), List.of(), null, failure, adoptable.orElse(null), List.of(), null, drift);
+        return Outcome.read(history, adoptable.orElse(null), failure, null, drift);
     }
 
-    /** What the database's history says; never creates Liquibase's tables. */
+    /** What the database's history says, with its settled changesets ({@link SettledChangeSets}); never creates Liquibase's tables. */
     public AppliedHistory history() {
         ChangeLogHistoryService service = historyService();
         service.reset();
-        return liquibase.inScope(() -> new AppliedHistory(changelog, service.getRanChangeSets()));
+        return liquibase.inScope(() -> {
+            AppliedHistory recorded = new AppliedHistory(changelog, service.getRanChangeSets());
+            Set<ChangeSet> settled = SettledChangeSets.of(recorded, changelog, database);
+            return settled.isEmpty() ? recorded : new AppliedHistory(changelog, service.getRanChangeSets(), settled);
+        });
     }
 
-    /** Writes the SQL that {@code upgrade revision} would run on this database. */
-    public void sql(String revision, OutputStream out) throws SQLException, IOException {
+    /** Writes the SQL that {@code upgrade revision --phase phase} would run on this database. */
+    public void sql(String revision, Phase phase, OutputStream out) throws SQLException, IOException {
         String target = changelog.resolve(revision);
-        Optional<WebmacsDatabase.Detected> adoptable = adoptable(history());
-        Map<String, Object> arguments = new HashMap<>(Map.of("tag", target));
+        AppliedHistory history = history();
+        Optional<WebmacsDatabase.Detected> adoptable = adoptable(history);
+        UpgradePhase.requireExpanded(changelog, phase, target, history, adoptable);
+        Map<String, Object> arguments = new HashMap<>(Map.of("tag", target, "databaseChangelog",
+                UpgradePhase.changeSets(changelog, phase, history)));
         if (adoptable.isPresent()) {
             // Upgrade adopts first, so show only the revisions after the adopted one, not the whole chain.
             WebmacsDatabase.Detected detected = adoptable.get();
             out.write(("-- Existing WebMACS database (" + detected.route() + ") at " + detected.revision()
                     + ": upgrade records it as applied, then runs the following.\n").getBytes(StandardCharsets.UTF_8));
-            arguments.put("databaseChangelog", changelog.after(detected.revision()));
+            arguments.put("databaseChangelog", changelog.part(changelog.changeSetsBetween(changelog.position(detected.revision()),
+                    changelog.revisions().size()).stream().filter(c -> phase.runs(Changelog.phaseOf(c))).toList()));
         }
         throwIfFailed(liquibase.run("updateToTagSql", arguments, out));
     }

@@ -1,6 +1,7 @@
 package io.webmacs.migration.engine;
 
 import io.webmacs.migration.contract.Finding;
+import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.Plan;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -41,16 +42,22 @@ final class Planner {
         this.liquibase = liquibase;
     }
 
-    /** The plan from where {@code history} (or, before adoption, the tables) puts the database to {@code target}. */
-    Plan plan(String target, AppliedHistory history, Optional<WebmacsDatabase.Detected> adoptable) throws SQLException {
-        String from = adoptable.map(WebmacsDatabase.Detected::revision).orElse(history.current());
+    /**
+     * The plan from where {@code history} (or, before adoption, the tables) puts the database to {@code target}; an upgrade
+     * runs the changesets of {@code phase}.
+     */
+    Plan plan(String target, Phase phase, AppliedHistory history, Optional<WebmacsDatabase.Detected> adoptable) throws SQLException {
+        String from = UpgradePhase.revision(history, adoptable);
         int fromPosition = changelog.position(from);
         int toPosition = changelog.position(target);
-        Plan.Direction direction = toPosition >= fromPosition ? Plan.Direction.UPGRADE : Plan.Direction.DOWNGRADE;
+        // Contract may finish revisions below the current one (expand went further): that is an upgrade too.
+        Plan.Direction direction = toPosition >= fromPosition || phase == Phase.CONTRACT ? Plan.Direction.UPGRADE : Plan.Direction.DOWNGRADE;
         List<String> revisions = new ArrayList<>();
         List<ChangeSet> changeSets;
         if (direction == Plan.Direction.UPGRADE) {
-            changeSets = adoptable.isPresent() ? changelog.changeSetsBetween(fromPosition, toPosition) : history.pendingUpTo(target);
+            changeSets = adoptable.isPresent()
+                    ? changelog.changeSetsBetween(fromPosition, toPosition).stream().filter(c -> phase.runs(Changelog.phaseOf(c))).toList()
+                    : history.pendingUpTo(target, phase);
             for (int position = 1; position <= toPosition; position++) {
                 revisions.add(changelog.revisionAt(position));
             }
@@ -128,7 +135,7 @@ final class Planner {
                 }
             }
         }
-        return new Plan.PlannedChangeset(id, sql, statementLocks);
+        return new Plan.PlannedChangeset(id, Changelog.phaseOf(changeSet), sql, statementLocks);
     }
 
     /** What a BlocksWrites finding says: the work, the table's size, the lock, and why that lock is held. */

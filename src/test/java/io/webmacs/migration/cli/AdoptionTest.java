@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Existing WebMACS databases, full of rows, are adopted by upgrade and end at head with every row kept. */
 class AdoptionTest {
@@ -45,6 +46,22 @@ class AdoptionTest {
         assertThat(WebmacsFixtures.rowCounts(db)).containsAllEntriesOf(before);
         assertThat(db.rows("SELECT username || '=' || role FROM users ORDER BY username"))
                 .containsExactly("alice=admin", "bob=" + (revision.compareTo("004") >= 0 ? "operator" : "viewer"), "carol=viewer");
+    }
+
+    /** admin is gone at 004 and later: adoption records both phases of their revisions, so no contract is pending. */
+    @ParameterizedTest
+    @ValueSource(strings = {"004_rbac_api_tokens", "005_oidc_sso"})
+    void routeADatabaseAt004OrLaterIsAdoptedWithBothPhases(String revision) {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        WebmacsFixtures.routeA(db, revision);
+        Cli cli = Cli.against(db);
+
+        cli.ok("upgrade", revision, "--phase", "expand");
+
+        assertThat(db.rows("SELECT exectype FROM databasechangelog WHERE id = '004-users-drop-admin'")).containsExactly("EXECUTED");
+        assertThat(cli.ok("--output", "json", "current").json().get("contractPending")).isEmpty();
+        assertThat(cli.ok("--output", "json", "upgrade", revision, "--phase", "contract").json().get("contracted")).isNull();
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference(revision.substring(0, 3)));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.webmacs.migration.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.webmacs.migration.contract.MigrateCommand;
+import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.Verb;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -19,8 +20,9 @@ class MigrateCommandOptionsTest {
     @EnumSource(value = Verb.class, names = {"UPGRADE", "DOWNGRADE", "PLAN", "CHECK"})
     void theCliParsesTheOperatorsCommandLineToTheSameValues(Verb verb) {
         boolean runsAPlan = verb == Verb.UPGRADE || verb == Verb.DOWNGRADE;
+        boolean hasPhases = verb == Verb.UPGRADE || verb == Verb.PLAN;
         MigrateCommand command = new MigrateCommand(verb, verb == Verb.CHECK ? null : "005_oidc_sso", "/dev/termination-log",
-                runsAPlan ? "a1b2c3" : null, "/changelog/main.xml", "2s");
+                runsAPlan ? "a1b2c3" : null, "/changelog/main.xml", "2s", hasPhases ? Phase.CONTRACT : null);
         PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
 
         ParseResult parsed = new CommandLine(new WebmacsMigrate(Map.of(), nowhere, nowhere))
@@ -31,6 +33,9 @@ class MigrateCommandOptionsTest {
         assertThat(value(parsed, MigrateCommand.PLAN_HASH)).isEqualTo(command.planHash());
         assertThat(value(parsed, MigrateCommand.CHANGELOG)).isEqualTo(command.changelog());
         assertThat(value(parsed, MigrateCommand.DDL_LOCK_TIMEOUT)).isEqualTo(command.ddlLockTimeout());
+        if (hasPhases) {
+            assertThat(parsed.matchedOption(Phase.OPTION).<Phase>getValue()).isEqualTo(command.phase());
+        }
         if (command.target() != null) {
             assertThat(parsed.matchedPositional(0).originalStringValues()).containsExactly(command.target());
         }

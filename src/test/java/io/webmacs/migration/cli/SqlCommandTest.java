@@ -71,4 +71,26 @@ class SqlCommandTest {
         assertThat(run.out()).isEmpty();
         assertThat(run.errLines()).singleElement().asString().contains("Unknown revision '999'");
     }
+
+    @Test
+    void sqlOfAPhaseShowsItsChangesetsNamedWithTheirPhase() {
+        String expand = Cli.withoutDatabase().ok("sql", "--phase", "expand").out();
+
+        assertThat(expand).contains("-- Changeset db/webmacs/004_rbac_api_tokens.xml::004-users-admin-to-role::webmacs (expand)\n",
+                "CREATE TRIGGER users_admin_role_sync").doesNotContain("DROP COLUMN admin", "(contract)");
+        Cli.Run contract = Cli.withoutDatabase().run("sql", "--phase", "contract");
+        assertThat(contract.exitCode()).isEqualTo(2);
+        assertThat(contract.errLines()).singleElement().asString().contains("no expand to contract");
+
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli cli = Cli.against(db);
+        cli.ok("upgrade", "--phase", "expand");
+        List<String> catalog = Catalog.of(db);
+
+        assertThat(cli.ok("sql", "--phase", "contract").out())
+                .contains("-- Changeset db/webmacs/004_rbac_api_tokens.xml::004-users-drop-admin::webmacs (contract)\n",
+                        "ALTER TABLE public.users DROP COLUMN admin")
+                .doesNotContain("(expand)", "CREATE TABLE");
+        assertThat(Catalog.of(db)).isEqualTo(catalog);
+    }
 }

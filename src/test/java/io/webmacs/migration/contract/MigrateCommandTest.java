@@ -12,10 +12,10 @@ class MigrateCommandTest {
     @Test
     void aCommandWithEveryOptionReadsBackAsItself() {
         MigrateCommand command = new MigrateCommand(Verb.UPGRADE, "005_oidc_sso", "/dev/termination-log", "a1b2c3",
-                "/changelog/main.xml", "2s");
+                "/changelog/main.xml", "2s", Phase.EXPAND);
 
         assertThat(command.args()).containsExactly("upgrade", "005_oidc_sso", "--result-file", "/dev/termination-log",
-                "--plan-hash", "a1b2c3", "--changelog", "/changelog/main.xml", "--ddl-lock-timeout", "2s");
+                "--plan-hash", "a1b2c3", "--changelog", "/changelog/main.xml", "--ddl-lock-timeout", "2s", "--phase", "expand");
         assertThat(MigrateCommand.parse(command.args())).isEqualTo(command);
         assertThat(command.verbAndTarget()).isEqualTo("upgrade 005_oidc_sso");
     }
@@ -38,7 +38,19 @@ class MigrateCommandTest {
     }
 
     @Test
+    void everyPhaseReadsBackAsItselfAndACommandWithoutOneRunsAll() {
+        for (Phase phase : Phase.values()) {
+            MigrateCommand command = new MigrateCommand(Verb.UPGRADE, "head", null, null, null, null, phase);
+            assertThat(MigrateCommand.parse(command.args()).phase()).isEqualTo(phase);
+        }
+        assertThat(new MigrateCommand(Verb.UPGRADE, "head", null, null, null, null).args()).containsExactly("upgrade", "head");
+        assertThat(MigrateCommand.parse(List.of("upgrade", "head")).phase()).isNull();
+    }
+
+    @Test
     void argumentsNoOperatorCouldHaveBuiltAreRefused() {
+        assertThatThrownBy(() -> MigrateCommand.parse(List.of("upgrade", "head", "--phase", "later")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("later");
         assertThatThrownBy(() -> MigrateCommand.parse(List.of("upgrade", "head", "--plan-hash")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--plan-hash has no value");
         assertThatThrownBy(() -> MigrateCommand.parse(List.of("migrate")))

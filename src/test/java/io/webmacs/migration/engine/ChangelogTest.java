@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.webmacs.migration.contract.Failure;
 import io.webmacs.migration.contract.MigrationException;
+import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.testsupport.WebmacsFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import liquibase.changelog.ChangeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +34,29 @@ class ChangelogTest {
     void builtInChangesetIdentitiesDoNotDependOnWhereTheChangelogIsRead() {
         Changelog.load(null).parsed().getChangeSets().forEach(changeSet ->
                 assertThat(changeSet.getFilePath()).as(changeSet.getId()).matches("db/webmacs/00[0-5]_[a-z_]+\\.xml"));
+    }
+
+    @Test
+    void builtInChangelogsOnlyContractIsTheDropOf004sAdmin() {
+        Changelog changelog = Changelog.load(null);
+
+        assertThat(changelog.parsed().getChangeSets()).filteredOn(c -> Changelog.phaseOf(c) == Phase.CONTRACT)
+                .extracting(ChangeSet::getId).containsExactly("004-users-drop-admin");
+        assertThat(changelog.changeSets("004_rbac_api_tokens")).last().isEqualTo(changelog.tagChangeSet("004_rbac_api_tokens"));
+    }
+
+    @Test
+    void aChangesetLabelledContractIsOfTheContractPhaseAndEveryOtherOfExpand() throws IOException {
+        Changelog changelog = Changelog.load(write("phases.yaml", """
+                databaseChangeLog:
+                  - changeSet: {id: add, author: t, changes: [{sql: {sql: SELECT 1}}]}
+                  - changeSet: {id: drop, author: t, labels: contract, changes: [{sql: {sql: SELECT 2}}]}
+                  - changeSet: {id: other, author: t, labels: reporting, changes: [{sql: {sql: SELECT 3}}]}
+                  - changeSet: {id: tag, author: t, changes: [{tagDatabase: {tag: v1}}]}
+                """));
+
+        assertThat(changelog.parsed().getChangeSets()).extracting(Changelog::phaseOf)
+                .containsExactly(Phase.EXPAND, Phase.CONTRACT, Phase.EXPAND, Phase.EXPAND);
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** When the built-in changelog's index answers where a database is, and when it leaves that to Liquibase. */
@@ -48,13 +49,28 @@ class IndexedHistoryTest {
         assertThat(read(db)).map(IndexedHistory.Position::revision).contains("003_fk_ondelete");
     }
 
-    /** The checksums a changeset also accepts (validCheckSum) are in the index, so its earlier form keeps the fast path. */
-    @Test
-    void aDatabaseMigratedWithTheEarlierFormOfChangedChangesetsIsAtItsRevision(@TempDir Path dir) throws Exception {
+    /**
+     * The checksums a changeset also accepts (validCheckSum) are in the index, so its earlier form keeps the fast path,
+     * once a run has recorded 004's contract (marked ran, after 005's rows).
+     */
+    @ParameterizedTest
+    @EnumSource(EarlierChangelog.class)
+    void aDatabaseMigratedWithTheEarlierFormOfChangedChangesetsIsAtItsRevision(EarlierChangelog form, @TempDir Path dir) throws Exception {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Cli.against(db).args("--changelog", EarlierChangelog.writeTo(dir).toString()).ok("upgrade");
+        Cli.against(db).args("--changelog", form.write(dir).toString()).ok("upgrade");
+        assertThat(read(db)).as("004's contract not recorded yet").isEmpty();
+
+        Cli.against(db).ok("upgrade");
 
         assertThat(read(db)).contains(new IndexedHistory.Position("005_oidc_sso", "005_oidc_sso", 0));
+    }
+
+    @Test
+    void anExpandedDatabaseWhoseContractIsPendingIsLeftToTheFullPath() throws Exception {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli.against(db).ok("upgrade", "--phase", "expand");
+
+        assertThat(read(db)).isEmpty();
     }
 
     @Test

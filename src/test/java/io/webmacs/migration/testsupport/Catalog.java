@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * The normalized catalog of a database's public schema, one fact per line: the queries of WebMACS's
- * reference {@code catalog.sql}, so a database can be compared with {@code webmacs/reference/*.catalog}.
+ * reference {@code catalog.sql}, so a database can be compared with {@code webmacs/reference/*.catalog}; and its
+ * functions and triggers, of which WebMACS has none (SCHEMA.md 1), so that only a migration's own show (004's expand).
  */
 public final class Catalog {
 
@@ -44,7 +45,13 @@ public final class Catalog {
             LEFT JOIN pg_class t ON t.oid = d.refobjid
             LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
             WHERE n.nspname = 'public' AND s.relkind = 'S' AND coalesce(t.relname, '') NOT IN %s
-            ORDER BY 2""".formatted(SKIP));
+            ORDER BY 2""".formatted(SKIP), """
+            SELECT 'function', p.proname, pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid)
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'public' ORDER BY 2, 3""", """
+            SELECT 'trigger', c.relname, t.tgname, pg_get_triggerdef(t.oid)
+            FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND NOT t.tgisinternal ORDER BY 2, 3""");
 
     private Catalog() {
     }

@@ -8,28 +8,43 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The built-in changelog as it was before 003 and 004 took their online forms (issue 26): 003 added its foreign keys
- * validated at once, 004 rewrote every user. Its files {@code changelogs/before-online/} are those of commit 8b5bd57
- * ({@code git show 8b5bd57:src/main/resources/db/webmacs/003_fk_ondelete.xml}); the other revisions did not change.
- * Databases migrated with it hold its checksums in their history.
+ * The built-in changelog as it was before a change to its changesets, kept in {@code changelogs/<form>/}; the other
+ * files are today's. Databases migrated with it hold its checksums in their history.
  */
-public final class EarlierChangelog {
+public enum EarlierChangelog {
 
-    private static final List<String> CHANGED = List.of("003_fk_ondelete.xml", "004_rbac_api_tokens.xml");
-    private static final List<String> UNCHANGED = List.of("changelog.xml", "000_baseline.xml", "001_plugins.xml",
-            "002_plugin_packages.xml", "005_oidc_sso.xml");
+    /**
+     * Before 003 and 004 took their online forms (issue 26): 003 added its foreign keys validated at once, 004 rewrote
+     * every user. Its files are those of commit 8b5bd57 ({@code git show 8b5bd57:src/main/resources/db/webmacs/003_fk_ondelete.xml}).
+     */
+    BEFORE_ONLINE("before-online", List.of("003_fk_ondelete.xml", "004_rbac_api_tokens.xml")),
+    /**
+     * Before 004 was split into expand and contract (issue 27): one step added role and dropped admin. Its file is that
+     * of commit 65329cf ({@code git show 65329cf:src/main/resources/db/webmacs/004_rbac_api_tokens.xml}).
+     */
+    BEFORE_EXPAND("before-expand", List.of("004_rbac_api_tokens.xml"));
 
-    private EarlierChangelog() {
+    private static final List<String> FILES = List.of("changelog.xml", "000_baseline.xml", "001_plugins.xml",
+            "002_plugin_packages.xml", "003_fk_ondelete.xml", "004_rbac_api_tokens.xml", "005_oidc_sso.xml");
+
+    private final String directory;
+    private final List<String> changed;
+
+    EarlierChangelog(String directory, List<String> changed) {
+        this.directory = directory;
+        this.changed = changed;
     }
 
-    /** Writes it into {@code dir}; returns the path to pass as --changelog. Its changesets keep their identities. */
+    /** The form before issue 26, which most tests of earlier histories use. */
     public static Path writeTo(Path dir) {
+        return BEFORE_ONLINE.write(dir);
+    }
+
+    /** Writes this form into {@code dir}; returns the path to pass as --changelog. Its changesets keep their identities. */
+    public Path write(Path dir) {
         try {
-            for (String file : UNCHANGED) {
-                copy("/db/webmacs/" + file, dir.resolve(file));
-            }
-            for (String file : CHANGED) {
-                copy("/changelogs/before-online/" + file, dir.resolve(file));
+            for (String file : FILES) {
+                copy((changed.contains(file) ? "/changelogs/" + directory + "/" : "/db/webmacs/") + file, dir.resolve(file));
             }
             return dir.resolve("changelog.xml");
         } catch (IOException e) {
