@@ -22,6 +22,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.config.OperatorSettings;
@@ -104,7 +105,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
 
         writePlanConfigMap(resource, status, context);
         if (outcome.createJob() != null) {
-            removeOlderFailedJobs(jobs, context);
+            removeOlderFailedJobs(jobs, status, context);
         }
         JobRequest request = outcome.createJob() != null ? outcome.createJob() : drift.createJob();
         if (request != null) {
@@ -191,12 +192,16 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         return context.eventSourceRetriever().getEventSourceFor(Pod.class, eventSource).getSecondaryResources(resource);
     }
 
-    /** Keeps the last failed Job for its logs; earlier failed ones go when a new run starts. */
-    private static void removeOlderFailedJobs(List<ObservedRun> runs, Context<DatabaseMigration> context) {
-        runs.stream().filter(r -> r.state() == RunResult.FAILED)
-                .sorted(Comparator.comparing((ObservedRun r) -> r.source().getMetadata().getCreationTimestamp()).reversed())
-                .skip(1)
-                .forEach(r -> delete(r, context));
+    /**
+     * Keeps the last failed Job for its logs; earlier failed ones go when a new run starts. Newest is by the status
+     * history (newest first), then by creation time: creation times are whole seconds, and two Jobs may share one.
+     */
+    private static void removeOlderFailedJobs(List<ObservedRun> runs, DatabaseMigrationStatus status, Context<DatabaseMigration> context) {
+        List<String> history = status.getHistory() == null ? List.of() : status.getHistory().stream().map(MigrationRun::getJob).toList();
+        Comparator<ObservedRun> newestFirst = Comparator.comparingInt((ObservedRun r) -> history.contains(r.name())
+                ? history.indexOf(r.name()) : Integer.MAX_VALUE)
+                .thenComparing(r -> r.source().getMetadata().getCreationTimestamp(), Comparator.reverseOrder());
+        runs.stream().filter(r -> r.state() == RunResult.FAILED).sorted(newestFirst).skip(1).forEach(r -> delete(r, context));
     }
 
     private static void delete(ObservedRun job, Context<DatabaseMigration> context) {
