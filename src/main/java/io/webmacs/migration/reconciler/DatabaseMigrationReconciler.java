@@ -198,9 +198,10 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
      */
     private static void removeOlderFailedJobs(List<ObservedRun> runs, DatabaseMigrationStatus status, Context<DatabaseMigration> context) {
         List<String> history = status.getHistory() == null ? List.of() : status.getHistory().stream().map(MigrationRun::getJob).toList();
-        Comparator<ObservedRun> newestFirst = Comparator.comparingInt((ObservedRun r) -> history.contains(r.name())
-                ? history.indexOf(r.name()) : Integer.MAX_VALUE)
-                .thenComparing(r -> r.source().getMetadata().getCreationTimestamp(), Comparator.reverseOrder());
+        Comparator<ObservedRun> newestFirst = Comparator.comparingInt((ObservedRun r) -> {
+            int place = history.indexOf(r.name());
+            return place < 0 ? Integer.MAX_VALUE : place;
+        }).thenComparing(r -> r.source().getMetadata().getCreationTimestamp(), Comparator.reverseOrder());
         runs.stream().filter(r -> r.state() == RunResult.FAILED).sorted(newestFirst).skip(1).forEach(r -> delete(r, context));
     }
 
