@@ -36,6 +36,13 @@ public class DatabaseMigration extends CustomResource<DatabaseMigrationSpec, Dat
     public static final String PLURAL = "databasemigrations";
     /** The annotation that approves a plan (approval.mode Manual): its value is the approved status.plan.hash. */
     public static final String APPROVED_PLAN = GROUP + "/approved-plan";
+    /** approval of the contract phase (rollout.contract.mode Manual): its value is the target revision whose contract may run. */
+    public static final String CONTRACT = GROUP + "/contract";
+    /**
+     * The pod annotation that says which schema revisions the pod's application works with, e.g. {@code >=004_rbac_api_tokens}
+     * or {@code >=003_user_management <=004_rbac_api_tokens}.
+     */
+    public static final String SCHEMA = GROUP + "/schema";
     /** The longest name: a label value, and the name part of a scheduling gate, may have 63 characters. */
     public static final int MAX_NAME_LENGTH = 63;
 }

@@ -21,6 +21,13 @@ public class DatabaseMigrationStatus {
     @JsonPropertyDescription("The revision the spec asks for, resolved (head becomes the newest revision of the changelog).")
     private String targetRevision;
 
+    @JsonPropertyDescription("With spec.rollout in SchedulingGate mode, an upgrade whose changelog has contract changesets: Expanded"
+            + " (the old and the new application both work; contract waits for the rollout) or Contracted.")
+    private SchemaPhase phase;
+
+    @JsonPropertyDescription("Revisions whose contract changesets are pending, as the last run reported them.")
+    private List<String> contractPending;
+
     @JsonPropertyDescription("Ready, Reconciling and Stalled, in the kstatus convention; and Drifted, when spec.driftCheck is set.")
     private List<Condition> conditions = new ArrayList<>();
 
@@ -59,6 +66,22 @@ public class DatabaseMigrationStatus {
 
     public void setTargetRevision(String targetRevision) {
         this.targetRevision = targetRevision;
+    }
+
+    public SchemaPhase getPhase() {
+        return phase;
+    }
+
+    public void setPhase(SchemaPhase phase) {
+        this.phase = phase;
+    }
+
+    public List<String> getContractPending() {
+        return contractPending;
+    }
+
+    public void setContractPending(List<String> contractPending) {
+        this.contractPending = contractPending;
     }
 
     public List<Condition> getConditions() {
@@ -115,12 +138,13 @@ public class DatabaseMigrationStatus {
     public boolean equals(Object o) {
         return o instanceof DatabaseMigrationStatus s && Objects.equals(observedGeneration, s.observedGeneration)
                 && Objects.equals(revision, s.revision) && Objects.equals(targetRevision, s.targetRevision)
+                && phase == s.phase && Objects.equals(contractPending, s.contractPending)
                 && Objects.equals(conditions, s.conditions) && Objects.equals(lastRun, s.lastRun)
                 && Objects.equals(plan, s.plan) && Objects.equals(drift, s.drift) && Objects.equals(history, s.history);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, revision, targetRevision, conditions, lastRun, plan, drift, history);
+        return Objects.hash(observedGeneration, revision, targetRevision, phase, contractPending, conditions, lastRun, plan, drift, history);
     }
 }

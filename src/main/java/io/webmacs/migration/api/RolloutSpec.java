@@ -21,6 +21,10 @@ public class RolloutSpec {
     @Default("SchedulingGate")
     private RolloutMode mode = RolloutMode.SchedulingGate;
 
+    @JsonPropertyDescription("SchedulingGate mode with a workloadRef or podSelector: an upgrade runs its expand changesets before the"
+            + " new pods start, and its contract changesets (label contract) only once the rollout is complete. When they run.")
+    private ContractSpec contract;
+
     public WorkloadReference getWorkloadRef() {
         return workloadRef;
     }
@@ -35,6 +39,14 @@ public class RolloutSpec {
 
     public void setPodSelector(LabelSelector podSelector) {
         this.podSelector = podSelector;
+    }
+
+    public ContractSpec getContract() {
+        return contract;
+    }
+
+    public void setContract(ContractSpec contract) {
+        this.contract = contract;
     }
 
     public RolloutMode getMode() {

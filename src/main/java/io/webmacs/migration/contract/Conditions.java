@@ -15,6 +15,12 @@ public final class Conditions {
 
     /** Ready: the database is at the target revision. */
     public static final String UP_TO_DATE = "UpToDate";
+    /** Reconciling: expand is done (status.phase Expanded); contract waits until the rollout of spec.rollout is complete. */
+    public static final String WAITING_FOR_ROLLOUT = "WaitingForRollout";
+    /** Reconciling: expand is done; contract waits for the annotation migrations.webmacs.io/contract (contract.mode Manual). */
+    public static final String AWAITING_CONTRACT = "AwaitingContract";
+    /** Reconciling: expand is done; spec.rollout.contract.hold keeps contract from running. */
+    public static final String CONTRACT_HELD = "ContractHeld";
     /** Reconciling: a migration Job has been created and has not finished. */
     public static final String MIGRATING = "Migrating";
     /** Reconciling: InitContainer mode; the migration runs in the init container of the next new pod of the workload. */
