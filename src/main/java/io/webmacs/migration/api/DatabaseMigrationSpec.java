@@ -147,6 +147,19 @@ public class DatabaseMigrationSpec {
         return needsApproval() || deniesDestructive() || maxBlockedTableRows() != null;
     }
 
+    /**
+     * SchedulingGate mode around a workload or pods: an upgrade runs its expand changesets before the new pods start and
+     * its contract changesets once the rollout is complete.
+     */
+    public boolean contractsAfterRollout() {
+        return rollout != null && rollout.getMode() == RolloutMode.SchedulingGate;
+    }
+
+    /** When contract runs: spec.rollout.contract, or its defaults (Auto, not held). */
+    public ContractSpec contract() {
+        return rollout == null || rollout.getContract() == null ? new ContractSpec() : rollout.getContract();
+    }
+
     /** InitContainer mode: the WebMACS pods' init containers run the migration, and the operator creates no Job. */
     public boolean runsInInitContainers() {
         return rollout != null && rollout.getMode() == RolloutMode.InitContainer;

@@ -42,9 +42,13 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
         return args;
     }
 
-    /** The verb and its target, as status and events show the run: "upgrade 005_oidc_sso"; "check" has none. */
+    /**
+     * The verb, its target and phase, as status and events show the run: "upgrade 005_oidc_sso", "upgrade 005_oidc_sso
+     * --phase contract"; "check" has no target.
+     */
     public String verbAndTarget() {
-        return target == null ? verb.word() : verb.word() + " " + target;
+        String command = target == null ? verb.word() : verb.word() + " " + target;
+        return phase == null ? command : command + " " + Phase.OPTION + " " + phase.word();
     }
 
     /**

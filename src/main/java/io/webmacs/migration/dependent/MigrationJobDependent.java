@@ -82,7 +82,8 @@ public class MigrationJobDependent extends KubernetesDependentResource<Job, Data
                 .withNodeSelector(runner.spec().getNodeSelector())
                 .withTolerations(runner.spec().getTolerations())
                 .withAffinity(runner.spec().getAffinity())
-                .withContainers(MigrateContainer.of(resource, request.verb(), request.target(), request.planHash(), request.changelogFile(), defaults))
+                .withContainers(MigrateContainer.of(resource, request.verb(), request.target(), request.planHash(), request.phase(),
+                        request.changelogFile(), defaults))
                 .withVolumes(MigrateContainer.volumes(resource))
                 .endSpec()
                 .endTemplate()

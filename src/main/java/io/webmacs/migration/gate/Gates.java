@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
+import io.webmacs.migration.api.SchemaPhase;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.CurrentCondition;
 
@@ -39,11 +40,20 @@ public final class Gates {
                 && pod.getSpec().getSchedulingGates().stream().anyMatch(g -> gate.equals(g.getName()));
     }
 
-    /** Ready, and for the generation the spec is at now: only then may new pods run. */
+    /**
+     * Ready, or expanded to the target (its contract waits for these very pods), for the generation the spec is at now:
+     * only then may new pods run.
+     */
     public static boolean readyForGeneration(DatabaseMigration migration) {
         DatabaseMigrationStatus status = migration.getStatus();
         Long generation = migration.getMetadata().getGeneration();
-        return status != null && status.condition(Conditions.READY)
+        if (status == null) {
+            return false;
+        }
+        boolean expanded = status.getPhase() == SchemaPhase.Expanded && generation != null
+                && generation.equals(status.getObservedGeneration()) && status.getRevision() != null
+                && status.getRevision().equals(status.getTargetRevision());
+        return expanded || status.condition(Conditions.READY)
                 .filter(c -> CurrentCondition.isTrue(generation, status.getObservedGeneration(), c.getStatus(), c.getObservedGeneration()))
                 .isPresent();
     }

@@ -62,6 +62,7 @@ import java.util.stream.Stream;
 @RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "list", "watch", "create", "update", "patch"})
 @RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
 @RBACRule(apiGroups = "batch", resources = "jobs", verbs = {"delete", "patch"})
+@RBACRule(apiGroups = "apps", resources = "deployments", verbs = "get")
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {"get", "create", "update"})
 @RBACRule(apiGroups = "admissionregistration.k8s.io", resources = "mutatingwebhookconfigurations", verbs = {"get", "update"})
 public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration> {
@@ -99,7 +100,8 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         List<ObservedRun> runs = resource.getSpec().runsInInitContainers() ? observeInitContainers(resource, context) : jobs;
         Instant now = clock.instant();
         RunOutcome outcome = refused(resource, context).orElseGet(() ->
-                RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource), now));
+                RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource),
+                        new RolloutCompletion(context.getClient()), now));
         DatabaseMigrationStatus status = StatusDraft.of(resource, outcome, now);
         DriftDecider.Decision drift = DriftDecider.decide(resource, status, checks, fingerprint, changelog.file(), now);
 

@@ -16,6 +16,7 @@ import io.webmacs.migration.contract.Blocker;
 import io.webmacs.migration.contract.Failure;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.MigrateCommand;
+import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.MigrationResult;
 import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.run.MigrateContainer;
@@ -30,7 +31,7 @@ import java.util.function.Function;
  * WebMACS pod (InitContainer mode); its state, and what the container reported in its termination message (the
  * runner's JSON result) or why it could not start.
  */
-public record ObservedRun(HasMetadata source, String fingerprint, int attempt, Verb verb, String command, RunResult state,
+public record ObservedRun(HasMetadata source, String fingerprint, int attempt, Verb verb, Phase phase, String command, RunResult state,
         Integer exitCode, MigrationResult result, String waitingProblem, Instant finishedAt, boolean resultPending) {
 
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -39,12 +40,12 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
     public static ObservedRun ofJob(Job job, Pod pod) {
         Optional<ContainerStatus> container = migrateStatus(pod, PodStatus::getContainerStatuses);
         ContainerStateTerminated terminated = container.map(ContainerStatus::getState).map(ContainerState::getTerminated).orElse(null);
-        List<String> args = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+        MigrateCommand command = MigrateCommand.parse(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
         return new ObservedRun(job, label(job, Labels.FINGERPRINT),
                 Integer.parseInt(Optional.ofNullable(label(job, Labels.ATTEMPT)).orElse("1")),
                 Verb.of(label(job, Labels.VERB)).orElseThrow(() -> new IllegalStateException("Job " + job.getMetadata().getName()
                         + " has no " + Labels.VERB + " label")),
-                MigrateCommand.parse(args).verbAndTarget(), state(job),
+                command.phase(), command.verbAndTarget(), state(job),
                 terminated == null ? null : terminated.getExitCode(),
                 terminated == null ? null : parse(terminated.getMessage()),
                 configError(container),
@@ -64,11 +65,11 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
                         .map(ContainerStatus::getLastState).map(ContainerState::getTerminated))
                 .orElse(null);
         RunResult state = terminated == null ? RunResult.RUNNING : terminated.getExitCode() == 0 ? RunResult.SUCCEEDED : RunResult.FAILED;
-        List<String> args = pod.getSpec().getInitContainers().stream().filter(c -> MigrateContainer.NAME.equals(c.getName())).findFirst()
-                .orElseThrow().getArgs();
+        MigrateCommand command = MigrateCommand.parse(pod.getSpec().getInitContainers().stream()
+                .filter(c -> MigrateContainer.NAME.equals(c.getName())).findFirst().orElseThrow().getArgs());
         // The webhook injects upgrades only.
         return new ObservedRun(pod, label(pod, Labels.FINGERPRINT), container.map(c -> c.getRestartCount() + 1).orElse(1),
-                Verb.UPGRADE, MigrateCommand.parse(args).verbAndTarget(), state,
+                Verb.UPGRADE, command.phase(), command.verbAndTarget(), state,
                 terminated == null ? null : terminated.getExitCode(),
                 terminated == null ? null : parse(terminated.getMessage()),
                 configError(container),

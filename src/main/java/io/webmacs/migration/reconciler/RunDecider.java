@@ -1,5 +1,7 @@
 package io.webmacs.migration.reconciler;
 
+import io.webmacs.migration.api.ContractMode;
+import io.webmacs.migration.api.ContractSpec;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
@@ -8,6 +10,7 @@ import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Failure;
 import io.webmacs.migration.contract.MigrationException;
+import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.Plan;
 import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.engine.Changelog;
@@ -40,11 +43,20 @@ public final class RunDecider {
         }
     }
 
+    /** Whether the rollout that contract waits for is complete: why not, in words, or empty. Reads the cluster. */
+    @FunctionalInterface
+    interface RolloutCheck {
+        Optional<String> incomplete(DatabaseMigration resource, String target);
+    }
+
+    /** How often a contract that waits for the rollout looks again: the operator does not watch the workload. */
+    static final Duration ROLLOUT_POLL = Duration.ofSeconds(5);
+
     private RunDecider() {
     }
 
     static RunOutcome decide(DatabaseMigration resource, ChangelogLoader.Loaded changelog, String fingerprint,
-            List<ObservedRun> runs, RetryPolicy retry, Instant now) {
+            List<ObservedRun> runs, RetryPolicy retry, RolloutCheck rollout, Instant now) {
         DatabaseMigrationStatus previous = StatusDraft.previous(resource);
         if (!changelog.usable()) {
             return RunOutcome.stalled(Seen.in(previous), Conditions.INVALID_CHANGELOG, changelog.problem());
@@ -55,12 +67,12 @@ public final class RunDecider {
         } catch (MigrationException e) {
             return RunOutcome.stalled(Seen.in(previous), Conditions.UNKNOWN_REVISION, e.getMessage());
         }
-        Seen seen = new Seen(target, previous.getRevision(), planOf(resource, previous, fingerprint), null);
+        Seen seen = new Seen(target, previous.getRevision(), previous.getContractPending(), planOf(resource, previous, fingerprint), null);
         List<ObservedRun> current = runs.stream().filter(r -> fingerprint.equals(r.fingerprint())).toList();
         Optional<ObservedRun> latest = initContainers(resource) ? decisive(current)
                 : current.stream().max(Comparator.comparingInt(ObservedRun::attempt));
         if (latest.isEmpty() || finishedSince(previous, fingerprint, latest.get())) {
-            return firstRun(resource, previous.getLastRun(), seen, changelog, fingerprint);
+            return firstRun(resource, previous.getLastRun(), seen, changelog, fingerprint, rollout);
         }
         ObservedRun run = latest.get();
         if (run.state() != RunResult.RUNNING && run.resultPending()) {
@@ -76,10 +88,12 @@ public final class RunDecider {
             case RUNNING -> run.waitingProblem() != null
                     ? RunOutcome.stalled(after, Conditions.SECRET_NOT_FOUND, observed.describe() + " cannot start: " + run.waitingProblem())
                     : RunOutcome.reconciling(after, Conditions.MIGRATING, observed.describe() + " is migrating to " + target, null, null);
-            case SUCCEEDED -> target.equals(after.revision())
-                    ? RunOutcome.ready(after, "At " + target + "; " + applied(observed))
-                    : RunOutcome.stalled(after, Conditions.INVALID_INPUT, observed.describe() + " succeeded but the database is at "
-                            + after.revision() + ", not " + target);
+            case SUCCEEDED -> !target.equals(after.revision())
+                    ? RunOutcome.stalled(after, Conditions.INVALID_INPUT, observed.describe() + " succeeded but the database is at "
+                            + after.revision() + ", not " + target)
+                    : run.phase() == Phase.EXPAND && !after.contractPending().isEmpty()
+                            ? contract(resource, after, fingerprint, run.attempt(), changelog.file(), rollout)
+                            : RunOutcome.ready(after, "At " + target + "; " + applied(observed));
             case FAILED -> failed(resource, after, run, observed, changelog.file(), retry, at);
         };
     }
@@ -104,13 +118,16 @@ public final class RunDecider {
     }
 
     private static RunOutcome firstRun(DatabaseMigration resource, MigrationRun last, Seen seen, ChangelogLoader.Loaded changelog,
-            String fingerprint) {
+            String fingerprint, RolloutCheck rollout) {
         String target = seen.targetRevision();
         if (last != null && fingerprint.equals(last.getFingerprint()) && last.getResult() != RunResult.RUNNING) {
-            // The run for this input finished and its Job has since expired: nothing new to do.
-            return last.getResult() == RunResult.SUCCEEDED && target.equals(seen.revision())
-                    ? RunOutcome.ready(seen, "At " + target + "; " + applied(last))
-                    : RunOutcome.unchanged(seen);
+            // The run for this input finished and its Job has since expired: nothing new to do, but a pending contract.
+            if (last.getResult() != RunResult.SUCCEEDED || !target.equals(seen.revision())) {
+                return RunOutcome.unchanged(seen);
+            }
+            return resource.getSpec().contractsAfterRollout() && !seen.contractPending().isEmpty()
+                    ? contract(resource, seen, fingerprint, last.getAttempt(), changelog.file(), rollout)
+                    : RunOutcome.ready(seen, "At " + target + "; " + applied(last));
         }
         String current = seen.revision();
         Changelog revisions = changelog.changelog();
@@ -122,12 +139,45 @@ public final class RunDecider {
             return RunOutcome.reconciling(seen, Conditions.WAITING_FOR_PODS, "The upgrade to " + target
                     + " runs in the migrate init container of the next new pod of spec.rollout", null, null);
         }
+        // Around a rollout, an upgrade expands first; its contract waits for the rollout (see contract).
+        Phase phase = !down && resource.getSpec().contractsAfterRollout() ? Phase.EXPAND : null;
         if (resource.getSpec().plansFirst()) {
             return RunOutcome.reconciling(seen, Conditions.PLANNING, "Planning the migration to " + target,
-                    new JobRequest(fingerprint, 1, Verb.PLAN, target, changelog.file()), null);
+                    new JobRequest(fingerprint, 1, Verb.PLAN, target, changelog.file(), null, phase), null);
         }
-        JobRequest request = new JobRequest(fingerprint, 1, down ? Verb.DOWNGRADE : Verb.UPGRADE, target, changelog.file());
+        JobRequest request = new JobRequest(fingerprint, 1, down ? Verb.DOWNGRADE : Verb.UPGRADE, target, changelog.file(), null, phase);
         return RunOutcome.reconciling(seen, Conditions.MIGRATING, "Starting " + request.verb().word() + " to " + target, request, null);
+    }
+
+    /**
+     * Expand is done up to the target and contract changesets are pending: the new pods may start (status.phase
+     * Expanded); contract runs as the next attempt once nothing holds it: spec.rollout.contract.hold, a Manual contract
+     * not yet approved by the annotation, or the rollout (the new pods all running, no pod that needs the schema before
+     * contract left). Planned and approved first, like any run, when plans are made.
+     */
+    private static RunOutcome contract(DatabaseMigration resource, Seen seen, String fingerprint, int expandAttempt, String changelogFile,
+            RolloutCheck rollout) {
+        String target = seen.targetRevision();
+        String expanded = "Expanded to " + target + "; the contract of " + String.join(", ", seen.contractPending()) + " ";
+        ContractSpec contract = resource.getSpec().contract();
+        if (contract.isHold()) {
+            return RunOutcome.reconciling(seen, Conditions.CONTRACT_HELD, expanded + "is held by spec.rollout.contract.hold", null, null);
+        }
+        if (contract.getMode() == ContractMode.Manual && !target.equals(resource.getMetadata().getAnnotations() == null ? null
+                : resource.getMetadata().getAnnotations().get(DatabaseMigration.CONTRACT))) {
+            return RunOutcome.reconciling(seen, Conditions.AWAITING_CONTRACT, expanded + "runs once the annotation "
+                    + DatabaseMigration.CONTRACT + " is " + target, null, null);
+        }
+        Optional<String> incomplete = rollout.incomplete(resource, target);
+        if (incomplete.isPresent()) {
+            return RunOutcome.reconciling(seen, Conditions.WAITING_FOR_ROLLOUT, expanded + "runs once the rollout is complete: "
+                    + incomplete.get(), null, ROLLOUT_POLL);
+        }
+        boolean plansFirst = resource.getSpec().plansFirst();
+        JobRequest next = new JobRequest(fingerprint, expandAttempt + 1, plansFirst ? Verb.PLAN : Verb.UPGRADE, target, changelogFile,
+                null, Phase.CONTRACT);
+        return RunOutcome.reconciling(seen, plansFirst ? Conditions.PLANNING : Conditions.MIGRATING, "The rollout is complete; "
+                + (plansFirst ? "planning" : "starting") + " the contract of " + String.join(", ", seen.contractPending()), next, null);
     }
 
     /**
@@ -167,7 +217,8 @@ public final class RunDecider {
             return RunOutcome.reconciling(planned, Conditions.AWAITING_APPROVAL, PlanApproval.awaiting(resource, status), null, null);
         }
         return RunOutcome.reconciling(planned, Conditions.MIGRATING, "Starting " + verb.word() + " to " + target + " as planned (plan "
-                + plan.hash() + ")", new JobRequest(run.fingerprint(), run.attempt() + 1, verb, target, changelogFile, plan.hash()), null);
+                + plan.hash() + ")", new JobRequest(run.fingerprint(), run.attempt() + 1, verb, target, changelogFile, plan.hash(),
+                verb == Verb.UPGRADE ? run.phase() : null), null);
     }
 
     /** The status names a finished run of this input later than any Job still there: that run's Job has expired. */
@@ -188,7 +239,7 @@ public final class RunDecider {
         // and allowed by the policy) may run, whichever way the database moved.
         if (failure.equals(Optional.of(Failure.PLAN_CHANGED)) || plansFirst && failure.equals(Optional.of(Failure.WRONG_DIRECTION))) {
             return RunOutcome.reconciling(seen, Conditions.PLANNING, why + "; planning again",
-                    new JobRequest(fingerprint, run.attempt() + 1, Verb.PLAN, target, changelogFile), null);
+                    new JobRequest(fingerprint, run.attempt() + 1, Verb.PLAN, target, changelogFile, null, run.phase()), null);
         }
         if (failure.equals(Optional.of(Failure.WRONG_DIRECTION))) {
             return initContainers(resource) ? downgradeRefused(resource, seen, seen.revision())
@@ -210,7 +261,7 @@ public final class RunDecider {
         String next = "; attempt " + (run.attempt() + 1) + " of " + (retry.limit() + 1);
         if (!now.isBefore(due)) {
             return RunOutcome.reconciling(seen, retrying, why + next + " starting",
-                    new JobRequest(fingerprint, run.attempt() + 1, run.verb(), target, changelogFile, run.planHash()), null);
+                    new JobRequest(fingerprint, run.attempt() + 1, run.verb(), target, changelogFile, run.planHash(), run.phase()), null);
         }
         return RunOutcome.reconciling(seen, retrying, why + next + " at " + due, null, Duration.between(now, due));
     }
@@ -225,9 +276,10 @@ public final class RunDecider {
         if (verb == Verb.DOWNGRADE && !resource.getSpec().isAllowDowngrade()) {
             return downgradeRefused(resource, seen, seen.revision());
         }
+        Phase phase = verb == Verb.UPGRADE && resource.getSpec().contractsAfterRollout() ? Phase.EXPAND : null;
         return RunOutcome.reconciling(seen, Conditions.MIGRATING, "The database is at " + seen.revision() + "; starting " + verb.word()
                 + " to " + seen.targetRevision(), new JobRequest(run.fingerprint(), run.attempt() + 1, verb, seen.targetRevision(),
-                changelogFile), null);
+                changelogFile, null, phase), null);
     }
 
     /** The Stalled reason for a run that failed for good. */

@@ -6,7 +6,9 @@ import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.run.JobRequest;
+import io.webmacs.migration.contract.MigrationResult;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What {@link RunDecider} concluded from one look at a resource: which condition holds and why, what the status records
@@ -19,24 +21,35 @@ record RunOutcome(State state, String reason, String message, Seen seen, JobRequ
     enum State { READY, RECONCILING, STALLED, UNCHANGED }
 
     /**
-     * What the status records of a look: the target revision, the revision the database is at, the plan, and the
-     * migration run taken in (null when none: lastRun and the history stay as they were).
+     * What the status records of a look: the target revision, the revision the database is at, the revisions whose
+     * contract changesets are pending (empty when none or unknown), the plan, and the migration run taken in (null when
+     * none: lastRun and the history stay as they were).
      */
-    record Seen(String targetRevision, String revision, PlanStatus plan, MigrationRun run) {
+    record Seen(String targetRevision, String revision, List<String> contractPending, PlanStatus plan, MigrationRun run) {
+
+        Seen {
+            contractPending = contractPending == null ? List.of() : List.copyOf(contractPending);
+        }
 
         /** What the previous status recorded: a look that saw nothing new. */
         static Seen in(DatabaseMigrationStatus previous) {
-            return new Seen(previous.getTargetRevision(), previous.getRevision(), previous.getPlan(), null);
+            return new Seen(previous.getTargetRevision(), previous.getRevision(), previous.getContractPending(), previous.getPlan(), null);
         }
 
-        /** With {@code observed} taken in: the revision it reported; the run itself unless it only planned. */
+        /**
+         * With {@code observed} taken in: the revision and pending contract it reported; the run itself unless it only
+         * planned.
+         */
         Seen after(ObservedRun observed, MigrationRun run) {
-            String reported = observed.result() == null ? null : observed.result().revision();
-            return new Seen(targetRevision, reported == null ? revision : reported, plan, observed.verb() == Verb.PLAN ? null : run);
+            MigrationResult result = observed.result();
+            String reported = result == null ? null : result.revision();
+            List<String> pending = result == null || result.contractPending() == null ? contractPending : result.contractPending();
+            return new Seen(targetRevision, reported == null ? revision : reported, pending, plan,
+                    observed.verb() == Verb.PLAN ? null : run);
         }
 
         Seen withPlan(PlanStatus newPlan) {
-            return new Seen(targetRevision, revision, newPlan, run);
+            return new Seen(targetRevision, revision, contractPending, newPlan, run);
         }
     }
 

@@ -5,6 +5,7 @@ import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.MigrationRun;
 import io.webmacs.migration.api.RunResult;
+import io.webmacs.migration.api.SchemaPhase;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -28,6 +29,8 @@ final class StatusDraft {
         DatabaseMigrationStatus status = new DatabaseMigrationStatus();
         status.setObservedGeneration(generation(resource));
         status.setRevision(seen.revision());
+        status.setContractPending(seen.contractPending().isEmpty() ? null : seen.contractPending());
+        status.setPhase(phase(resource, seen));
         status.setTargetRevision(seen.targetRevision());
         status.setPlan(seen.plan());
         status.setLastRun(seen.run() == null ? previous.getLastRun() : seen.run());
@@ -39,6 +42,14 @@ final class StatusDraft {
     /** The status the resource has; an empty one before the operator wrote any. */
     static DatabaseMigrationStatus previous(DatabaseMigration resource) {
         return resource.getStatus() == null ? new DatabaseMigrationStatus() : resource.getStatus();
+    }
+
+    /** Around a rollout: whether the schema at the database's revision still serves the previous application. */
+    private static SchemaPhase phase(DatabaseMigration resource, RunOutcome.Seen seen) {
+        if (!resource.getSpec().contractsAfterRollout() || seen.revision() == null) {
+            return null;
+        }
+        return seen.contractPending().isEmpty() ? SchemaPhase.Contracted : SchemaPhase.Expanded;
     }
 
     private static long generation(DatabaseMigration resource) {

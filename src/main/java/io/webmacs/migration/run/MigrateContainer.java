@@ -17,6 +17,7 @@ import io.webmacs.migration.api.SecretValueSource;
 import io.webmacs.migration.config.OperatorSettings;
 import io.webmacs.migration.contract.DatabaseVariables;
 import io.webmacs.migration.contract.MigrateCommand;
+import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.Verb;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,11 +44,14 @@ public final class MigrateContainer {
      */
     public static Container of(DatabaseMigration resource, Verb verb, String target, String changelogFile,
             OperatorSettings.Runner defaults) {
-        return of(resource, verb, target, null, changelogFile, defaults);
+        return of(resource, verb, target, null, null, changelogFile, defaults);
     }
 
-    /** The same, for a migration that runs an approved plan: only if what it would do still has {@code planHash}. */
-    public static Container of(DatabaseMigration resource, Verb verb, String target, String planHash, String changelogFile,
+    /**
+     * The same, for one {@code phase} of an upgrade or plan (null: all), and for a migration that runs an approved plan:
+     * only if what it would do still has {@code planHash} (or null).
+     */
+    public static Container of(DatabaseMigration resource, Verb verb, String target, String planHash, Phase phase, String changelogFile,
             OperatorSettings.Runner defaults) {
         EffectiveRunner runner = EffectiveRunner.of(resource, defaults);
         List<VolumeMount> mounts = new ArrayList<>(List.of(mount(TMP_VOLUME, "/tmp", false)));
@@ -56,7 +60,8 @@ public final class MigrateContainer {
             changelog = CHANGELOG_DIR + "/" + changelogFile;
             mounts.add(mount(CHANGELOG_VOLUME, CHANGELOG_DIR, true));
         }
-        MigrateCommand command = new MigrateCommand(verb, target, TERMINATION_LOG, planHash, changelog, runner.spec().getDdlLockTimeout());
+        MigrateCommand command = new MigrateCommand(verb, target, TERMINATION_LOG, planHash, changelog, runner.spec().getDdlLockTimeout(),
+                phase);
         return new ContainerBuilder()
                 .withName(NAME)
                 .withImage(runner.image())

@@ -17,7 +17,7 @@ class MigrateCommandTest {
         assertThat(command.args()).containsExactly("upgrade", "005_oidc_sso", "--result-file", "/dev/termination-log",
                 "--plan-hash", "a1b2c3", "--changelog", "/changelog/main.xml", "--ddl-lock-timeout", "2s", "--phase", "expand");
         assertThat(MigrateCommand.parse(command.args())).isEqualTo(command);
-        assertThat(command.verbAndTarget()).isEqualTo("upgrade 005_oidc_sso");
+        assertThat(command.verbAndTarget()).isEqualTo("upgrade 005_oidc_sso --phase expand");
     }
 
     @Test

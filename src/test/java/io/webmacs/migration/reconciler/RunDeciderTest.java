@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -588,7 +589,7 @@ class RunDeciderTest {
     }
 
     private static Decision decide(DatabaseMigration migration, String fingerprint, List<ObservedRun> runs, Instant now) {
-        RunOutcome outcome = RunDecider.decide(migration, BUILT_IN, fingerprint, runs, RETRY, now);
+        RunOutcome outcome = RunDecider.decide(migration, BUILT_IN, fingerprint, runs, RETRY, (m, target) -> Optional.empty(), now);
         return new Decision(StatusDraft.of(migration, outcome, now), outcome.createJob(), outcome.requeueAfter());
     }
 

@@ -23,7 +23,7 @@ class StatusDraftTest {
     void aFinishedRunEntersTheHistoryOnceAndOnlyTheNewestTenStay() {
         DatabaseMigration migration = migrationWithHistory(StatusDraft.HISTORY_LIMIT);
         MigrationRun latest = run("webmacs-job-11", RunResult.SUCCEEDED);
-        RunOutcome outcome = RunOutcome.ready(new RunOutcome.Seen("005_oidc_sso", "005_oidc_sso", null, latest), "At 005_oidc_sso");
+        RunOutcome outcome = RunOutcome.ready(new RunOutcome.Seen("005_oidc_sso", "005_oidc_sso", List.of(), null, latest), "At 005_oidc_sso");
 
         DatabaseMigrationStatus first = StatusDraft.of(migration, outcome, NOW);
         migration.setStatus(first);
@@ -40,7 +40,7 @@ class StatusDraftTest {
         MigrationRun running = run("webmacs-job-2", RunResult.RUNNING);
 
         DatabaseMigrationStatus status = StatusDraft.of(migration, RunOutcome.reconciling(
-                new RunOutcome.Seen("005_oidc_sso", "004_rbac_api_tokens", null, running), Conditions.MIGRATING, "migrating", null, null), NOW);
+                new RunOutcome.Seen("005_oidc_sso", "004_rbac_api_tokens", List.of(), null, running), Conditions.MIGRATING, "migrating", null, null), NOW);
 
         assertThat(status.getLastRun()).isEqualTo(running);
         assertThat(status.getHistory()).extracting(MigrationRun::getJob).containsExactly("webmacs-job-1");

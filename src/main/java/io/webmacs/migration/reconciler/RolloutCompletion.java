@@ -1,0 +1,83 @@
+package io.webmacs.migration.reconciler;
+
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.RolloutSpec;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Whether the rollout a contract waits for is complete. With a workloadRef: the Deployment controller has seen the
+ * Deployment's generation, every replica is updated and available, and the Deployment's pods, terminating ones
+ * included (they still serve requests), all come from one ReplicaSet.
+ */
+final class RolloutCompletion implements RunDecider.RolloutCheck {
+
+    private static final String TEMPLATE_HASH = "pod-template-hash";
+
+    private final KubernetesClient client;
+
+    RolloutCompletion(KubernetesClient client) {
+        this.client = client;
+    }
+
+    @Override
+    public Optional<String> incomplete(DatabaseMigration resource, String target) {
+        RolloutSpec rollout = resource.getSpec().getRollout();
+        String namespace = resource.getMetadata().getNamespace();
+        if (rollout.getWorkloadRef() == null) {
+            return Optional.empty();
+        }
+        String name = rollout.getWorkloadRef().getName();
+        Deployment deployment = client.apps().deployments().inNamespace(namespace).withName(name).get();
+        if (deployment == null) {
+            return Optional.of("the Deployment " + name + " does not exist");
+        }
+        return of(deployment, pods(namespace, deployment.getSpec().getSelector()));
+    }
+
+    /** What keeps the rollout of {@code deployment}, whose pods are {@code pods}, from being complete; empty when nothing. */
+    static Optional<String> of(Deployment deployment, List<Pod> pods) {
+        String name = "Deployment " + deployment.getMetadata().getName();
+        int desired = Optional.ofNullable(deployment.getSpec().getReplicas()).orElse(1);
+        DeploymentStatus status = deployment.getStatus();
+        String paused = Boolean.TRUE.equals(deployment.getSpec().getPaused()) ? " (the Deployment is paused)" : "";
+        if (status == null || status.getObservedGeneration() == null
+                || status.getObservedGeneration() < deployment.getMetadata().getGeneration()) {
+            return Optional.of("the Deployment controller has not yet seen generation " + deployment.getMetadata().getGeneration()
+                    + " of " + name);
+        }
+        int updated = Optional.ofNullable(status.getUpdatedReplicas()).orElse(0);
+        if (updated < desired) {
+            return Optional.of(updated + " of " + desired + " replicas of " + name + " are updated" + paused);
+        }
+        int available = Optional.ofNullable(status.getAvailableReplicas()).orElse(0);
+        if (available < desired) {
+            return Optional.of(available + " of " + desired + " replicas of " + name + " are available");
+        }
+        Set<String> replicaSets = pods.stream().filter(RolloutCompletion::live).map(p -> p.getMetadata().getLabels().get(TEMPLATE_HASH))
+                .filter(Objects::nonNull).collect(Collectors.toSet());
+        if (replicaSets.size() > 1 || Optional.ofNullable(status.getReplicas()).orElse(0) > desired) {
+            return Optional.of("pods of an older ReplicaSet of " + name + " are still there: " + pods.stream().filter(RolloutCompletion::live)
+                    .map(p -> p.getMetadata().getName()).sorted().collect(Collectors.joining(", ")));
+        }
+        return Optional.empty();
+    }
+
+    /** A pod whose containers may still run: not Succeeded or Failed. */
+    static boolean live(Pod pod) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        return !"Succeeded".equals(phase) && !"Failed".equals(phase);
+    }
+
+    private List<Pod> pods(String namespace, LabelSelector selector) {
+        return client.pods().inNamespace(namespace).withLabelSelector(selector).list().getItems();
+    }
+}
