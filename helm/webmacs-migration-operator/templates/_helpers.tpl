@@ -52,6 +52,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list", "watch", "patch"]
+# get: the Deployment of spec.rollout, whose rollout a contract waits for
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["get"]
 # the plan Job's output: the plan with all its SQL
 - apiGroups: [""]
   resources: ["pods/log"]

@@ -37,10 +37,8 @@ final class RolloutCompletion implements RunDecider.RolloutCheck {
         }
         String name = rollout.getWorkloadRef().getName();
         Deployment deployment = client.apps().deployments().inNamespace(namespace).withName(name).get();
-        if (deployment == null) {
-            return Optional.of("the Deployment " + name + " does not exist");
-        }
-        return of(deployment, pods(namespace, deployment.getSpec().getSelector()));
+        // No Deployment, no pod of it that could need the schema before contract.
+        return deployment == null ? Optional.empty() : of(deployment, pods(namespace, deployment.getSpec().getSelector()));
     }
 
     /** What keeps the rollout of {@code deployment}, whose pods are {@code pods}, from being complete; empty when nothing. */
