@@ -25,8 +25,12 @@ import java.util.UUID;
 @ApplicationScoped
 public class MigrationEvents {
 
-    /** Reconciling reasons that announce another attempt, or a plan that waits for someone, each worth one Event when it begins. */
-    private static final Set<String> ANNOUNCED_REASONS = Set.of(Conditions.RETRYING, Conditions.WAITING_FOR_LOCK, Conditions.AWAITING_APPROVAL);
+    /**
+     * Reconciling reasons that announce another attempt, a plan or a contract that waits for someone or for the rollout,
+     * each worth one Event when it begins.
+     */
+    private static final Set<String> ANNOUNCED_REASONS = Set.of(Conditions.RETRYING, Conditions.WAITING_FOR_LOCK, Conditions.AWAITING_APPROVAL,
+            Conditions.WAITING_FOR_ROLLOUT, Conditions.AWAITING_CONTRACT, Conditions.CONTRACT_HELD);
 
     /** The Event reasons for drift: found (or changed), and gone again. */
     static final String DRIFTED = "Drifted";
