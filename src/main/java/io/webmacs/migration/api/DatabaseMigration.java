@@ -40,7 +40,7 @@ public class DatabaseMigration extends CustomResource<DatabaseMigrationSpec, Dat
     public static final String CONTRACT = GROUP + "/contract";
     /**
      * The pod annotation that says which schema revisions the pod's application works with, e.g. {@code >=004_rbac_api_tokens}
-     * or {@code >=003_user_management <=004_rbac_api_tokens}.
+     * or {@code >=003_fk_ondelete <=004_rbac_api_tokens}.
      */
     public static final String SCHEMA = GROUP + "/schema";
     /** The longest name: a label value, and the name part of a scheduling gate, may have 63 characters. */
