@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.zjsonpatch.JsonPatch;
@@ -15,6 +18,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RolloutMode;
+import io.webmacs.migration.api.SchemaPhase;
 import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.WorkloadReference;
 import io.webmacs.migration.contract.Conditions;
@@ -82,6 +86,49 @@ class RolloutGateReconcileTest {
                     .isEmpty();
         });
         assertThat(apiServer.admit("backend-pod.json", ns).at("/response").has("patch")).as("no gate once Ready").isFalse();
+    }
+
+    @Test
+    void contractWaitsUntilTheDeploymentHasRolledOutWhileTheNewPodsMayStart() {
+        JobExecutor.running(client);
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        Deployment backend = client.resource(new DeploymentBuilder().withNewMetadata().withName("webmacs-backend").withNamespace(ns)
+                .endMetadata().withNewSpec().withReplicas(2).withNewSelector().addToMatchLabels("app", "webmacs-backend").endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", "webmacs-backend").endMetadata().withNewSpec()
+                .addNewContainer().withName("backend").withImage("registry.example.com/webmacs-backend:1.0").endContainer().endSpec()
+                .endTemplate().endSpec().build()).create();
+        rolledOut(backend, 1); // one of two replicas updated: an old pod still serves
+        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
+        migration.getSpec().setRollout(rollout("webmacs-backend"));
+        client.resource(migration).create();
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertThatMigration(get(ns)).isReconciling(Conditions.WAITING_FOR_ROLLOUT).hasMessageContaining("1 of 2 replicas");
+            assertThat(get(ns).getStatus().getPhase()).isEqualTo(SchemaPhase.Expanded);
+        });
+        assertThat(Gates.readyForGeneration(get(ns))).as("the new pods may start").isTrue();
+        assertThat(db.rows("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' AND column_name"
+                + " IN ('admin', 'role') ORDER BY 1")).as("the old application's column is still there").containsExactly("admin", "role");
+        assertThat(Fixtures.jobs(client, ns)).hasSize(1);
+
+        rolledOut(backend, 2);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertThatMigration(get(ns)).isReady().hasRevision("005_oidc_sso");
+            assertThat(get(ns).getStatus().getPhase()).isEqualTo(SchemaPhase.Contracted);
+        });
+        assertThat(db.rows("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' AND column_name"
+                + " IN ('admin', 'role')")).containsExactly("role");
+        assertThat(get(ns).getStatus().getLastRun().getCommand()).isEqualTo("upgrade 005_oidc_sso --phase contract");
+    }
+
+    /** The Deployment controller's status: generation seen, {@code updated} of the replicas updated and available. */
+    private void rolledOut(Deployment deployment, int updated) {
+        Deployment current = client.resource(deployment).get();
+        current.setStatus(new DeploymentStatusBuilder().withObservedGeneration(current.getMetadata().getGeneration())
+                .withReplicas(current.getSpec().getReplicas()).withUpdatedReplicas(updated).withAvailableReplicas(updated).build());
+        client.resource(current).updateStatus();
     }
 
     @Test
