@@ -33,6 +33,7 @@ import io.webmacs.migration.dependent.MigrationJobDependent;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.gate.Gates;
 import io.webmacs.migration.gate.MigrationCache;
+import io.webmacs.migration.gate.ServedRevisions;
 import io.webmacs.migration.run.ChangelogLoader;
 import io.webmacs.migration.run.EffectiveRunner;
 import io.webmacs.migration.run.JobRequest;
@@ -76,6 +77,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     private final MigrationEvents events;
     private final MigrationMetrics metrics;
     private final MigrationCache migrationCache;
+    private final HeldPods heldPods = new HeldPods();
     private final Clock clock;
 
     public DatabaseMigrationReconciler(ChangelogLoader changelogs, OperatorSettings settings, MigrationEvents events,
@@ -101,7 +103,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         Instant now = clock.instant();
         RunOutcome outcome = refused(resource, context).orElseGet(() ->
                 RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource),
-                        new RolloutCompletion(context.getClient()), now));
+                        new RolloutCompletion(context.getClient(), revisions(changelog)), now));
         DatabaseMigrationStatus status = StatusDraft.of(resource, outcome, now);
         DriftDecider.Decision drift = DriftDecider.decide(resource, status, checks, fingerprint, changelog.file(), now);
 
@@ -129,7 +131,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
             control = UpdateControl.patchStatus(resource);
         }
         if (Gates.readyForGeneration(resource)) {
-            liftGates(resource, context);
+            liftGates(resource, revisions(changelog), context);
         }
         Duration requeueAfter = Stream.of(outcome.requeueAfter(), drift.requeueAfter()).filter(Objects::nonNull).min(Comparator.naturalOrder())
                 .orElse(null);
@@ -182,12 +184,22 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
                 .map(ObservedRun::ofInitContainer).toList();
     }
 
-    /** The schema is ready: pods the webhook held for this resource may be scheduled now. */
-    private static void liftGates(DatabaseMigration resource, Context<DatabaseMigration> context) {
+    /**
+     * The schema is ready: pods the webhook held for this resource may be scheduled now, but for those that declare a
+     * schema the database does not serve (an old image after contract): they stay held, with an Event that says why.
+     */
+    private void liftGates(DatabaseMigration resource, List<String> revisions, Context<DatabaseMigration> context) {
         String gate = Gates.gateName(resource);
-        pods(GATED_PODS, resource, context).stream().filter(pod -> Gates.hasGate(pod, gate))
-                .forEach(pod -> act("lift the scheduling gate of pod " + pod.getMetadata().getName(),
-                        () -> Gates.lift(context.getClient(), pod, gate)));
+        Optional<ServedRevisions> served = ServedRevisions.of(resource.getStatus(), revisions);
+        Map<Boolean, List<Pod>> admitted = pods(GATED_PODS, resource, context).stream().filter(pod -> Gates.hasGate(pod, gate))
+                .collect(Collectors.partitioningBy(pod -> HeldPods.admits(pod, served)));
+        admitted.get(true).forEach(pod -> act("lift the scheduling gate of pod " + pod.getMetadata().getName(),
+                () -> Gates.lift(context.getClient(), pod, gate)));
+        heldPods.announce(resource, admitted.get(false), served, events);
+    }
+
+    private static List<String> revisions(ChangelogLoader.Loaded changelog) {
+        return changelog.usable() ? changelog.changelog().revisions() : List.of();
     }
 
     private static Set<Pod> pods(String eventSource, DatabaseMigration resource, Context<DatabaseMigration> context) {

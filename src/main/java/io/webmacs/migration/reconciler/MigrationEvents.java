@@ -2,7 +2,9 @@ package io.webmacs.migration.reconciler;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.quarkus.logging.Log;
@@ -93,7 +95,12 @@ public class MigrationEvents {
         }
     }
 
-    private void event(DatabaseMigration resource, String type, String reason, String message) {
+    /** An Event on a pod the operator holds for a DatabaseMigration. */
+    void onPod(Pod pod, String type, String reason, String message) {
+        event(pod, type, reason, message);
+    }
+
+    private void event(HasMetadata resource, String type, String reason, String message) {
         String now = Instant.now().toString();
         try {
             client.v1().events().inNamespace(resource.getMetadata().getNamespace()).resource(new EventBuilder()
@@ -107,7 +114,7 @@ public class MigrationEvents {
                     .withNewSource().withComponent(Labels.OPERATOR).endSource()
                     .build()).create();
         } catch (KubernetesClientException e) {
-            Log.warnf("Could not record event %s on %s/%s: %s", reason, resource.getMetadata().getNamespace(),
+            Log.warnf("Could not record event %s on %s %s/%s: %s", reason, resource.getKind(), resource.getMetadata().getNamespace(),
                     resource.getMetadata().getName(), e.getMessage());
         }
     }

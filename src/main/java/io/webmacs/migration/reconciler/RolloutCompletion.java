@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RolloutSpec;
+import io.webmacs.migration.gate.SchemaRange;
+import io.webmacs.migration.gate.ServedRevisions;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,29 +18,58 @@ import java.util.stream.Collectors;
 /**
  * Whether the rollout a contract waits for is complete. With a workloadRef: the Deployment controller has seen the
  * Deployment's generation, every replica is updated and available, and the Deployment's pods, terminating ones
- * included (they still serve requests), all come from one ReplicaSet.
+ * included (they still serve requests), all come from one ReplicaSet. With a workloadRef or a podSelector: no running
+ * or pending pod of the rollout declares ({@link SchemaRange}) that it needs the schema before contract.
  */
 final class RolloutCompletion implements RunDecider.RolloutCheck {
 
     private static final String TEMPLATE_HASH = "pod-template-hash";
 
     private final KubernetesClient client;
+    private final List<String> revisions;
 
-    RolloutCompletion(KubernetesClient client) {
+    /** {@code revisions}: the changelog's, oldest first. */
+    RolloutCompletion(KubernetesClient client, List<String> revisions) {
         this.client = client;
+        this.revisions = revisions;
     }
 
     @Override
     public Optional<String> incomplete(DatabaseMigration resource, String target) {
         RolloutSpec rollout = resource.getSpec().getRollout();
         String namespace = resource.getMetadata().getNamespace();
-        if (rollout.getWorkloadRef() == null) {
-            return Optional.empty();
+        List<Pod> pods;
+        if (rollout.getWorkloadRef() != null) {
+            Deployment deployment = client.apps().deployments().inNamespace(namespace).withName(rollout.getWorkloadRef().getName()).get();
+            // No Deployment, no pod of it that could need the schema before contract.
+            pods = deployment == null ? List.of() : pods(namespace, deployment.getSpec().getSelector());
+            Optional<String> rolling = deployment == null ? Optional.empty() : of(deployment, pods);
+            if (rolling.isPresent()) {
+                return rolling;
+            }
+        } else {
+            pods = pods(namespace, rollout.getPodSelector());
         }
-        String name = rollout.getWorkloadRef().getName();
-        Deployment deployment = client.apps().deployments().inNamespace(namespace).withName(name).get();
-        // No Deployment, no pod of it that could need the schema before contract.
-        return deployment == null ? Optional.empty() : of(deployment, pods(namespace, deployment.getSpec().getSelector()));
+        return needingEarlier(pods, ServedRevisions.at(target, revisions));
+    }
+
+    /** The live pods whose declared schema {@code contracted} does not serve: they need the schema before contract. */
+    static Optional<String> needingEarlier(List<Pod> pods, ServedRevisions contracted) {
+        List<String> needing = pods.stream().filter(RolloutCompletion::live).filter(p -> !admits(p, contracted))
+                .map(p -> p.getMetadata().getName() + " (" + DatabaseMigration.SCHEMA + ": "
+                        + p.getMetadata().getAnnotations().get(DatabaseMigration.SCHEMA) + ")")
+                .sorted().toList();
+        return needing.isEmpty() ? Optional.empty() : Optional.of("no pod may need the schema before contract, and "
+                + String.join(", ", needing) + (needing.size() == 1 ? " does" : " do"));
+    }
+
+    /** A pod without the annotation is judged by the rollout alone; one whose annotation does not parse needs what it says. */
+    private static boolean admits(Pod pod, ServedRevisions served) {
+        try {
+            return SchemaRange.declaredBy(pod).map(range -> range.admits(served)).orElse(true);
+        } catch (SchemaRange.Malformed e) {
+            return false;
+        }
     }
 
     /** What keeps the rollout of {@code deployment}, whose pods are {@code pods}, from being complete; empty when nothing. */
@@ -76,6 +107,9 @@ final class RolloutCompletion implements RunDecider.RolloutCheck {
     }
 
     private List<Pod> pods(String namespace, LabelSelector selector) {
-        return client.pods().inNamespace(namespace).withLabelSelector(selector).list().getItems();
+        boolean empty = selector == null || (selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
+                && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty());
+        // An empty selector selects nothing here, as in the webhook: never every pod of the namespace.
+        return empty ? List.of() : client.pods().inNamespace(namespace).withLabelSelector(selector).list().getItems();
     }
 }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -121,6 +122,58 @@ class RolloutGateReconcileTest {
         assertThat(db.rows("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' AND column_name"
                 + " IN ('admin', 'role')")).containsExactly("role");
         assertThat(get(ns).getStatus().getLastRun().getCommand()).isEqualTo("upgrade 005_oidc_sso --phase contract");
+    }
+
+    @Test
+    void contractWaitsWhileAPodOfTheRolloutNeedsTheSchemaBeforeIt() {
+        JobExecutor.running(client);
+        String ns = Fixtures.newNamespace(client);
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        Pod old = client.resource(declaring(new PodBuilder().withNewMetadata().withName("backend-old").withNamespace(ns)
+                .addToLabels("app", "webmacs-backend").endMetadata().withNewSpec().addNewContainer().withName("backend")
+                .withImage("registry.example.com/webmacs-backend:0.9").endContainer().endSpec().build(), "<=003_fk_ondelete")).create();
+        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
+        migration.getSpec().setRollout(new RolloutSpec());
+        migration.getSpec().getRollout().setPodSelector(new LabelSelectorBuilder().addToMatchLabels("app", "webmacs-backend").build());
+        client.resource(migration).create();
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThatMigration(get(ns))
+                .isReconciling(Conditions.WAITING_FOR_ROLLOUT).hasMessageContaining("backend-old (migrations.webmacs.io/schema: <=003_fk_ondelete)"));
+        client.resource(old).withGracePeriod(0).delete();
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(get(ns).getStatus().getPhase()).isEqualTo(SchemaPhase.Contracted));
+    }
+
+    @Test
+    void onceContractedAPodThatNeedsAnEarlierSchemaStaysHeldWithAnEventAndOthersStart() {
+        JobExecutor.running(client);
+        String ns = Fixtures.newNamespace(client);
+        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
+        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
+        migration.getSpec().setRollout(rollout("webmacs-backend"));
+        client.resource(migration).create();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThatMigration(get(ns)).isReady());
+
+        Pod rolledBack = client.resource(declaring(gatedPod(ns, "rolled-back", "webmacs"), "<=003_fk_ondelete")).create();
+        Pod current = client.resource(declaring(gatedPod(ns, "current", "webmacs"), ">=004_rbac_api_tokens")).create();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(client.pods().resource(current).get().getSpec().getSchedulingGates()).isEmpty();
+            assertThat(client.v1().events().inNamespace(ns).list().getItems())
+                    .filteredOn(e -> "rolled-back".equals(e.getInvolvedObject().getName()))
+                    .singleElement().satisfies(e -> {
+                        assertThat(e.getReason()).isEqualTo(HeldPods.REASON);
+                        assertThat(e.getMessage()).contains("<=003_fk_ondelete", "serves 005_oidc_sso");
+                    });
+        });
+        assertThat(client.pods().resource(rolledBack).get().getSpec().getSchedulingGates()).extracting(g -> g.getName())
+                .containsExactly("migrations.webmacs.io/webmacs");
+    }
+
+    private static Pod declaring(Pod pod, String schema) {
+        pod.getMetadata().setAnnotations(Map.of(DatabaseMigration.SCHEMA, schema));
+        return pod;
     }
 
     /** The Deployment controller's status: generation seen, {@code updated} of the replicas updated and available. */
