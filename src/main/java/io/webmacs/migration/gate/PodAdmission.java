@@ -25,8 +25,9 @@ import java.util.function.Function;
 
 /**
  * Decides what happens to a pod being created: a scheduling gate (and a label naming the DatabaseMigration) when it
- * belongs to a gated workload whose migration is not Ready for its generation; a migrate init container in
- * InitContainer mode; nothing otherwise. Pure: the DatabaseMigrations of the pod's namespace are passed in.
+ * belongs to a gated workload whose migration is not Ready for its generation, or whose declared schema range
+ * ({@link SchemaRange}) the database does not serve ({@link SchemaSkew}); a migrate init container in InitContainer mode;
+ * nothing otherwise. Pure: the DatabaseMigrations of the pod's namespace and their changelogs' revisions are passed in.
  */
 public final class PodAdmission {
 

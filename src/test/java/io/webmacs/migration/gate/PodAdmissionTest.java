@@ -285,10 +285,7 @@ class PodAdmissionTest {
     /** InitContainer mode: the init container upgrades the database to what a newer pod needs. */
     @Test
     void initContainerModeLetsAPodThatNeedsALaterRevisionUpgrade() throws Exception {
-        DatabaseMigration migration = readyAt("003_fk_ondelete");
-        migration.getSpec().getRollout().setMode(RolloutMode.InitContainer);
-
-        AdmissionResponse response = reviewDeclaring(NEW_APP, migration).getResponse();
+        AdmissionResponse response = reviewDeclaring(NEW_APP, initContainerModeAt("003_fk_ondelete")).getResponse();
 
         assertThat(patch(response).get(0).at("/value/0/name").asText()).isEqualTo("migrate");
         assertThat(patch(response).toString()).doesNotContain("schedulingGates");
@@ -298,10 +295,7 @@ class PodAdmissionTest {
     /** InitContainer mode: an init container only upgrades, so a pod that needs an older schema is held as in SchedulingGate mode. */
     @Test
     void initContainerModeHoldsAPodThatNeedsAnEarlierRevision() throws Exception {
-        DatabaseMigration migration = readyAt("005_oidc_sso");
-        migration.getSpec().getRollout().setMode(RolloutMode.InitContainer);
-
-        AdmissionResponse response = reviewDeclaring(OLD_APP, migration).getResponse();
+        AdmissionResponse response = reviewDeclaring(OLD_APP, initContainerModeAt("005_oidc_sso")).getResponse();
 
         assertThat(patch(response).get(0).at("/value/0/name").asText()).isEqualTo("migrate");
         assertThat(patch(response).toString()).contains("{\"op\":\"add\",\"path\":\"/spec/schedulingGates\",\"value\":[{\"name\":\"migrations.webmacs.io/webmacs\"}]}");
@@ -312,8 +306,7 @@ class PodAdmissionTest {
     /** Its own migrate init container is left alone; its range is judged all the same. */
     @Test
     void initContainerModeHoldsAPodWithItsOwnMigrateContainerThatNeedsAnEarlierRevision() throws Exception {
-        DatabaseMigration migration = readyAt("005_oidc_sso");
-        migration.getSpec().getRollout().setMode(RolloutMode.InitContainer);
+        DatabaseMigration migration = initContainerModeAt("005_oidc_sso");
 
         AdmissionResponse response = review(declaring("backend-pod-own-migrate.json", OLD_APP), ns -> current(migration)).getResponse();
 
@@ -321,6 +314,13 @@ class PodAdmissionTest {
                 {"op":"add","path":"/spec/schedulingGates","value":[{"name":"migrations.webmacs.io/webmacs"}]}"""));
         assertThat(response.getWarnings()).hasSize(2).anySatisfy(w -> assertThat(w).contains("already has one"))
                 .anySatisfy(w -> assertThat(w).contains("needs the schema <=003_fk_ondelete"));
+    }
+
+    /** InitContainer mode, its last init container left the database at {@code revision}. */
+    private static DatabaseMigration initContainerModeAt(String revision) {
+        DatabaseMigration migration = readyAt(revision);
+        migration.getSpec().getRollout().setMode(RolloutMode.InitContainer);
+        return migration;
     }
 
     private static AdmissionReview reviewDeclaring(String range, DatabaseMigration migration) throws Exception {
