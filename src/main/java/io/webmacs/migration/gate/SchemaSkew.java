@@ -33,8 +33,9 @@ public final class SchemaSkew {
         Optional<ServedRevisions> served = ServedRevisions.of(migration.getStatus(), revisions.get());
         if (served.isEmpty()) {
             String at = migration.getStatus() == null ? null : migration.getStatus().getRevision();
-            return upgradesItself ? Optional.empty() : Optional.of("needs the schema " + range + ", and the database of"
-                    + " DatabaseMigration " + name + (at == null ? " has no known revision yet" : " is at " + at + ", which its changelog does not have"));
+            String where = at == null ? " has no known revision yet" : " is at " + at + ", which its changelog does not have";
+            return upgradesItself ? Optional.empty()
+                    : Optional.of("needs the schema " + range + ", and the database of DatabaseMigration " + name + where);
         }
         if (range.admits(upgradesItself ? served.get().andLater() : served.get())) {
             return Optional.empty();
