@@ -20,12 +20,14 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * Decides what happens to a pod being created: a scheduling gate (and a label naming the DatabaseMigration) when it
- * belongs to a gated workload whose migration is not Ready for its generation; a migrate init container in
- * InitContainer mode; nothing otherwise. Pure: the DatabaseMigrations of the pod's namespace are passed in.
+ * belongs to a gated workload whose migration is not Ready for its generation, or whose declared schema range
+ * ({@link SchemaRange}) the database does not serve ({@link SchemaSkew}); a migrate init container in InitContainer mode;
+ * nothing otherwise. Pure: the DatabaseMigrations of the pod's namespace and their changelogs' revisions are passed in.
  */
 public final class PodAdmission {
 
@@ -58,7 +60,7 @@ public final class PodAdmission {
 
     /** Answers an AdmissionReview; never throws: a request it cannot read is allowed unchanged, with the reason. */
     public static AdmissionReview review(AdmissionReview review, Function<String, Migrations> migrationsIn,
-            Function<DatabaseMigration, InitContainer> initContainerFor) {
+            Function<DatabaseMigration, InitContainer> initContainerFor, Function<DatabaseMigration, Optional<List<String>>> revisionsOf) {
         AdmissionRequest request = review == null ? null : review.getRequest();
         if (request == null || request.getUid() == null) {
             return answer(allowed(request == null ? "" : String.valueOf(request.getUid()))
@@ -69,7 +71,7 @@ public final class PodAdmission {
                 return answer(allowed(request.getUid()).build());
             }
             String namespace = pod.getMetadata().getNamespace() != null ? pod.getMetadata().getNamespace() : request.getNamespace();
-            Mutation mutation = mutation(pod, migrationsIn.apply(namespace), initContainerFor);
+            Mutation mutation = mutation(pod, migrationsIn.apply(namespace), initContainerFor, revisionsOf);
             AdmissionResponseBuilder response = allowed(request.getUid());
             if (!mutation.operations().isEmpty()) {
                 response.withPatchType("JSONPatch")
@@ -89,7 +91,8 @@ public final class PodAdmission {
     }
 
     /** What to do to {@code pod}; no operations when it is not to be touched. */
-    static Mutation mutation(Pod pod, Migrations migrations, Function<DatabaseMigration, InitContainer> initContainerFor) {
+    static Mutation mutation(Pod pod, Migrations migrations, Function<DatabaseMigration, InitContainer> initContainerFor,
+            Function<DatabaseMigration, Optional<List<String>>> revisionsOf) {
         List<Map<String, Object>> operations = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         Map<String, String> labels = new LinkedHashMap<>();
@@ -101,11 +104,12 @@ public final class PodAdmission {
                 continue;
             }
             String name = migration.getMetadata().getName();
-            if (migration.getSpec().runsInInitContainers()) {
-                if (hasInitContainer(pod, MigrateContainer.NAME)) {
-                    warnings.add("DatabaseMigration " + name + " did not add its migrate init container: the pod already has one");
-                    continue;
-                }
+            Optional<String> skew = skew(pod, migration, revisionsOf);
+            skew.ifPresent(why -> warnings.add("Pod " + why + ": held by the scheduling gate " + Gates.gateName(migration)));
+            boolean initContainerMode = migration.getSpec().runsInInitContainers();
+            if (initContainerMode && hasInitContainer(pod, MigrateContainer.NAME)) {
+                warnings.add("DatabaseMigration " + name + " did not add its migrate init container: the pod already has one");
+            } else if (initContainerMode) {
                 InitContainer init = initContainerFor.apply(migration);
                 // First, so that the pod's own init containers already find the schema at the target revision.
                 operations.add(initContainers ? operation("add", "/spec/initContainers/0", init.container())
@@ -117,7 +121,9 @@ public final class PodAdmission {
                 }
                 labels.put(Gates.GATED_BY, name);
                 labels.put(Labels.FINGERPRINT, init.fingerprint());
-            } else if (!(migrations.current() && Gates.readyForGeneration(migration)) && !Gates.isGatedBy(pod, migration)) {
+            }
+            boolean waitsForReady = !initContainerMode && !(migrations.current() && Gates.readyForGeneration(migration));
+            if ((waitsForReady || skew.isPresent()) && !Gates.isGatedBy(pod, migration)) {
                 operations.add(add("/spec/schedulingGates", gated, Map.of("name", Gates.gateName(migration))));
                 gated = true;
                 labels.put(Gates.GATED_BY, name);
@@ -129,6 +135,15 @@ public final class PodAdmission {
             labels.forEach((key, value) -> operations.add(operation("add", "/metadata/labels/" + escape(key), value)));
         }
         return new Mutation(operations, warnings);
+    }
+
+    /** Why the pod's declared schema range keeps it from running against {@code migration}'s database now; empty without a range. */
+    private static Optional<String> skew(Pod pod, DatabaseMigration migration, Function<DatabaseMigration, Optional<List<String>>> revisionsOf) {
+        try {
+            return SchemaRange.declaredBy(pod).flatMap(range -> SchemaSkew.of(range, migration, revisionsOf.apply(migration)));
+        } catch (SchemaRange.Malformed e) {
+            throw new Refused(e.getMessage());
+        }
     }
 
     private static boolean hasInitContainer(Pod pod, String name) {

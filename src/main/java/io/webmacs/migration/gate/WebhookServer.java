@@ -22,6 +22,8 @@ import io.webmacs.migration.run.RunInput;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Serves the pod admission webhook ({@code POST /admission/pods}) over HTTPS, with the certificate {@link WebhookTls}
@@ -105,7 +107,7 @@ public class WebhookServer {
                 return;
             }
             // Off the event loop: the decision reads the pod's DatabaseMigrations from the API server.
-            vertx.executeBlocking(() -> PodAdmission.review(review, current, this::initContainer), false)
+            vertx.executeBlocking(() -> PodAdmission.review(review, current, this::initContainer, this::revisions), false)
                     .onSuccess(answer -> request.response().putHeader("Content-Type", "application/json").end(Serialization.asJson(answer)))
                     .onFailure(e -> request.response().setStatusCode(500).end(e.getMessage()));
         });
@@ -122,6 +124,12 @@ public class WebhookServer {
         String file = migration.getSpec().getChangelog() == null ? null : migration.getSpec().getChangelog().getFile();
         return new PodAdmission.InitContainer(MigrateContainer.of(migration, Verb.UPGRADE, input.target(migration),
                 file, settings.runner()), MigrateContainer.volumes(migration), input.fingerprint());
+    }
+
+    /** The revisions of the migration's changelog, oldest first; empty when it cannot be used (its status says why). */
+    private Optional<List<String>> revisions(DatabaseMigration migration) {
+        ChangelogLoader.Loaded changelog = changelogs.load(migration.getSpec().getChangelog(), migrations.changelogOf(migration));
+        return changelog.usable() ? Optional.of(changelog.changelog().revisions()) : Optional.empty();
     }
 
     private void serve(PemKeyCertOptions keyCert) {

@@ -34,7 +34,8 @@ class CurrentMigrationsTest {
 
         assertThat(judged.current()).isTrue();
         assertThat(judged.all()).singleElement().satisfies(m -> assertThat(m.getMetadata().getGeneration()).isNotEqualTo(2L));
-        assertThat(PodAdmission.review(PodAdmissionTest.fixture("backend-pod.json"), migrations, m -> null).getResponse().getPatch())
+        assertThat(PodAdmission.review(PodAdmissionTest.fixture("backend-pod.json"), migrations, m -> null,
+                PodAdmissionTest.WEBMACS_REVISIONS).getResponse().getPatch())
                 .as("gated").isNotNull();
     }
 
@@ -47,7 +48,8 @@ class CurrentMigrationsTest {
         PodAdmission.Migrations judged = migrations.apply("lab");
 
         assertThat(judged.current()).isFalse();
-        assertThat(PodAdmission.review(PodAdmissionTest.fixture("backend-pod.json"), migrations, m -> null).getResponse().getPatch())
+        assertThat(PodAdmission.review(PodAdmissionTest.fixture("backend-pod.json"), migrations, m -> null,
+                PodAdmissionTest.WEBMACS_REVISIONS).getResponse().getPatch())
                 .as("gated").isNotNull();
     }
 }

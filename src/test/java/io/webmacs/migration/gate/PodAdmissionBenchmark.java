@@ -60,7 +60,7 @@ public class PodAdmissionBenchmark {
     /** A pod no DatabaseMigration selects: the decision alone. */
     @Benchmark
     public AdmissionReview untouchedPodDecision() {
-        return PodAdmission.review(otherPodReview, ns -> new PodAdmission.Migrations(migrations, true), this::initContainer);
+        return PodAdmission.review(otherPodReview, ns -> new PodAdmission.Migrations(migrations, true), this::initContainer, PodAdmissionTest.WEBMACS_REVISIONS);
     }
 
     /** A pod no DatabaseMigration selects: request parsed, decided, answer written. */
@@ -77,7 +77,7 @@ public class PodAdmissionBenchmark {
 
     private String answer(String request) {
         AdmissionReview review = Serialization.unmarshal(request, AdmissionReview.class);
-        return Serialization.asJson(PodAdmission.review(review, ns -> new PodAdmission.Migrations(migrations, true), this::initContainer));
+        return Serialization.asJson(PodAdmission.review(review, ns -> new PodAdmission.Migrations(migrations, true), this::initContainer, PodAdmissionTest.WEBMACS_REVISIONS));
     }
 
     private PodAdmission.InitContainer initContainer(DatabaseMigration migration) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
@@ -25,6 +26,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +35,8 @@ import org.junit.jupiter.api.Test;
 class PodAdmissionTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Every migration's changelog is the built-in one. */
+    static final Function<DatabaseMigration, Optional<List<String>>> WEBMACS_REVISIONS = m -> Optional.of(ServedRevisionsTest.WEBMACS);
 
     @Test
     void podOfTheGatedDeploymentGetsTheSchedulingGateAndALabel() throws Exception {
@@ -136,7 +141,7 @@ class PodAdmissionTest {
 
         AdmissionReview answer = PodAdmission.review(fixture("backend-pod.json"), ns -> current(migration), m -> {
             throw new PodAdmission.Refused("its spec.runner.image is not allowed");
-        });
+        }, WEBMACS_REVISIONS);
 
         assertThat(answer.getResponse().getAllowed()).isFalse();
         assertThat(answer.getResponse().getStatus().getMessage()).isEqualTo("its spec.runner.image is not allowed");
@@ -144,7 +149,7 @@ class PodAdmissionTest {
 
     @Test
     void aRequestThatIsNoAdmissionReviewIsAnsweredNotCrashedOn() {
-        AdmissionReview answer = PodAdmission.review(new AdmissionReview(), ns -> current(gatedDeployment(false)), m -> null);
+        AdmissionReview answer = PodAdmission.review(new AdmissionReview(), ns -> current(gatedDeployment(false)), m -> null, WEBMACS_REVISIONS);
 
         assertThat(answer.getResponse().getAllowed()).isTrue();
         assertThat(answer.getResponse().getPatch()).isNull();
@@ -155,10 +160,190 @@ class PodAdmissionTest {
     void aFailureWhileDecidingLetsThePodThroughWithTheReason() throws Exception {
         AdmissionReview answer = PodAdmission.review(fixture("backend-pod.json"), ns -> {
             throw new IllegalStateException("cache exploded");
-        }, m -> null);
+        }, m -> null, WEBMACS_REVISIONS);
 
         assertThat(answer.getResponse().getAllowed()).isTrue();
         assertThat(answer.getResponse().getStatus().getMessage()).contains("cache exploded");
+    }
+
+    /** WebMACS 003 and head, as their pod templates declare it (migrations.webmacs.io/schema). */
+    private static final String OLD_APP = "<=003_fk_ondelete";
+    private static final String NEW_APP = ">=004_rbac_api_tokens";
+
+    @Test
+    void aNewApplicationPodIsHeldWhileTheDatabaseIsBeforeItsRangeSayingWhatItNeeds() throws Exception {
+        AdmissionResponse response = reviewDeclaring(NEW_APP, readyAt("003_fk_ondelete")).getResponse();
+
+        assertThat(patch(response)).isEqualTo(JSON.readTree("""
+                [{"op":"add","path":"/spec/schedulingGates","value":[{"name":"migrations.webmacs.io/webmacs"}]},
+                 {"op":"add","path":"/metadata/labels/migrations.webmacs.io~1gated-by","value":"webmacs"}]"""));
+        assertThat(response.getWarnings()).singleElement().asString()
+                .contains("needs the schema >=004_rbac_api_tokens", "DatabaseMigration webmacs serves 003_fk_ondelete",
+                        "scheduling gate migrations.webmacs.io/webmacs");
+    }
+
+    /** Expanded, contract pending: the schema serves 003 to 005, so the old and the new application both run. */
+    @Test
+    void bothApplicationsRunWhileTheContractIsPending() throws Exception {
+        DatabaseMigration expanded = readyAt("005_oidc_sso", "004_rbac_api_tokens", "005_oidc_sso");
+
+        for (String range : List.of(OLD_APP, NEW_APP)) {
+            AdmissionResponse response = reviewDeclaring(range, expanded).getResponse();
+            assertThat(response.getPatch()).as(range).isNull();
+            assertThat(response.getWarnings()).as(range).isNullOrEmpty();
+        }
+    }
+
+    /** A rollback to the 003 image after contract: held, not crash-looping. */
+    @Test
+    void anOldApplicationPodIsHeldOnceTheContractRan() throws Exception {
+        AdmissionResponse response = reviewDeclaring(OLD_APP, readyAt("005_oidc_sso")).getResponse();
+
+        assertThat(patch(response).get(0).at("/value/0/name").asText()).isEqualTo("migrations.webmacs.io/webmacs");
+        assertThat(response.getWarnings()).singleElement().asString()
+                .contains("needs the schema <=003_fk_ondelete", "DatabaseMigration webmacs serves 005_oidc_sso");
+    }
+
+    @Test
+    void aPodTheSchemaServesPassesUntouched() throws Exception {
+        assertThat(reviewDeclaring(NEW_APP, readyAt("005_oidc_sso")).getResponse().getPatch()).isNull();
+    }
+
+    /** An application newer than the operator's changelog must not start. */
+    @Test
+    void aPodNamingARevisionTheChangelogDoesNotKnowIsHeldNamingIt() throws Exception {
+        AdmissionResponse response = reviewDeclaring(">=007_future", readyAt("005_oidc_sso")).getResponse();
+
+        assertThat(patch(response).get(0).at("/value/0/name").asText()).isEqualTo("migrations.webmacs.io/webmacs");
+        assertThat(response.getWarnings()).singleElement().asString()
+                .contains("names 007_future", "changelog of DatabaseMigration webmacs does not have");
+    }
+
+    @Test
+    void aPodIsHeldWhileTheDatabasesRevisionIsUnknown() throws Exception {
+        AdmissionResponse response = reviewDeclaring(NEW_APP, gatedDeployment(true)).getResponse();
+
+        assertThat(patch(response).get(0).at("/value/0/name").asText()).isEqualTo("migrations.webmacs.io/webmacs");
+        assertThat(response.getWarnings()).singleElement().asString().contains("needs the schema >=004_rbac_api_tokens",
+                "the database of DatabaseMigration webmacs has no known revision yet");
+    }
+
+    /** The changelog changed under a database, say: where it is cannot be placed among the revisions. */
+    @Test
+    void aPodIsHeldWhileTheDatabaseIsAtARevisionTheChangelogDoesNotHave() throws Exception {
+        AdmissionResponse response = reviewDeclaring(NEW_APP, readyAt("006_elsewhere")).getResponse();
+
+        assertThat(patch(response).get(0).at("/value/0/name").asText()).isEqualTo("migrations.webmacs.io/webmacs");
+        assertThat(response.getWarnings()).singleElement().asString()
+                .contains("DatabaseMigration webmacs is at 006_elsewhere, which its changelog does not have");
+    }
+
+    @Test
+    void aPodIsHeldWhenTheChangelogCannotBeUsed() throws Exception {
+        DatabaseMigration migration = readyAt("005_oidc_sso");
+
+        AdmissionResponse response = PodAdmission.review(declaring(NEW_APP), ns -> current(migration), m -> null, m -> Optional.empty())
+                .getResponse();
+
+        assertThat(patch(response).get(0).at("/value/0/name").asText()).isEqualTo("migrations.webmacs.io/webmacs");
+        assertThat(response.getWarnings()).singleElement().asString().contains("changelog of DatabaseMigration webmacs cannot be used");
+    }
+
+    /** Not Ready for its generation: gated as before, the range served or not; a served range adds no warning. */
+    @Test
+    void aPodTheSchemaServesIsStillGatedWhileTheMigrationIsNotReady() throws Exception {
+        DatabaseMigration migrating = readyAt("003_fk_ondelete");
+        migrating.getMetadata().setGeneration(3L);
+
+        AdmissionResponse response = reviewDeclaring(OLD_APP, migrating).getResponse();
+
+        assertThat(patch(response).get(0).at("/value/0/name").asText()).isEqualTo("migrations.webmacs.io/webmacs");
+        assertThat(response.getWarnings()).isNullOrEmpty();
+    }
+
+    @Test
+    void aMalformedRangeIsRefusedQuotingItAndShowingTheSyntax() throws Exception {
+        AdmissionResponse response = reviewDeclaring("=>004_rbac_api_tokens", readyAt("005_oidc_sso")).getResponse();
+
+        assertThat(response.getAllowed()).isFalse();
+        assertThat(response.getStatus().getCode()).isEqualTo(403);
+        assertThat(response.getStatus().getMessage()).startsWith("The annotation migrations.webmacs.io/schema: \"=>004_rbac_api_tokens\"")
+                .contains("Write one or more of >=REV");
+    }
+
+    @Test
+    void aPodNoMigrationSelectsIsNotJudgedByItsRange() throws Exception {
+        AdmissionReview review = fixture("other-pod.json");
+        ((Pod) review.getRequest().getObject()).getMetadata().setAnnotations(Map.of(DatabaseMigration.SCHEMA, "=>nonsense"));
+
+        AdmissionResponse response = review(review, ns -> current(readyAt("005_oidc_sso"))).getResponse();
+
+        assertThat(response.getAllowed()).isTrue();
+        assertThat(response.getPatch()).isNull();
+    }
+
+    /** InitContainer mode: the init container upgrades the database to what a newer pod needs. */
+    @Test
+    void initContainerModeLetsAPodThatNeedsALaterRevisionUpgrade() throws Exception {
+        AdmissionResponse response = reviewDeclaring(NEW_APP, initContainerModeAt("003_fk_ondelete")).getResponse();
+
+        assertThat(patch(response).get(0).at("/value/0/name").asText()).isEqualTo("migrate");
+        assertThat(patch(response).toString()).doesNotContain("schedulingGates");
+        assertThat(response.getWarnings()).isNullOrEmpty();
+    }
+
+    /** InitContainer mode: an init container only upgrades, so a pod that needs an older schema is held as in SchedulingGate mode. */
+    @Test
+    void initContainerModeHoldsAPodThatNeedsAnEarlierRevision() throws Exception {
+        AdmissionResponse response = reviewDeclaring(OLD_APP, initContainerModeAt("005_oidc_sso")).getResponse();
+
+        assertThat(patch(response).get(0).at("/value/0/name").asText()).isEqualTo("migrate");
+        assertThat(patch(response).toString()).contains("{\"op\":\"add\",\"path\":\"/spec/schedulingGates\",\"value\":[{\"name\":\"migrations.webmacs.io/webmacs\"}]}");
+        assertThat(response.getWarnings()).singleElement().asString()
+                .contains("needs the schema <=003_fk_ondelete", "serves 005_oidc_sso", "init container only upgrades");
+    }
+
+    /** Its own migrate init container is left alone; its range is judged all the same. */
+    @Test
+    void initContainerModeHoldsAPodWithItsOwnMigrateContainerThatNeedsAnEarlierRevision() throws Exception {
+        DatabaseMigration migration = initContainerModeAt("005_oidc_sso");
+
+        AdmissionResponse response = review(declaring("backend-pod-own-migrate.json", OLD_APP), ns -> current(migration)).getResponse();
+
+        assertThat(patch(response).get(0)).isEqualTo(JSON.readTree("""
+                {"op":"add","path":"/spec/schedulingGates","value":[{"name":"migrations.webmacs.io/webmacs"}]}"""));
+        assertThat(response.getWarnings()).hasSize(2).anySatisfy(w -> assertThat(w).contains("already has one"))
+                .anySatisfy(w -> assertThat(w).contains("needs the schema <=003_fk_ondelete"));
+    }
+
+    /** InitContainer mode, its last init container left the database at {@code revision}. */
+    private static DatabaseMigration initContainerModeAt(String revision) {
+        DatabaseMigration migration = readyAt(revision);
+        migration.getSpec().getRollout().setMode(RolloutMode.InitContainer);
+        return migration;
+    }
+
+    private static AdmissionReview reviewDeclaring(String range, DatabaseMigration migration) throws Exception {
+        return review(declaring(range), ns -> current(migration));
+    }
+
+    private static AdmissionReview declaring(String range) throws Exception {
+        return declaring("backend-pod.json", range);
+    }
+
+    /** A new pod of the fixture whose template declares {@code range}. */
+    private static AdmissionReview declaring(String fixture, String range) throws Exception {
+        AdmissionReview review = fixture(fixture);
+        ((Pod) review.getRequest().getObject()).getMetadata().setAnnotations(Map.of(DatabaseMigration.SCHEMA, range));
+        return review;
+    }
+
+    /** Ready for its generation, the database at {@code revision}, the contracts of {@code contractPending} not run yet. */
+    private static DatabaseMigration readyAt(String revision, String... contractPending) {
+        DatabaseMigration migration = gatedDeployment(true);
+        migration.getStatus().setRevision(revision);
+        migration.getStatus().setContractPending(List.of(contractPending));
+        return migration;
     }
 
     private static AdmissionReview review(String fixture, DatabaseMigration migration) throws Exception {
@@ -166,9 +351,14 @@ class PodAdmissionTest {
     }
 
     private static AdmissionReview review(String fixture, Function<String, PodAdmission.Migrations> migrationsIn) throws Exception {
-        return PodAdmission.review(fixture(fixture), migrationsIn,
+        return review(fixture(fixture), migrationsIn);
+    }
+
+    private static AdmissionReview review(AdmissionReview review, Function<String, PodAdmission.Migrations> migrationsIn) {
+        return PodAdmission.review(review, migrationsIn,
                 m -> new PodAdmission.InitContainer(MigrateContainer.of(m, Verb.UPGRADE,
-                        m.getSpec().getTargetRevision(), null, RunnerDefaults.RUNNER), MigrateContainer.volumes(m), "0123456789"));
+                        m.getSpec().getTargetRevision(), null, RunnerDefaults.RUNNER), MigrateContainer.volumes(m), "0123456789"),
+                WEBMACS_REVISIONS);
     }
 
     /** The DatabaseMigrations as the API server has them now. */

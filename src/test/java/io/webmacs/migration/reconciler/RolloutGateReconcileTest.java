@@ -235,6 +235,28 @@ class RolloutGateReconcileTest {
         assertThat(Fixtures.jobs(client, ns)).as("InitContainer mode runs no Job").isEmpty();
     }
 
+    /** The webhook judges a declared schema range by the revisions of the migration's own changelog (here the built-in one). */
+    @Test
+    void onceTheDatabaseIsAtHeadAPodOfTheOldApplicationIsHeldSayingWhatItNeeds() throws Exception {
+        JobExecutor.running(client);
+        String ns = Fixtures.newNamespace(client);
+        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
+        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
+        migration.getSpec().setRollout(rollout("webmacs-backend"));
+        client.resource(migration).create();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThatMigration(get(ns)).isReady().hasRevision("005_oidc_sso"));
+
+        WebhookClient apiServer = new WebhookClient(webhook.port(), webhook.caPem());
+        JsonNode oldApp = apiServer.admit("backend-pod-webmacs-003.json", ns);
+        JsonNode newApp = apiServer.admit("backend-pod-webmacs-head.json", ns);
+
+        assertThat(admittedPod("backend-pod-webmacs-003.json", ns, oldApp).getSpec().getSchedulingGates())
+                .extracting(g -> g.getName()).containsExactly("migrations.webmacs.io/webmacs");
+        assertThat(oldApp.at("/response/warnings/0").asText()).contains("needs the schema <=003_fk_ondelete",
+                "DatabaseMigration webmacs serves 005_oidc_sso");
+        assertThat(newApp.at("/response").has("patch")).as("the head application runs").isFalse();
+    }
+
     private DatabaseMigration get(String ns) {
         return client.resources(DatabaseMigration.class).inNamespace(ns).withName("webmacs").get();
     }
