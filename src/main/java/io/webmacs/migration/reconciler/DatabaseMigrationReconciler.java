@@ -33,7 +33,6 @@ import io.webmacs.migration.dependent.MigrationJobDependent;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.gate.Gates;
 import io.webmacs.migration.gate.MigrationCache;
-import io.webmacs.migration.gate.ServedRevisions;
 import io.webmacs.migration.run.ChangelogLoader;
 import io.webmacs.migration.run.EffectiveRunner;
 import io.webmacs.migration.run.JobRequest;
@@ -190,12 +189,11 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
      */
     private void liftGates(DatabaseMigration resource, List<String> revisions, Context<DatabaseMigration> context) {
         String gate = Gates.gateName(resource);
-        Optional<ServedRevisions> served = ServedRevisions.of(resource.getStatus(), revisions);
         Map<Boolean, List<Pod>> admitted = pods(GATED_PODS, resource, context).stream().filter(pod -> Gates.hasGate(pod, gate))
-                .collect(Collectors.partitioningBy(pod -> HeldPods.admits(pod, served)));
+                .collect(Collectors.partitioningBy(pod -> HeldPods.why(pod, resource, revisions).isEmpty()));
         admitted.get(true).forEach(pod -> act("lift the scheduling gate of pod " + pod.getMetadata().getName(),
                 () -> Gates.lift(context.getClient(), pod, gate)));
-        heldPods.announce(resource, admitted.get(false), served, events);
+        heldPods.announce(resource, admitted.get(false), revisions, events);
     }
 
     private static List<String> revisions(ChangelogLoader.Loaded changelog) {
