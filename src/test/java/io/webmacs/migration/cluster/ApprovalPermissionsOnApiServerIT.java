@@ -76,6 +76,22 @@ class ApprovalPermissionsOnApiServerIT {
     }
 
     @Test
+    void onlyAnApproverLetsAManualContractRun() {
+        String contract = DatabaseMigration.CONTRACT + "=005_oidc_sso";
+
+        ControlPlane.Result editor = as("editor", "annotate", "dbm/webmacs", contract);
+
+        assertThat(editor.exitCode()).isNotZero();
+        assertThat(editor.output()).contains("editor may not approve", DatabaseMigration.CONTRACT);
+        assertThat(migration().getMetadata().getAnnotations()).doesNotContainKey(DatabaseMigration.CONTRACT);
+
+        ControlPlane.Result approver = as("approver", "annotate", "--overwrite", "dbm/webmacs", contract);
+
+        assertThat(approver.exitCode()).as(approver.output()).isZero();
+        assertThat(migration().getMetadata().getAnnotations()).containsEntry(DatabaseMigration.CONTRACT, "005_oidc_sso");
+    }
+
+    @Test
     void approvingNeverEditsTheSpecAndEditingNeverApproves() {
         ControlPlane.Result approverEdits = as("approver", "patch", "dbm/webmacs", "--type=merge",
                 "-p", "{\"spec\":{\"targetRevision\":\"004_rbac_api_tokens\"}}");
