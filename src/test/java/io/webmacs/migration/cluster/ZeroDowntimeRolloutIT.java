@@ -64,6 +64,10 @@ class ZeroDowntimeRolloutIT {
     private static String baseline = "not run";
     private static String phased = "not run";
 
+    /** An upgrade to head: from the apply until it was done, and what the old and the new backend sent meanwhile. */
+    private record Upgrade(double seconds, Tally old, Tally head) {
+    }
+
     /** What the DatabaseMigration's status showed, {@code seconds} after the apply. */
     private record Observed(double seconds, SchemaPhase phase, String reconciling, List<String> contractPending) {
 
@@ -100,23 +104,18 @@ class ZeroDowntimeRolloutIT {
     void inOneStepTheOldPodsQueriesFailFromTheUpgradeUntilTheLastOldPodIsGone() {
         String ns = operator.newNamespace();
         QueryLog log = servingAt003(ns, true);
-        long applied = log.mark();
-        long start = System.nanoTime();
 
-        apply(ns, "head", WEBMACS_HEAD, true);
+        Upgrade upgrade = toHead(ns, log, true, () -> {
+            operator.awaitMigration(ns, NAME, m -> assertThatMigration(m).isReady().hasRevision(HEAD));
+            awaitRolledOut(ns, WEBMACS_HEAD);
+        });
 
-        operator.awaitMigration(ns, NAME, m -> assertThatMigration(m).isReady().hasRevision(HEAD));
-        awaitRolledOut(ns, WEBMACS_HEAD);
-        double seconds = secondsSince(start);
-        Tally old = log.after(applied, WEBMACS_003);
-        Tally head = log.after(applied, WEBMACS_HEAD);
-        baseline = "%d failed old-pod queries of %d, new pods %d of %d; apply to rolled out %.1f s"
-                .formatted(old.failures(), old.queries(), head.failures(), head.queries(), seconds);
+        baseline = "%d failed old-pod queries of %d, new pods %d of %d; apply to rolled out %.1f s".formatted(upgrade.old().failures(),
+                upgrade.old().queries(), upgrade.head().failures(), upgrade.head().queries(), upgrade.seconds());
         System.out.println("ZeroDowntimeRolloutIT baseline: " + baseline + "; the failures: " + log.failures());
-
-        assertThat(old.failures()).as("the old pods' failed queries once 004 dropped users.admin").isPositive();
-        assertThat(head.queries()).as("the new pods served").isPositive();
-        assertThat(head.failures()).as("the new pods started once the schema was at head").isZero();
+        assertThat(upgrade.old().failures()).as("the old pods' failed queries once 004 dropped users.admin").isPositive();
+        assertThat(upgrade.head().queries()).as("the new pods served").isPositive();
+        assertThat(upgrade.head().failures()).as("the new pods started once the schema was at head").isZero();
         operator.succeeds("delete", "deployment", OperatorCluster.BACKEND, "-n", ns); // the next scenario has the node to itself
     }
 
@@ -125,27 +124,22 @@ class ZeroDowntimeRolloutIT {
     void expandBeforeTheRolloutAndContractAfterItFailNoQueryOfEitherVersionAndARollbackAfterContractIsHeld() {
         String ns = operator.newNamespace();
         QueryLog log = servingAt003(ns, false);
-        long applied = log.mark();
         List<Observed> timeline = new CopyOnWriteArrayList<>();
-        long start = System.nanoTime();
 
-        try (Watch watch = watchStatus(ns, start, timeline)) {
-            apply(ns, "head", WEBMACS_HEAD, false);
-
-            operator.awaitMigration(ns, NAME, m -> {
+        Upgrade upgrade;
+        try (Watch watch = watchStatus(ns, System.nanoTime(), timeline)) {
+            upgrade = toHead(ns, log, false, () -> operator.awaitMigration(ns, NAME, m -> {
                 assertThatMigration(m).isReady().hasRevision(HEAD);
                 assertThat(m.getStatus().getPhase()).isEqualTo(SchemaPhase.Contracted);
-            });
+            }));
         }
-        double seconds = secondsSince(start);
-        long contracted = log.mark();
-        Tally old = log.between(applied, contracted, WEBMACS_003);
-        Tally head = log.between(applied, contracted, WEBMACS_HEAD);
+
+        Tally old = upgrade.old();
+        Tally head = upgrade.head();
         phased = "%d failed queries of %d (old pods %d of %d, new pods %d of %d); apply to contracted %.1f s"
                 .formatted(old.failures() + head.failures(), old.queries() + head.queries(), old.failures(), old.queries(),
-                        head.failures(), head.queries(), seconds);
+                        head.failures(), head.queries(), upgrade.seconds());
         System.out.println("ZeroDowntimeRolloutIT phased: " + phased + "; the status seen: " + timeline);
-
         assertThat(log.failures()).as("failed queries of either version, from the first pod on").isEmpty();
         assertThat(old.queries()).as("the old pods served during the rollout").isPositive();
         assertThat(head.queries()).as("the new pods served during the rollout").isPositive();
@@ -178,6 +172,20 @@ class ZeroDowntimeRolloutIT {
         });
         assertThat(log.after(undone, WEBMACS_HEAD).queries()).as("the head pods kept serving").isPositive();
         assertThat(log.failures()).as("failed queries of either version, rollback included").isEmpty();
+    }
+
+    /**
+     * One {@code kubectl apply} of the DatabaseMigration at head and the Deployment of the head backend, then {@code done};
+     * how long that took, and what each version sent in the meantime.
+     */
+    private static Upgrade toHead(String ns, QueryLog log, boolean oneStep, Runnable done) {
+        long applied = log.mark();
+        long start = System.nanoTime();
+        apply(ns, "head", WEBMACS_HEAD, oneStep);
+        done.run();
+        double seconds = secondsSince(start);
+        long finished = log.mark();
+        return new Upgrade(seconds, log.between(applied, finished, WEBMACS_003), log.between(applied, finished, WEBMACS_HEAD));
     }
 
     /**
