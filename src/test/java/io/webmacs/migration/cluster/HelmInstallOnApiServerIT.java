@@ -4,7 +4,6 @@ import static io.webmacs.migration.testsupport.MigrationAssert.assertThatMigrati
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.webmacs.migration.api.DatabaseMigration;
@@ -16,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
@@ -71,7 +69,7 @@ class HelmInstallOnApiServerIT {
                 "-f", "deploy/examples/30-databasemigration.yaml", "-f", operator.standInBackend("webmacs-demo").toString());
 
         awaitMigration("webmacs-demo", "webmacs", m -> assertThatMigration(m).isReconciling(Conditions.RETRYING));
-        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-demo")).singleElement().satisfies(pod -> {
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(operator.backendPods("webmacs-demo")).singleElement().satisfies(pod -> {
             assertThat(pod.getSpec().getSchedulingGates()).extracting(PodSchedulingGate::getName).containsExactly("migrations.webmacs.io/webmacs");
             assertThat(pod.getSpec().getNodeName()).as("held off the node").isNull();
         }));
@@ -79,7 +77,7 @@ class HelmInstallOnApiServerIT {
         db.execute("CREATE DATABASE " + notYetCreated.name());
 
         awaitMigration("webmacs-demo", "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
-        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-demo")).singleElement().satisfies(pod -> {
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(operator.backendPods("webmacs-demo")).singleElement().satisfies(pod -> {
             assertThat(pod.getSpec().getSchedulingGates()).isEmpty();
             assertThat(pod.getSpec().getNodeName()).isEqualTo(Node.NAME);
             assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
@@ -106,7 +104,7 @@ class HelmInstallOnApiServerIT {
         operator.succeeds("apply", "-f", migration.toString(), "-f", operator.standInBackend("webmacs-init").toString());
 
         awaitMigration("webmacs-init", "webmacs", m -> assertThatMigration(m).isReady().hasRevision("005_oidc_sso"));
-        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(backendPods("webmacs-init")).singleElement().satisfies(pod -> {
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(operator.backendPods("webmacs-init")).singleElement().satisfies(pod -> {
             assertThat(pod.getSpec().getInitContainers()).extracting(c -> c.getName()).startsWith("migrate");
             assertThat(pod.getStatus().getPhase()).as("the backend starts after its init container").isEqualTo("Running");
         }));
@@ -140,10 +138,6 @@ class HelmInstallOnApiServerIT {
     @Order(Integer.MAX_VALUE)
     void everyCallTheOperatorMadeWasAuthorizedByTheChartsRbac() {
         assertThat(operator.refusedCalls()).isEmpty();
-    }
-
-    private static List<Pod> backendPods(String ns) {
-        return client.pods().inNamespace(ns).withLabel("app.kubernetes.io/name", "webmacs-backend").list().getItems();
     }
 
     private static DatabaseMigration awaitMigration(String ns, String name, Consumer<DatabaseMigration> assertion) {

@@ -41,6 +41,10 @@ public final class Node implements AutoCloseable {
     public static final String PAUSE_IMAGE = "localhost/webmacs-pause:1";
     /** The image the chart deploys, at the chart's appVersion (image/build.sh builds it). */
     public static final String SHIPPED_IMAGE = "ghcr.io/webmacs/webmacs-migration-operator:" + chartAppVersion();
+    /** Debian's PostgreSQL 15 (image/build.sh builds it), whose psql runs the WebMACS stand-ins of {@link StandInBackend}. */
+    public static final String POSTGRES_IMAGE = "localhost/webmacs-postgres:15";
+    /** Every image the node's pods use. */
+    private static final List<String> IMAGES = List.of(SHIPPED_IMAGE, PAUSE_IMAGE, POSTGRES_IMAGE);
     private static final String BRIDGE = "webmacs-cni0";
     private static final String FIREWALL_CHAIN = "KUBE-FIREWALL";
     private static final Path RUN = Path.of("/run/webmacs-node");
@@ -75,7 +79,7 @@ public final class Node implements AutoCloseable {
             return Optional.of("missing " + String.join(", ", missing)
                     + "; install them with apt-get install containerd runc containernetworking-plugins iptables iproute2");
         }
-        return Stream.of(SHIPPED_IMAGE, PAUSE_IMAGE).map(Podman::unavailable).flatMap(Optional::stream).findFirst();
+        return IMAGES.stream().map(Podman::unavailable).flatMap(Optional::stream).findFirst();
     }
 
     /** Starts a node, joins it to {@code cluster}, and waits until it is Ready for pods. */
@@ -106,7 +110,7 @@ public final class Node implements AutoCloseable {
         ip("link", "set", BRIDGE, "up");
         containerd = Containerd.start(RUN, cniConfig(), cluster.workDir());
         record(containerd.pid(), "containerd");
-        containerd.holdExactly(List.of(SHIPPED_IMAGE, PAUSE_IMAGE));
+        containerd.holdExactly(IMAGES);
         kubelet = Daemon.start("kubelet", cluster.workDir().resolve("kubelet.log"), List.of(ControlPlane.binary("kubelet"),
                 "--config=" + Files.writeString(RUN.resolve("kubelet.yaml"), kubeletConfig()),
                 "--kubeconfig=" + cluster.writeKubeconfig(Identity.NODE), "--hostname-override=" + NAME,

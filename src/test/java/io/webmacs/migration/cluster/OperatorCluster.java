@@ -46,6 +46,8 @@ public final class OperatorCluster implements ClusterUnderTest, AutoCloseable {
     public static final String NAMESPACE = "webmacs-migration-operator";
     public static final String NAME = "webmacs-migration-operator";
     static final Path CHART = Path.of("helm", "webmacs-migration-operator");
+    /** The example backend's Deployment, and its pods' app.kubernetes.io/name (deploy/examples/40-webmacs-backend.yaml). */
+    public static final String BACKEND = "webmacs-backend";
     public static final String SERVICE_ACCOUNT = "system:serviceaccount:" + NAMESPACE + ":" + NAME;
 
     private final ControlPlane cluster;
@@ -208,9 +210,8 @@ public final class OperatorCluster implements ClusterUnderTest, AutoCloseable {
      * readiness probe).
      */
     public Path standInBackend(String namespace) {
-        List<HasMetadata> objects = Manifests.read(Path.of("deploy", "examples", "40-webmacs-backend.yaml"));
+        List<HasMetadata> objects = example("40-webmacs-backend.yaml", namespace);
         for (HasMetadata object : objects) {
-            object.getMetadata().setNamespace(namespace);
             if (object instanceof Deployment backend) {
                 Container container = backend.getSpec().getTemplate().getSpec().getContainers().get(0);
                 container.setImage(Node.PAUSE_IMAGE);
@@ -218,8 +219,25 @@ public final class OperatorCluster implements ClusterUnderTest, AutoCloseable {
                 container.setReadinessProbe(null);
             }
         }
+        return manifest("webmacs-backend-" + namespace, objects);
+    }
+
+    /** The pods of the example backend's Deployment (deploy/examples/40-webmacs-backend.yaml) in {@code namespace}. */
+    public List<Pod> backendPods(String namespace) {
+        return client().pods().inNamespace(namespace).withLabel("app.kubernetes.io/name", BACKEND).list().getItems();
+    }
+
+    /** The objects of the example deploy/examples/{@code file}, in {@code namespace}. */
+    public static List<HasMetadata> example(String file, String namespace) {
+        List<HasMetadata> objects = Manifests.read(Path.of("deploy", "examples", file));
+        objects.forEach(object -> object.getMetadata().setNamespace(namespace));
+        return objects;
+    }
+
+    /** {@code objects} written to the file {@code name}.yaml in the cluster's work directory, for kubectl apply -f. */
+    public Path manifest(String name, List<HasMetadata> objects) {
         try {
-            return Files.writeString(cluster.workDir().resolve("webmacs-backend-" + namespace + ".yaml"), Manifests.yaml(objects));
+            return Files.writeString(cluster.workDir().resolve(name + ".yaml"), Manifests.yaml(objects));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -21,7 +21,7 @@ final class ComposeProject implements AutoCloseable {
 
     static final Path DOCKER_COMPOSE = Path.of(Optional.ofNullable(System.getenv("WEBMACS_COMPOSE_DIR"))
             .orElse(System.getProperty("user.home") + "/.cache/webmacs-compose"), "docker-compose");
-    static final List<String> IMAGES = List.of("localhost/webmacs-postgres:15", Node.SHIPPED_IMAGE);
+    static final List<String> IMAGES = List.of(Node.POSTGRES_IMAGE, Node.SHIPPED_IMAGE);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
 

@@ -3,9 +3,12 @@ package io.webmacs.migration.testsupport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The built-in changelog as it was before a change to its changesets, kept in {@code changelogs/<form>/}; the other
@@ -24,7 +27,9 @@ public enum EarlierChangelog {
      */
     BEFORE_EXPAND("before-expand", List.of("004_rbac_api_tokens.xml"));
 
-    private static final List<String> FILES = List.of("changelog.xml", "000_baseline.xml", "001_plugins.xml",
+    /** The root changelog, which includes the others. */
+    public static final String ROOT = "changelog.xml";
+    private static final List<String> FILES = List.of(ROOT, "000_baseline.xml", "001_plugins.xml",
             "002_plugin_packages.xml", "003_fk_ondelete.xml", "004_rbac_api_tokens.xml", "005_oidc_sso.xml");
 
     private final String directory;
@@ -43,18 +48,29 @@ public enum EarlierChangelog {
     /** Writes this form into {@code dir}; returns the path to pass as --changelog. Its changesets keep their identities. */
     public Path write(Path dir) {
         try {
-            for (String file : FILES) {
-                copy((changed.contains(file) ? "/changelogs/" + directory + "/" : "/db/webmacs/") + file, dir.resolve(file));
+            for (Map.Entry<String, String> file : files().entrySet()) {
+                Files.writeString(dir.resolve(file.getKey()), file.getValue());
             }
-            return dir.resolve("changelog.xml");
+            return dir.resolve(ROOT);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static void copy(String resource, Path to) throws IOException {
+    /** This form's files by name, as a changelog ConfigMap holds them; its root is {@link #ROOT}. */
+    public Map<String, String> files() {
+        Map<String, String> files = new LinkedHashMap<>();
+        for (String file : FILES) {
+            files.put(file, read((changed.contains(file) ? "/changelogs/" + directory + "/" : "/db/webmacs/") + file));
+        }
+        return files;
+    }
+
+    private static String read(String resource) {
         try (InputStream in = EarlierChangelog.class.getResourceAsStream(resource)) {
-            Files.copy(in, to);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

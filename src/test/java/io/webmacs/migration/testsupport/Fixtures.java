@@ -144,8 +144,13 @@ public final class Fixtures {
     }
 
     public static ConfigMap changelogConfigMap(KubernetesClient client, String namespace, String name, String file, String content) {
+        return changelogConfigMap(client, namespace, name, Map.of(file, content));
+    }
+
+    /** A changelog ConfigMap of several files, by name (give spec.changelog.file the root's). */
+    public static ConfigMap changelogConfigMap(KubernetesClient client, String namespace, String name, Map<String, String> files) {
         return client.resource(new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withData(Map.of(file, content)).build()).create();
+                .withData(files).build()).create();
     }
 
     public static ChangelogSpec changelogFrom(String configMap) {
