@@ -37,6 +37,9 @@ final class RolloutCompletion implements RunDecider.RolloutCheck {
     @Override
     public Optional<String> incomplete(DatabaseMigration resource, String target) {
         RolloutSpec rollout = resource.getSpec().getRollout();
+        if (rollout == null) {
+            return Optional.empty(); // spec.rollout was removed after expand: no rollout to wait for
+        }
         String namespace = resource.getMetadata().getNamespace();
         List<Pod> pods;
         if (rollout.getWorkloadRef() != null) {

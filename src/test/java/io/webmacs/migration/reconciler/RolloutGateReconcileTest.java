@@ -128,8 +128,7 @@ class RolloutGateReconcileTest {
     void contractWaitsWhileAPodOfTheRolloutNeedsTheSchemaBeforeIt() {
         JobExecutor.running(client);
         String ns = Fixtures.newNamespace(client);
-        TestDatabase db = EmbeddedPostgresServer.newDatabase();
-        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
         Pod old = client.resource(declaring(new PodBuilder().withNewMetadata().withName("backend-old").withNamespace(ns)
                 .addToLabels("app", "webmacs-backend").endMetadata().withNewSpec().addNewContainer().withName("backend")
                 .withImage("registry.example.com/webmacs-backend:0.9").endContainer().endSpec().build(), "<=003_fk_ondelete")).create();
