@@ -105,6 +105,16 @@ class ContractAfterRolloutTest {
     }
 
     @Test
+    void aContractWhoseRolloutWasRemovedAfterExpandRunsWithoutWaiting() {
+        DatabaseMigration migration = aroundRollout();
+        migration.getSpec().setRollout(null);
+
+        Decision contract = decide(migration, List.of(run(1, Phase.EXPAND, EXPANDED)), new RolloutCompletion(null, List.of()));
+
+        assertThat(contract.createJob()).isEqualTo(new JobRequest(FP, 2, Verb.UPGRADE, HEAD, null, null, Phase.CONTRACT));
+    }
+
+    @Test
     void aHoldKeepsContractFromRunningEvenAfterTheRollout() {
         DatabaseMigration migration = aroundRollout();
         migration.getSpec().getRollout().setContract(contract(ContractMode.Auto, true));
