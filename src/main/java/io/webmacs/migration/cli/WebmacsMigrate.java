@@ -69,6 +69,12 @@ public final class WebmacsMigrate {
             description = "A Liquibase changelog file. Default: the built-in WebMACS changelog.")
     Path changelogPath;
 
+    @Option(names = MigrateCommand.CHANGELOG_EXTENSION, scope = ScopeType.INHERIT, paramLabel = "PATH",
+            description = "A Liquibase changelog whose revisions continue the built-in one after its head, each ending in a"
+                    + " tagDatabase changeset named after its Alembic revision id; alembic_version follows them. Not with "
+                    + MigrateCommand.CHANGELOG + ".")
+    Path extensionPath;
+
     @Option(names = "--output", scope = ScopeType.INHERIT, defaultValue = "text", description = "text or json. Default: ${DEFAULT-VALUE}.")
     ResultWriter.Format output;
 
@@ -97,6 +103,8 @@ public final class WebmacsMigrate {
     private final PrintStream out;
     private final PrintStream err;
     private ConnectionSettings connection;
+    /** The changelog, parsed once: the fast path with an extension needs it too. */
+    private Changelog changelog;
     /** check's --dev-url; its password is one of the secrets no output shows. */
     private String devUrl;
 
@@ -173,7 +181,7 @@ public final class WebmacsMigrate {
     int sql(@Parameters(arity = "0..1", defaultValue = Changelog.HEAD, paramLabel = "REVISION") String revision,
             @Option(names = Phase.OPTION, defaultValue = "all", paramLabel = "PHASE", description = PHASE) Phase phase) {
         return guarded(Verb.SQL, () -> {
-            Changelog changelog = Changelog.load(changelogPath);
+            Changelog changelog = changelog();
             ByteArrayOutputStream sql = new ByteArrayOutputStream();
             if (connection().url() == null) {
                 OfflineSql.write(changelog, revision, phase, sql);
@@ -269,13 +277,14 @@ public final class WebmacsMigrate {
         return guarded(verb, () -> {
             DatabaseTarget target = connection().target();
             if (changelogPath == null && !noFastPath) {
-                Optional<IndexedHistory.Position> position = IndexedHistory.read(target).filter(answered);
+                Optional<IndexedHistory.Position> position = (extensionPath == null ? IndexedHistory.read(target)
+                        : IndexedHistory.read(target, changelog())).filter(answered);
                 if (position.isPresent()) {
                     MigrationResult result = Results.at(verb, phase, position.get(), millisSince(started));
                     return writer().finish(result, TextReport.of(verb, result), null);
                 }
             }
-            Changelog changelog = Changelog.load(changelogPath);
+            Changelog changelog = changelog();
             try (MigrationEngine engine = connect(target, changelog)) {
                 MigrationEngine.Outcome outcome = work.run(engine);
                 MigrationResult result = Results.of(verb, phase, changelog, outcome, millisSince(started));
@@ -301,6 +310,18 @@ public final class WebmacsMigrate {
             MigrationException unexpected = ServerErrors.failure(e, "Unexpected failure", Failure.CHANGESET_FAILED);
             return writer().report(failedResult.apply(unexpected), unexpected);
         }
+    }
+
+    /** The changelog the options name: the built-in one, a custom one, or the built-in one with an extension. */
+    private Changelog changelog() {
+        if (changelogPath != null && extensionPath != null) {
+            throw new MigrationException(Failure.USAGE, MigrateCommand.CHANGELOG + " replaces the built-in changelog and "
+                    + MigrateCommand.CHANGELOG_EXTENSION + " continues it: give one of them.");
+        }
+        if (changelog == null) {
+            changelog = extensionPath == null ? Changelog.load(changelogPath) : Changelog.extended(extensionPath);
+        }
+        return changelog;
     }
 
     /** The database settings, resolved once picocli has set the options. */

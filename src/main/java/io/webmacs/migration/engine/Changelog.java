@@ -2,6 +2,7 @@ package io.webmacs.migration.engine;
 
 import io.webmacs.migration.contract.ErrorMessages;
 import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.MigrateCommand;
 import io.webmacs.migration.contract.MigrationException;
 import io.webmacs.migration.contract.Phase;
 import java.io.FileNotFoundException;
@@ -21,6 +22,7 @@ import liquibase.changelog.ChangeSet;
 import liquibase.changelog.DatabaseChangeLog;
 import liquibase.parser.ChangeLogParserFactory;
 import liquibase.resource.ClassLoaderResourceAccessor;
+import liquibase.resource.CompositeResourceAccessor;
 import liquibase.resource.DirectoryResourceAccessor;
 import liquibase.resource.ResourceAccessor;
 
@@ -42,13 +44,16 @@ public final class Changelog {
     private final DatabaseChangeLog parsed;
     private final Map<String, List<ChangeSet>> changeSetsByRevision;
     private final List<String> revisions;
+    /** The revisions of an extension after the built-in ones; empty for any other changelog. */
+    private final List<String> extensionRevisions;
 
-    private Changelog(String file, ResourceAccessor resourceAccessor, DatabaseChangeLog parsed) {
+    private Changelog(String file, ResourceAccessor resourceAccessor, DatabaseChangeLog parsed, List<String> extensionRevisions) {
         this.file = file;
         this.resourceAccessor = resourceAccessor;
         this.parsed = parsed;
         this.changeSetsByRevision = splitIntoRevisions(parsed.getChangeSets());
         this.revisions = List.copyOf(changeSetsByRevision.keySet());
+        this.extensionRevisions = List.copyOf(extensionRevisions);
     }
 
     /** Loads the changelog at {@code path}, or the built-in one when {@code path} is null. */
@@ -57,10 +62,31 @@ public final class Changelog {
             // Checked against the XML schema when the build indexed it (ChangelogIndex); once is enough.
             return builtIn(false);
         }
+        return parseFile(path, "--changelog");
+    }
+
+    /**
+     * The built-in changelog continued by the extension at {@code path}: its revisions come after the built-in head,
+     * each ending in its tag, and alembic_version follows them ({@link ChangelogExtension}).
+     */
+    public static Changelog extended(Path path) {
+        Changelog builtIn = builtIn(false);
+        Changelog extension;
+        try {
+            extension = parseFile(path, MigrateCommand.CHANGELOG_EXTENSION);
+        } catch (MigrationException e) {
+            throw new MigrationException(e.failure(), "Changelog extension " + path + ": " + e.getMessage(), e);
+        }
+        DatabaseChangeLog combined = ChangelogExtension.append(builtIn, extension);
+        return new Changelog(extension.file(), new CompositeResourceAccessor(builtIn.resourceAccessor(), extension.resourceAccessor()),
+                combined, extension.revisions());
+    }
+
+    private static Changelog parseFile(Path path, String option) {
         Path absolute = path.toAbsolutePath().normalize();
         if (!Files.isRegularFile(absolute) || !Files.isReadable(absolute)) {
             throw new MigrationException(Failure.INVALID_CHANGELOG,
-                    "Changelog " + path + " is not a readable file; pass --changelog with the path of a Liquibase changelog.");
+                    "Changelog " + path + " is not a readable file; pass " + option + " with the path of a Liquibase changelog.");
         }
         try {
             return parse(absolute.getFileName().toString(), new DirectoryResourceAccessor(absolute.getParent()), true);
@@ -80,7 +106,7 @@ public final class Changelog {
                             GlobalConfiguration.VALIDATE_XML_CHANGELOG_FILES.getKey(), validateXml),
                     () -> ChangeLogParserFactory.getInstance().getParser(file, accessor)
                             .parse(file, new ChangeLogParameters(), accessor));
-            return new Changelog(file, accessor, parsed);
+            return new Changelog(file, accessor, parsed, List.of());
         } catch (MigrationException e) {
             throw e;
         } catch (Exception e) {
@@ -135,6 +161,19 @@ public final class Changelog {
      */
     public boolean isBuiltIn() {
         return BUILT_IN.equals(file);
+    }
+
+    /**
+     * Whether the built-in changelog's revisions are this one's first: the built-in changelog, or it continued by an
+     * extension. WebMACS's facts about them hold (create_all's shape, the built-in index).
+     */
+    public boolean startsWithBuiltIn() {
+        return isBuiltIn() || !extensionRevisions.isEmpty();
+    }
+
+    /** The revisions an extension added after the built-in ones, oldest first; empty for any other changelog. */
+    public List<String> extensionRevisions() {
+        return extensionRevisions;
     }
 
     public ResourceAccessor resourceAccessor() {

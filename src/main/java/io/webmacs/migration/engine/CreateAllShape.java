@@ -81,9 +81,9 @@ final class CreateAllShape {
     private CreateAllShape() {
     }
 
-    /** Whether {@code actual}, the built-in changelog's database at {@code revision}, has create_all's shape. */
+    /** Whether {@code actual}, the built-in changelog's database (extended or not) at {@code revision}, has create_all's shape. */
     static boolean applies(Changelog changelog, String revision, SchemaCatalog actual) {
-        return changelog.isBuiltIn() && REVISION.equals(revision)
+        return changelog.startsWithBuiltIn() && REVISION.equals(revision)
                 && actual.facts().containsKey(new SchemaCatalog.Fact(Kind.CONSTRAINT, MARK_TABLE, MARK_FOREIGN_KEY));
     }
 

@@ -44,6 +44,17 @@ public final class IndexedHistory {
         }
     }
 
+    /**
+     * The position of the database at {@code target} in {@code extended}, the built-in changelog and an extension: the
+     * index answers while the history holds only built-in changesets, the extension's all pending; once one of them is
+     * recorded, the full path decides.
+     */
+    public static Optional<Position> read(DatabaseTarget target, Changelog extended) {
+        int builtIn = extended.revisions().size() - extended.extensionRevisions().size();
+        int added = extended.changeSetsBetween(builtIn, extended.revisions().size()).size();
+        return read(target).map(p -> new Position(p.revision(), extended.head(), p.pending() + added));
+    }
+
     static Optional<Position> read(Connection connection, ChangelogIndex index) throws SQLException {
         List<ChangelogIndex.Entry> entries = index.entries();
         BitSet recorded = new BitSet(entries.size());

@@ -223,7 +223,7 @@ public final class MigrationEngine implements AutoCloseable {
             liquibase.runOrThrow("changelogSyncToTag", Map.of("tag", target));
         }
         unrecordAbove(to, before);
-        new WebmacsDatabase(connection).recordAlembicVersion(target);
+        new WebmacsDatabase(connection).recordAlembicVersion(changelog, target);
         commit();
         return Outcome.changed(history(), List.of(), List.of(), null, null, List.of());
     }
@@ -328,7 +328,7 @@ public final class MigrationEngine implements AutoCloseable {
     private void adopt(WebmacsDatabase.Detected detected) {
         liquibase.runOrThrow("changelogSyncToTag", Map.of("tag", detected.revision()));
         try {
-            new WebmacsDatabase(connection).recordAlembicVersion(detected.revision());
+            new WebmacsDatabase(connection).recordAlembicVersion(changelog, detected.revision());
             commit();
         } catch (SQLException e) {
             throw new MigrationException(Failure.CHANGESET_FAILED, "Could not record alembic_version while adopting: "

@@ -83,13 +83,13 @@ public final class WebmacsDatabase {
     }
 
     /**
-     * Makes alembic_version say {@code revision}; for base and the baseline (older than Alembic) it holds no row.
-     * Tags of other changelogs leave it alone.
+     * Makes alembic_version say {@code revision} of {@code changelog}: a WebMACS revision, or one its extension added;
+     * for base and the baseline (older than Alembic) it holds no row. Tags of other changelogs leave it alone.
      */
-    void recordAlembicVersion(String revision) throws SQLException {
+    void recordAlembicVersion(Changelog changelog, String revision) throws SQLException {
         Optional<String> recorded = alembicVersion();
         try (Statement s = connection.createStatement()) {
-            if (ALEMBIC_REVISIONS.contains(revision)) {
+            if (ALEMBIC_REVISIONS.contains(revision) || changelog.extensionRevisions().contains(revision)) {
                 if (recorded.equals(Optional.of(revision))) {
                     return;
                 }

@@ -25,7 +25,9 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -59,6 +61,9 @@ public final class Fixtures {
                     - sql: {sql: "INSERT INTO things VALUES (1); SELECT pg_sleep(CASE WHEN nextval('tries') = 1 THEN 60 ELSE 0 END)"}
               - changeSet: {id: v2, author: app, changes: [{tagDatabase: {tag: v2}}]}
             """;
+
+    /** An extension of the built-in changelog: revision 006_my_new_table, WebMACS's documentation example. */
+    public static final Path MY_NEW_TABLE_EXTENSION = testResourcePath("/changelogs/extension/006_my_new_table.xml");
 
     /** A changelog whose v2 deletes rows through a DO block and a DELETE inside a WITH: a plan of it is destructive. */
     public static final String UNREVIEWED_CHANGELOG = testResource("/changelogs/unreviewed.yaml");
@@ -161,6 +166,14 @@ public final class Fixtures {
 
     public static List<Job> jobs(KubernetesClient client, String namespace) {
         return client.batch().v1().jobs().inNamespace(namespace).list().getItems();
+    }
+
+    private static Path testResourcePath(String path) {
+        try {
+            return Path.of(Fixtures.class.getResource(path).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String testResource(String path) {

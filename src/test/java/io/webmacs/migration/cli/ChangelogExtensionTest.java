@@ -1,0 +1,204 @@
+package io.webmacs.migration.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.webmacs.migration.testsupport.Catalog;
+import io.webmacs.migration.testsupport.Cli;
+import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
+import io.webmacs.migration.testsupport.Fixtures;
+import io.webmacs.migration.testsupport.TestDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@code --changelog-extension}: a changelog whose revisions continue the built-in one (WebMACS's documentation example,
+ * 006_my_new_table) works with every verb across the seam, alembic_version follows it, and a bad one is refused.
+ */
+class ChangelogExtensionTest {
+
+    private static final String REVISION = "006_my_new_table";
+    /** What 006 adds to the 005 reference catalog. */
+    private static final List<String> MY_NEW_TABLE = List.of(
+            "column|my_new_table|created_on|timestamp with time zone|NOT NULL|now()",
+            "column|my_new_table|id|integer|NOT NULL|nextval('my_new_table_id_seq'::regclass)",
+            "column|my_new_table|name|character varying(255)|NOT NULL|",
+            "column|my_new_table|public_id|character varying(100)|NOT NULL|",
+            "constraint|my_new_table|my_new_table_pkey|p|PRIMARY KEY (id)",
+            "constraint|my_new_table|my_new_table_public_id_key|u|UNIQUE (public_id)",
+            "sequence|my_new_table_id_seq|my_new_table|id");
+
+    @TempDir
+    Path dir;
+
+    private static Cli extended(TestDatabase db) {
+        return Cli.against(db).args("--changelog-extension", Fixtures.MY_NEW_TABLE_EXTENSION.toString());
+    }
+
+    @Test
+    void upgradeOfAnEmptyDatabaseReaches006AndAlembicVersionFollows() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+
+        JsonNode result = extended(db).ok("--output", "json", "upgrade").json();
+
+        assertThat(result.get("revision").asText()).isEqualTo(REVISION);
+        assertThat(result.get("head").asText()).isEqualTo(REVISION);
+        assertThat(texts(result.get("applied"))).endsWith("005_oidc_sso", REVISION);
+        assertThat(Catalog.of(db)).filteredOn(f -> !f.contains("my_new_table")).containsExactlyElementsOf(Catalog.reference("005"));
+        assertThat(Catalog.of(db)).filteredOn(f -> f.contains("my_new_table")).containsExactlyInAnyOrderElementsOf(MY_NEW_TABLE);
+        assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly(REVISION);
+        assertThat(extended(db).ok("current").out().trim()).isEqualTo(REVISION + " (head)");
+        assertThat(extended(db).ok("history").out()).contains(REVISION);
+        JsonNode history = extended(db).ok("--output", "json", "history").json();
+        assertThat(history.get("history")).last().satisfies(r -> {
+            assertThat(r.get("revision").asText()).isEqualTo(REVISION);
+            assertThat(r.get("appliedAt").isNull()).isFalse();
+        });
+    }
+
+    @Test
+    void downgradeOneStepReturnsExactlyToThe005ReferenceAndUpgradeComesBack() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli cli = extended(db);
+        cli.ok("upgrade");
+
+        cli.ok("downgrade", "-1");
+
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+        assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly("005_oidc_sso");
+        assertThat(cli.ok("current").out().trim()).isEqualTo("005_oidc_sso");
+
+        cli.ok("downgrade", "003_fk_ondelete");
+        assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("down-to-003"));
+        assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly("003_fk_ondelete");
+        cli.ok("upgrade");
+        assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly(REVISION);
+    }
+
+    @Test
+    void aDatabaseAt005OfTheBuiltInChangelogPlansAndUpgradesTo006() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli.against(db).ok("upgrade");
+
+        // The built-in index answers for the built-in part; head and pending are the extension's.
+        JsonNode current = extended(db).ok("--output", "json", "current").json();
+        assertThat(current.get("revision").asText()).isEqualTo("005_oidc_sso");
+        assertThat(current.get("head").asText()).isEqualTo(REVISION);
+        assertThat(current.get("pending").asInt()).isEqualTo(3);
+        assertThat(extended(db).ok("current").out()).isEqualTo(extended(db).args("--no-fast-path").ok("current").out());
+        JsonNode plan = extended(db).ok("--output", "json", "plan").json().get("plan");
+        assertThat(plan.get("from").asText()).isEqualTo("005_oidc_sso");
+        assertThat(plan.get("to").asText()).isEqualTo(REVISION);
+        assertThat(StreamSupport.stream(plan.get("revisions").spliterator(), false).map(r -> r.get("revision").asText()))
+                .containsExactly(REVISION);
+
+        JsonNode upgraded = extended(db).ok("--output", "json", "upgrade").json();
+
+        assertThat(texts(upgraded.get("applied"))).containsExactly(REVISION);
+        assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly(REVISION);
+        assertThat(extended(db).ok("--output", "json", "upgrade").json().get("applied")).isEmpty();
+    }
+
+    @Test
+    void checkAt006IsCleanOnAScratchDatabase() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        TestDatabase dev = EmbeddedPostgresServer.newDatabase();
+        extended(db).ok("upgrade");
+
+        JsonNode drift = extended(db).ok("--output", "json", "check", "--dev-url", dev.jdbcUrl()).json().get("drift");
+
+        assertThat(drift.get("revision").asText()).isEqualTo(REVISION);
+        assertThat(drift.get("differences")).isEmpty();
+    }
+
+    @Test
+    void stampMovesAlembicVersionAcrossTheSeam() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli.against(db).ok("upgrade");
+        db.execute(MY_NEW_TABLE_DDL);
+
+        extended(db).ok("stamp", REVISION);
+        assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly(REVISION);
+        assertThat(extended(db).ok("current").out().trim()).isEqualTo(REVISION + " (head)");
+
+        extended(db).ok("stamp", "005_oidc_sso");
+        assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly("005_oidc_sso");
+    }
+
+    @Test
+    void offlineSqlRunsTheExtensionAndMovesAlembicVersion() {
+        String sql = Cli.withoutDatabase().args("--changelog-extension", Fixtures.MY_NEW_TABLE_EXTENSION.toString())
+                .ok("sql").out();
+
+        assertThat(sql).contains("CREATE TABLE my_new_table")
+                .contains("UPDATE alembic_version SET version_num = '" + REVISION + "' WHERE version_num = '005_oidc_sso'")
+                .contains("'006-tag-database', 'webmacs', '006_my_new_table.xml'");
+    }
+
+    private static final String MY_NEW_TABLE_DDL = "CREATE TABLE my_new_table (id SERIAL PRIMARY KEY, public_id VARCHAR(100)"
+            + " NOT NULL UNIQUE, name VARCHAR(255) NOT NULL, created_on TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL)";
+
+    private static final String HEADER = """
+            <databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
+                xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+                xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-latest.xsd">
+            """;
+    private static final String CREATE = "<changeSet id=\"%s\" author=\"me\"><sql>CREATE TABLE t6 (id int)</sql>"
+            + "<rollback><sql>DROP TABLE t6</sql></rollback></changeSet>";
+    private static final String TAG = "<changeSet id=\"%s\" author=\"me\"><tagDatabase tag=\"%s\"/></changeSet>";
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = {
+        "no tag;%1$s%2$s</databaseChangeLog>;has no tagDatabase changeset",
+        "changesets after its last tag;%1$s%6$s%5$s%8$s</databaseChangeLog>;changeset(s) after its last tag, starting with 007-create",
+        "a built-in revision's name;%1$s%2$s%3$s</databaseChangeLog>;names revision(s) 005_oidc_sso of the built-in changelog",
+        "a built-in changeset id;%1$s%4$s%5$s</databaseChangeLog>;reuses the built-in changeset id(s) 005-add-users-sso-identity",
+        "a revision alembic_version cannot hold;%1$s%6$s%7$s</databaseChangeLog>;cannot be Alembic revision ids",
+        "XML that does not parse;%1$s<changeSet id=\"006\" author=\"me\"><sql>;does not parse"})
+    void aBadExtensionIsRefusedAndChangesNothing(String what, String template, String message) throws IOException {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        Cli.against(db).ok("upgrade");
+        List<String> before = state(db);
+        Path extension = dir.resolve("extension.xml");
+        Files.writeString(extension, template.formatted(HEADER, CREATE.formatted("006-create"), TAG.formatted("006-tag", "005_oidc_sso"),
+                CREATE.formatted("005-add-users-sso-identity"), TAG.formatted("006-tag", "006_ok"),
+                CREATE.formatted("006-create"), TAG.formatted("006-tag", "006 my new table"), CREATE.formatted("007-create")));
+
+        Cli.Run run = Cli.against(db).args("--changelog-extension", extension.toString()).run("upgrade");
+
+        assertThat(run.exitCode()).as(what).isEqualTo(2);
+        assertThat(run.errLines()).as(what).singleElement().asString()
+                .startsWith("error: Changelog extension ").contains(message);
+        assertThat(state(db)).as(what).isEqualTo(before);
+    }
+
+    @Test
+    void changelogAndChangelogExtensionExcludeEachOther() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+
+        Cli.Run run = extended(db).args("--changelog", Fixtures.MY_NEW_TABLE_EXTENSION.toString()).run("upgrade");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--changelog replaces the built-in changelog and --changelog-extension continues it");
+        assertThat(Catalog.of(db)).isEmpty();
+    }
+
+    private static List<String> state(TestDatabase db) {
+        List<String> state = new ArrayList<>(Catalog.of(db));
+        state.addAll(db.rows("SELECT id, md5sum FROM databasechangelog ORDER BY orderexecuted"));
+        state.addAll(db.rows("SELECT version_num FROM alembic_version"));
+        return state;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
+    }
+}
