@@ -321,7 +321,7 @@ public final class MigrationEngine implements AutoCloseable {
         if (!history.isEmpty()) {
             return Optional.empty();
         }
-        return new WebmacsDatabase(connection).detect().filter(d -> changelog.revisions().contains(d.revision()));
+        return new WebmacsDatabase(connection).detect(changelog).filter(d -> changelog.revisions().contains(d.revision()));
     }
 
     /** Records what an existing WebMACS database already has as applied; runs nothing, changes no row. */

@@ -40,11 +40,13 @@ public final class WebmacsDatabase {
     }
 
     /**
-     * Recognises an existing WebMACS schema by its shape; empty when the database has no WebMACS tables.
+     * Recognises an existing WebMACS schema by its shape, at a built-in revision; empty when the database has no WebMACS
+     * tables. {@code changelog}'s extension revisions are not recognised yet: one in alembic_version is refused with
+     * the way out (stamp).
      *
      * @throws MigrationException when the schema is partly WebMACS or contradicts its alembic_version
      */
-    Optional<Detected> detect() throws SQLException {
+    Optional<Detected> detect(Changelog changelog) throws SQLException {
         Set<String> tables = tables();
         List<String> missing = BASELINE_TABLES.stream().filter(t -> !tables.contains(t)).toList();
         if (missing.size() == BASELINE_TABLES.size()) {
@@ -75,6 +77,12 @@ public final class WebmacsDatabase {
         boolean createAllNames = reached >= 3 && foreignKeyNames().contains(CreateAllShape.MARK_FOREIGN_KEY);
         if (createAllNames) {
             return Optional.of(new Detected("route-b-stamped", revision));
+        }
+        // The seam for adopting an extension's revisions: their tables have no mark here yet.
+        if (changelog.extensionRevisions().contains(alembic.get())) {
+            throw new MigrationException(Failure.UNRECOGNISED_SCHEMA, "alembic_version says '" + alembic.get() + "', a"
+                    + " revision of the changelog extension, and upgrade adopts only built-in revisions. Nothing was changed;"
+                    + " if the schema is that revision's (check --dev-url tells), record it with: stamp " + alembic.get() + ".");
         }
         if (!alembic.get().equals(revision) && !(alembic.get().isEmpty() && revision.equals(BASELINE))) {
             throw unrecognised("alembic_version says '" + alembic.get() + "' but the tables are those of " + revision);

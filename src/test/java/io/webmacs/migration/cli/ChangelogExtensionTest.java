@@ -8,6 +8,7 @@ import io.webmacs.migration.testsupport.Cli;
 import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.TestDatabase;
+import io.webmacs.migration.testsupport.WebmacsFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,6 +132,41 @@ class ChangelogExtensionTest {
 
         extended(db).ok("stamp", "005_oidc_sso");
         assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly("005_oidc_sso");
+    }
+
+    @Test
+    void aWebmacsDatabaseAtABuiltInRevisionIsAdoptedAndUpgradedTo006() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        WebmacsFixtures.routeA(db, "003_fk_ondelete");
+
+        JsonNode result = extended(db).ok("--output", "json", "upgrade").json();
+
+        assertThat(result.get("adopted").asText()).isEqualTo("route-a");
+        assertThat(texts(result.get("applied"))).containsExactly("004_rbac_api_tokens", "005_oidc_sso", REVISION);
+        assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly(REVISION);
+    }
+
+    /** Adopting at an extension revision is not built yet: upgrade says so and how to go on (stamp), changing nothing. */
+    @Test
+    void aDatabaseWebmacsMovedTo006IsNotAdoptedButCanBeStamped() {
+        TestDatabase db = EmbeddedPostgresServer.newDatabase();
+        TestDatabase dev = EmbeddedPostgresServer.newDatabase();
+        WebmacsFixtures.routeA(db, "005_oidc_sso");
+        db.execute(MY_NEW_TABLE_DDL);
+        db.execute("UPDATE alembic_version SET version_num = '" + REVISION + "'");
+        List<String> before = Catalog.of(db);
+
+        Cli.Run run = extended(db).run("upgrade");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("alembic_version says '" + REVISION + "', a revision of the changelog extension")
+                .contains("stamp " + REVISION);
+        assertThat(Catalog.of(db)).isEqualTo(before);
+        assertThat(db.rows("SELECT count(*) FROM pg_tables WHERE tablename = 'databasechangelog'")).containsExactly("0");
+
+        extended(db).ok("stamp", REVISION);
+        assertThat(extended(db).ok("current").out().trim()).isEqualTo(REVISION + " (head)");
+        assertThat(extended(db).ok("--output", "json", "check", "--dev-url", dev.jdbcUrl()).json().get("drift").get("differences")).isEmpty();
     }
 
     @Test
