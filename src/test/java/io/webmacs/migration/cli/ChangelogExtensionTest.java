@@ -14,11 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code --changelog-extension}: a changelog whose revisions continue the built-in one (WebMACS's documentation example,
@@ -36,6 +38,10 @@ class ChangelogExtensionTest {
             "constraint|my_new_table|my_new_table_pkey|p|PRIMARY KEY (id)",
             "constraint|my_new_table|my_new_table_public_id_key|u|UNIQUE (public_id)",
             "sequence|my_new_table_id_seq|my_new_table|id");
+
+    /** The same table, as WebMACS's Alembic would have created it. */
+    private static final String MY_NEW_TABLE_DDL = "CREATE TABLE my_new_table (id SERIAL PRIMARY KEY, public_id VARCHAR(100)"
+            + " NOT NULL UNIQUE, name VARCHAR(255) NOT NULL, created_on TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL)";
 
     @TempDir
     Path dir;
@@ -179,34 +185,44 @@ class ChangelogExtensionTest {
                 .contains("'006-tag-database', 'webmacs', '006_my_new_table.xml'");
     }
 
-    private static final String MY_NEW_TABLE_DDL = "CREATE TABLE my_new_table (id SERIAL PRIMARY KEY, public_id VARCHAR(100)"
-            + " NOT NULL UNIQUE, name VARCHAR(255) NOT NULL, created_on TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL)";
+    private static String extension(String... changeSets) {
+        return """
+                <databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
+                    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+                    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-latest.xsd">
+                """ + String.join("\n", changeSets) + "</databaseChangeLog>";
+    }
 
-    private static final String HEADER = """
-            <databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
-                xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-                xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-latest.xsd">
-            """;
-    private static final String CREATE = "<changeSet id=\"%s\" author=\"me\"><sql>CREATE TABLE t6 (id int)</sql>"
-            + "<rollback><sql>DROP TABLE t6</sql></rollback></changeSet>";
-    private static final String TAG = "<changeSet id=\"%s\" author=\"me\"><tagDatabase tag=\"%s\"/></changeSet>";
+    private static String create(String id) {
+        return "<changeSet id=\"" + id + "\" author=\"me\"><sql>CREATE TABLE t6 (id int)</sql>"
+                + "<rollback><sql>DROP TABLE t6</sql></rollback></changeSet>";
+    }
+
+    private static String tag(String revision) {
+        return "<changeSet id=\"tag-" + revision.replace(' ', '-') + "\" author=\"me\"><tagDatabase tag=\"" + revision + "\"/></changeSet>";
+    }
+
+    static Stream<Arguments> badExtensions() {
+        return Stream.of(
+                Arguments.of("no tag", extension(create("006-create")), "has no tagDatabase changeset"),
+                Arguments.of("changesets after its last tag", extension(create("006-create"), tag("006_ok"), create("007-create")),
+                        "changeset(s) after its last tag, starting with 007-create"),
+                Arguments.of("a built-in revision's name", extension(create("006-create"), tag("005_oidc_sso")),
+                        "names revision(s) 005_oidc_sso of the built-in changelog"),
+                Arguments.of("a built-in changeset id", extension(create("005-add-users-sso-identity"), tag("006_ok")),
+                        "reuses the built-in changeset id(s) 005-add-users-sso-identity"),
+                Arguments.of("a revision alembic_version cannot hold", extension(create("006-create"), tag("006 my new table")),
+                        "cannot be Alembic revision ids"),
+                Arguments.of("XML that does not parse", extension(create("006-create")).replace("</sql>", ""), "does not parse"));
+    }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = ';', value = {
-        "no tag;%1$s%2$s</databaseChangeLog>;has no tagDatabase changeset",
-        "changesets after its last tag;%1$s%6$s%5$s%8$s</databaseChangeLog>;changeset(s) after its last tag, starting with 007-create",
-        "a built-in revision's name;%1$s%2$s%3$s</databaseChangeLog>;names revision(s) 005_oidc_sso of the built-in changelog",
-        "a built-in changeset id;%1$s%4$s%5$s</databaseChangeLog>;reuses the built-in changeset id(s) 005-add-users-sso-identity",
-        "a revision alembic_version cannot hold;%1$s%6$s%7$s</databaseChangeLog>;cannot be Alembic revision ids",
-        "XML that does not parse;%1$s<changeSet id=\"006\" author=\"me\"><sql>;does not parse"})
-    void aBadExtensionIsRefusedAndChangesNothing(String what, String template, String message) throws IOException {
+    @MethodSource("badExtensions")
+    void aBadExtensionIsRefusedAndChangesNothing(String what, String xml, String message) throws IOException {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Cli.against(db).ok("upgrade");
         List<String> before = state(db);
-        Path extension = dir.resolve("extension.xml");
-        Files.writeString(extension, template.formatted(HEADER, CREATE.formatted("006-create"), TAG.formatted("006-tag", "005_oidc_sso"),
-                CREATE.formatted("005-add-users-sso-identity"), TAG.formatted("006-tag", "006_ok"),
-                CREATE.formatted("006-create"), TAG.formatted("006-tag", "006 my new table"), CREATE.formatted("007-create")));
+        Path extension = Files.writeString(dir.resolve("extension.xml"), xml);
 
         Cli.Run run = Cli.against(db).args("--changelog-extension", extension.toString()).run("upgrade");
 
