@@ -13,9 +13,10 @@ import java.util.List;
  * @param changelog {@value #CHANGELOG}, a changelog file, or null for the built-in one
  * @param ddlLockTimeout {@value #DDL_LOCK_TIMEOUT}, or null for the CLI's default
  * @param phase {@value Phase#OPTION} of an upgrade, or null for the CLI's default (all)
+ * @param changelogExtension {@value #CHANGELOG_EXTENSION}, a changelog that continues the built-in one, or null
  */
 public record MigrateCommand(Verb verb, String target, String resultFile, String planHash, String changelog, String ddlLockTimeout,
-        Phase phase) {
+        Phase phase, String changelogExtension) {
 
     public static final String RESULT_FILE = "--result-file";
     public static final String PLAN_HASH = "--plan-hash";
@@ -29,6 +30,12 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
         this(verb, target, resultFile, planHash, changelog, ddlLockTimeout, null);
     }
 
+    /** A command without a changelog extension. */
+    public MigrateCommand(Verb verb, String target, String resultFile, String planHash, String changelog, String ddlLockTimeout,
+            Phase phase) {
+        this(verb, target, resultFile, planHash, changelog, ddlLockTimeout, phase, null);
+    }
+
     /** The arguments: the verb, its target if any, then each option that has a value. */
     public List<String> args() {
         List<String> args = new ArrayList<>(List.of(verb.word()));
@@ -38,6 +45,7 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
         addOption(args, RESULT_FILE, resultFile);
         addOption(args, PLAN_HASH, planHash);
         addOption(args, CHANGELOG, changelog);
+        addOption(args, CHANGELOG_EXTENSION, changelogExtension);
         addOption(args, DDL_LOCK_TIMEOUT, ddlLockTimeout);
         addOption(args, Phase.OPTION, phase == null ? null : phase.word());
         return args;
@@ -70,6 +78,7 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
         String resultFile = null;
         String planHash = null;
         String changelog = null;
+        String changelogExtension = null;
         String ddlLockTimeout = null;
         Phase phase = null;
         for (; next < args.size(); next += 2) {
@@ -82,6 +91,7 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
                 case RESULT_FILE -> resultFile = value;
                 case PLAN_HASH -> planHash = value;
                 case CHANGELOG -> changelog = value;
+                case CHANGELOG_EXTENSION -> changelogExtension = value;
                 case DDL_LOCK_TIMEOUT -> ddlLockTimeout = value;
                 case Phase.OPTION -> phase = Phase.of(value)
                         .orElseThrow(() -> new IllegalArgumentException("Not a webmacs-migrate phase: " + value));
@@ -90,7 +100,7 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
                 }
             }
         }
-        return new MigrateCommand(verb, target, resultFile, planHash, changelog, ddlLockTimeout, phase);
+        return new MigrateCommand(verb, target, resultFile, planHash, changelog, ddlLockTimeout, phase, changelogExtension);
     }
 
     private static void addOption(List<String> args, String option, String value) {

@@ -1,6 +1,7 @@
 package io.webmacs.migration.run;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.webmacs.migration.api.ChangelogMode;
 import io.webmacs.migration.api.ChangelogSpec;
 import io.webmacs.migration.contract.MigrationException;
 import io.webmacs.migration.engine.Changelog;
@@ -29,10 +30,14 @@ public class ChangelogLoader {
         }
     }
 
+    /** What a parsed changelog is made of: the ConfigMap's files, its root file, and whether it extends the built-in one. */
+    private record Source(Map<String, String> files, String file, ChangelogMode mode) {
+    }
+
     private static final int CACHED = 64;
-    private final Map<Map<String, String>, Changelog> cache = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+    private final Map<Source, Changelog> cache = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Map<String, String>, Changelog> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Source, Changelog> eldest) {
             return size() > CACHED;
         }
     });
@@ -56,7 +61,7 @@ public class ChangelogLoader {
             return problem("ConfigMap " + name + " has no key " + file);
         }
         try {
-            return new Loaded(cache.computeIfAbsent(files, f -> parse(f, file)), files, file, null);
+            return new Loaded(cache.computeIfAbsent(new Source(files, file, spec.getMode()), ChangelogLoader::parse), files, file, null);
         } catch (MigrationException e) {
             return problem("ConfigMap " + name + ": " + e.getMessage());
         }
@@ -70,14 +75,15 @@ public class ChangelogLoader {
     }
 
     /** Writes the files where the runner's parser can read them, as the Job's volume will hold them. */
-    private static Changelog parse(Map<String, String> files, String file) {
+    private static Changelog parse(Source source) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("changelog");
-            for (Map.Entry<String, String> entry : files.entrySet()) {
+            for (Map.Entry<String, String> entry : source.files().entrySet()) {
                 Files.writeString(dir.resolve(entry.getKey()), entry.getValue());
             }
-            return Changelog.load(dir.resolve(file));
+            Path root = dir.resolve(source.file());
+            return source.mode() == ChangelogMode.Extend ? Changelog.extended(root) : Changelog.load(root);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {

@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.webmacs.migration.api.ChangelogMode;
+import io.webmacs.migration.api.ChangelogSpec;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.DriftCheckSpec;
@@ -56,12 +58,18 @@ public final class MigrateContainer {
         EffectiveRunner runner = EffectiveRunner.of(resource, defaults);
         List<VolumeMount> mounts = new ArrayList<>(List.of(mount(TMP_VOLUME, "/tmp", false)));
         String changelog = null;
-        if (resource.getSpec().getChangelog() != null) {
-            changelog = CHANGELOG_DIR + "/" + changelogFile;
+        String extension = null;
+        ChangelogSpec spec = resource.getSpec().getChangelog();
+        if (spec != null) {
+            if (spec.getMode() == ChangelogMode.Extend) {
+                extension = CHANGELOG_DIR + "/" + changelogFile;
+            } else {
+                changelog = CHANGELOG_DIR + "/" + changelogFile;
+            }
             mounts.add(mount(CHANGELOG_VOLUME, CHANGELOG_DIR, true));
         }
         MigrateCommand command = new MigrateCommand(verb, target, TERMINATION_LOG, planHash, changelog, runner.spec().getDdlLockTimeout(),
-                phase);
+                phase, extension);
         return new ContainerBuilder()
                 .withName(NAME)
                 .withImage(runner.image())

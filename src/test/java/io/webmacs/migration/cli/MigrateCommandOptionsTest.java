@@ -22,7 +22,7 @@ class MigrateCommandOptionsTest {
         boolean runsAPlan = verb == Verb.UPGRADE || verb == Verb.DOWNGRADE;
         boolean hasPhases = verb == Verb.UPGRADE || verb == Verb.PLAN;
         MigrateCommand command = new MigrateCommand(verb, verb == Verb.CHECK ? null : "005_oidc_sso", "/dev/termination-log",
-                runsAPlan ? "a1b2c3" : null, "/changelog/main.xml", "2s", hasPhases ? Phase.CONTRACT : null);
+                runsAPlan ? "a1b2c3" : null, "/changelog/main.xml", "2s", hasPhases ? Phase.CONTRACT : null, "/changelog/006.xml");
         PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
 
         ParseResult parsed = new CommandLine(new WebmacsMigrate(Map.of(), nowhere, nowhere))
@@ -32,6 +32,7 @@ class MigrateCommandOptionsTest {
         assertThat(value(parsed, MigrateCommand.RESULT_FILE)).isEqualTo(command.resultFile());
         assertThat(value(parsed, MigrateCommand.PLAN_HASH)).isEqualTo(command.planHash());
         assertThat(value(parsed, MigrateCommand.CHANGELOG)).isEqualTo(command.changelog());
+        assertThat(value(parsed, MigrateCommand.CHANGELOG_EXTENSION)).isEqualTo(command.changelogExtension());
         assertThat(value(parsed, MigrateCommand.DDL_LOCK_TIMEOUT)).isEqualTo(command.ddlLockTimeout());
         if (hasPhases) {
             assertThat(parsed.matchedOption(Phase.OPTION).<Phase>getValue()).isEqualTo(command.phase());

@@ -21,6 +21,16 @@ class MigrateCommandTest {
     }
 
     @Test
+    void aChangelogExtensionReadsBackAsItself() {
+        MigrateCommand command = new MigrateCommand(Verb.UPGRADE, "head", "/dev/termination-log", null, null, null, null,
+                "/changelog/006_my_new_table.xml");
+
+        assertThat(command.args()).containsExactly("upgrade", "head", "--result-file", "/dev/termination-log",
+                "--changelog-extension", "/changelog/006_my_new_table.xml");
+        assertThat(MigrateCommand.parse(command.args())).isEqualTo(command);
+    }
+
+    @Test
     void aCommandWithoutTargetOrOptionsReadsBackAsItself() {
         MigrateCommand check = new MigrateCommand(Verb.CHECK, null, "/dev/termination-log", null, null, null);
 

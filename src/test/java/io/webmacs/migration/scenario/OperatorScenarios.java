@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.webmacs.migration.api.ChangelogMode;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.PlanStatus;
 import io.webmacs.migration.contract.Conditions;
@@ -26,7 +27,9 @@ import io.webmacs.migration.testsupport.Migrations;
 import io.webmacs.migration.testsupport.ScenarioSteps;
 import io.webmacs.migration.testsupport.TestDatabase;
 import io.webmacs.migration.testsupport.WebmacsFixtures;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -90,6 +93,26 @@ public abstract class OperatorScenarios {
         await().during(cluster.quietPeriod()).atMost(cluster.quietPeriod().plus(cluster.patience()))
                 .until(() -> migration(ns).getMetadata().getResourceVersion().equals(settled));
         assertThat(Fixtures.jobs(client(), ns)).hasSize(1);
+    }
+
+    /** spec.changelog in mode Extend: the ConfigMap's revisions continue the built-in changelog, as --changelog-extension. */
+    @Test
+    void aDatabaseAt005GoesTo006WithAChangelogExtensionFromAConfigMap() throws IOException {
+        String ns = cluster.newNamespace();
+        TestDatabase db = steps.databaseSecretIn(ns);
+        Cli.against(db).ok("upgrade");
+        Fixtures.changelogConfigMap(client(), ns, "webmacs-006", "006_my_new_table.xml", Files.readString(Fixtures.MY_NEW_TABLE_EXTENSION));
+        DatabaseMigration migration = Fixtures.migration(ns, NAME, SECRET, "head");
+        migration.getSpec().setChangelog(Fixtures.changelogFrom("webmacs-006"));
+        migration.getSpec().getChangelog().setMode(ChangelogMode.Extend);
+
+        client().resource(migration).create();
+
+        DatabaseMigration ready = steps.awaitMigration(ns, m -> assertThatMigration(m).isReady().hasRevision("006_my_new_table"));
+        assertThat(ready.getStatus().getLastRun().getApplied()).containsExactly("006_my_new_table");
+        assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly("006_my_new_table");
+        assertThat(steps.onlyJob(ns).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsExactly("upgrade",
+                "006_my_new_table", "--result-file", "/dev/termination-log", "--changelog-extension", "/changelog/006_my_new_table.xml");
     }
 
     @Test
