@@ -75,7 +75,8 @@ public final class Changelog {
         try {
             extension = parseFile(path, MigrateCommand.CHANGELOG_EXTENSION);
         } catch (MigrationException e) {
-            throw new MigrationException(e.failure(), "Changelog extension " + path + ": " + e.getMessage(), e);
+            // By its file name: the operator parses a ConfigMap's copy in a temporary directory.
+            throw new MigrationException(e.failure(), "Changelog extension " + path.getFileName() + ": " + e.getMessage(), e);
         }
         DatabaseChangeLog combined = ChangelogExtension.append(builtIn, extension);
         return new Changelog(extension.file(), new CompositeResourceAccessor(builtIn.resourceAccessor(), extension.resourceAccessor()),
