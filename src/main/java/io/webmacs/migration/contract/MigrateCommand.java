@@ -20,6 +20,7 @@ public record MigrateCommand(Verb verb, String target, String resultFile, String
     public static final String RESULT_FILE = "--result-file";
     public static final String PLAN_HASH = "--plan-hash";
     public static final String CHANGELOG = "--changelog";
+    public static final String CHANGELOG_EXTENSION = "--changelog-extension";
     public static final String DDL_LOCK_TIMEOUT = "--ddl-lock-timeout";
     private static final String OPTION_PREFIX = "--";
 
