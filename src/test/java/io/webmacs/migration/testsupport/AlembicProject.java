@@ -11,15 +11,38 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A WebMACS-like Alembic project in a folder: its versions directory (WebMACS's revisions 001 to 005, then a 006 from
- * {@code src/test/resources/alembic}), and Alembic itself, Debian's python3-alembic, run online as WebMACS runs it.
+ * A WebMACS-like Alembic project in a folder: its versions directory (WebMACS's revisions 001 to 005, with their ids
+ * and chain only, then a 006 from {@code src/test/resources/alembic}), and Alembic itself, Debian's python3-alembic, run online as WebMACS runs it.
  */
 public record AlembicProject(Path dir) {
 
     /** Debian's Python, which has python3-alembic and python3-psycopg2 (a Python first on PATH may have neither). */
     public static final String PYTHON = "/usr/bin/python3";
-    private static final List<String> WEBMACS_REVISIONS = List.of("001_plugins.py", "002_plugin_packages.py",
-            "003_fk_ondelete.py", "004_rbac_api_tokens.py", "005_oidc_sso.py");
+    /** WebMACS's revisions 001 to 005 (SCHEMA.md 6), each after the one before it. */
+    private static final List<String> WEBMACS_REVISIONS = List.of("001_plugins", "002_plugin_packages", "003_fk_ondelete",
+            "004_rbac_api_tokens", "005_oidc_sso");
+    /** A revision file as Alembic's template writes it, reduced to its place in the chain: importing 006 reads only that. */
+    private static final String REVISION_FILE = """
+            \"""WebMACS's revision %1$s
+
+            Revision ID: %1$s
+            Revises: %2$s
+            \"""
+            from typing import Sequence, Union
+
+            revision: str = "%1$s"
+            down_revision: Union[str, None] = %3$s
+            branch_labels: Union[str, Sequence[str], None] = None
+            depends_on: Union[str, Sequence[str], None] = None
+
+
+            def upgrade() -> None:
+                pass
+
+
+            def downgrade() -> None:
+                pass
+            """;
 
     /** Why Alembic cannot run here, if it cannot. */
     public static Optional<String> missing() {
@@ -41,8 +64,11 @@ public record AlembicProject(Path dir) {
         AlembicProject project = new AlembicProject(dir);
         try {
             Files.createDirectories(project.versions());
-            for (String file : WEBMACS_REVISIONS) {
-                copy("versions/" + file, project.versions().resolve(file));
+            String down = null;
+            for (String revision : WEBMACS_REVISIONS) {
+                Files.writeString(project.versions().resolve(revision + ".py"),
+                        REVISION_FILE.formatted(revision, down == null ? "" : down, down == null ? "None" : '"' + down + '"'));
+                down = revision;
             }
             copy(revision006, project.versions().resolve("006_my_new_table.py"));
             copy("online/env.py", dir.resolve("env.py"));
