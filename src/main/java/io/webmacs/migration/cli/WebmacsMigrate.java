@@ -6,16 +6,20 @@ import io.webmacs.migration.cli.wait.WaitForReady;
 import io.webmacs.migration.cli.wait.WaitResult;
 import io.webmacs.migration.contract.ErrorMessages;
 import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.contract.Finding;
 import io.webmacs.migration.contract.MigrateCommand;
 import io.webmacs.migration.contract.MigrationException;
 import io.webmacs.migration.contract.MigrationResult;
 import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.Verb;
+import io.webmacs.migration.engine.AlembicRevision;
 import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.engine.DatabaseTarget;
 import io.webmacs.migration.engine.IndexedHistory;
 import io.webmacs.migration.engine.MigrationEngine;
 import io.webmacs.migration.engine.OfflineSql;
+import io.webmacs.migration.engine.RevisionChecklist;
+import io.webmacs.migration.engine.RevisionFile;
 import io.webmacs.migration.engine.ServerErrors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -205,6 +210,40 @@ public final class WebmacsMigrate {
             String devUrl) {
         this.devUrl = devUrl;
         return withEngine(Verb.CHECK, null, NEVER, engine -> engine.check(connection().devTarget()));
+    }
+
+    @Command(name = "revision", sortOptions = false, description = {
+        "Import the Alembic revision REV (an id, or head) of the scripts in VERSIONS_DIR as the next revision of the"
+                + " changelog extension: Alembic's own offline mode writes its SQL (upgrade and downgrade), run by --python"
+                + " with a generated env that imports nothing of the application; the SQL goes into REVISION.xml beside the"
+                + " extension, as one changeset with its rollback and the tag changeset REVISION, and the extension includes it"
+                + " (it is created when missing). Needs no database.",
+        "REVISION is the Alembic id when it reads as WebMACS's own (006_my_new_table), else the next number and the"
+                + " message (006_add_my_new_table). The review checklist (type and constraint changes, foreign keys without"
+                + " ON DELETE or without an index, NOT NULL columns added without a default, dropped columns and tables) is"
+                + " printed as warnings; with --strict they exit 2 and nothing is written."})
+    int revision(
+            @Option(names = "--from-alembic", arity = "2", required = true, paramLabel = "VERSIONS_DIR REV",
+                    description = "The folder of the Alembic revision files (WebMACS's backend/alembic/versions), and the"
+                    + " revision to import.") String[] fromAlembic,
+            @Option(names = MigrateCommand.CHANGELOG_EXTENSION, required = true, paramLabel = "PATH",
+                    description = "The XML changelog that extends the built-in one.") Path extension,
+            @Option(names = "--python", defaultValue = "python3", paramLabel = "PYTHON",
+                    description = "The Python that has Alembic. Default: ${DEFAULT-VALUE}.") String python,
+            @Option(names = "--strict", description = "Findings of the review exit 2, and nothing is written.") boolean strict) {
+        long started = System.nanoTime();
+        return guarded(Verb.REVISION, () -> {
+            AlembicRevision alembic = AlembicRevision.read(python, Path.of(fromAlembic[0]), fromAlembic[1]);
+            String tag = RevisionFile.tagFor(alembic, extension);
+            List<Finding> findings = RevisionChecklist.review(tag + "::" + RevisionFile.AUTHOR, alembic.upgrade());
+            MigrationException refused = strict && !findings.isEmpty() ? new MigrationException(Failure.REVIEW_FINDINGS, "The"
+                    + " revision has " + findings.size() + " review finding(s) and --strict is set: nothing was written. Change the"
+                    + " Alembic revision, or import it without --strict.") : null;
+            String file = refused == null ? RevisionFile.write(alembic, tag, extension).file().toString() : null;
+            RevisionResult result = RevisionResult.of(tag, alembic.id(), file, extension.toString(), findings,
+                    millisSince(started), refused);
+            return writer().finish(result, result.text(), refused);
+        }, e -> RevisionResult.failed(e, millisSince(started)));
     }
 
     @Command(name = "wait", sortOptions = false, description = {

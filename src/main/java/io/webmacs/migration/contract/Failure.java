@@ -40,7 +40,13 @@ public enum Failure {
     // out); earlier changesets stay applied.
     CHANGESET_ABORTED("ChangesetAborted", 7, true),
     // upgrade --phase contract: expand is not complete up to the target; nothing was run.
-    EXPAND_PENDING("ExpandPending", 2, false);
+    EXPAND_PENDING("ExpandPending", 2, false),
+    // revision --from-alembic: python3 or its Alembic is missing on the author's machine.
+    ALEMBIC_UNAVAILABLE("AlembicUnavailable", 2, false),
+    // revision --from-alembic: Alembic refused (unknown revision, a script that does not load, SQL it cannot write offline).
+    ALEMBIC_FAILED("AlembicFailed", 2, false),
+    // revision --strict: the new revision has review findings; nothing was written.
+    REVIEW_FINDINGS("ReviewFindings", 2, false);
 
     private final String code;
     private final int exitCode;

@@ -35,7 +35,15 @@ public record Finding(Kind kind, String changeset, String table, String detail) 
          * A statement that scans or rewrites an existing table while it holds a lock that blocks writes to it (its own,
          * or one its changeset took before): the application's inserts wait for time proportional to the table.
          */
-        BLOCKS_WRITES("BlocksWrites", false);
+        BLOCKS_WRITES("BlocksWrites", false),
+        /** revision's checklist: a column added NOT NULL without a default to a table that may have rows: needs a data migration. */
+        NOT_NULL_WITHOUT_DEFAULT("NotNullWithoutDefault", true),
+        /** revision's checklist: a constraint added to or dropped from a table that exists already, or a NOT NULL dropped. */
+        CONSTRAINT_CHANGE("ConstraintChange", false),
+        /** revision's checklist: a foreign key without ON DELETE: deleting the row it references fails. */
+        FOREIGN_KEY_WITHOUT_ON_DELETE("ForeignKeyWithoutOnDelete", false),
+        /** revision's checklist: a foreign key whose columns no index of the same revision leads with. */
+        UNINDEXED_FOREIGN_KEY("UnindexedForeignKey", false);
 
         private final String code;
         private final boolean destructive;

@@ -14,6 +14,7 @@ public enum Verb {
     PLAN("plan"),
     CHECK("check"),
     APPROVE("approve"),
+    REVISION("revision"),
     WAIT("wait");
 
     private final String word;

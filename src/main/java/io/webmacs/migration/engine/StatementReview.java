@@ -194,7 +194,7 @@ final class StatementReview {
         boolean isNotValid = notValid.matches();
         List<Statement> parsed;
         try {
-            parsed = CCJSqlParserUtil.parseStatements(isNotValid ? notValid.group(1) : statement, PARSER, parser -> { });
+            parsed = parse(isNotValid ? notValid.group(1) : statement);
         } catch (JSQLParserException | RuntimeException e) {
             return List.of(unreviewed(null, "the SQL parser cannot read it (" + rootMessage(e) + ")"));
         }
@@ -207,6 +207,24 @@ final class StatementReview {
             effects.addAll(review.review(each));
         }
         return effects;
+    }
+
+    /** The statements of {@code sql}, read by the SQL parser on its timed thread. */
+    static List<Statement> parse(String sql) throws JSQLParserException {
+        return CCJSqlParserUtil.parseStatements(sql, PARSER, parser -> { });
+    }
+
+    /** Whether {@code statement} creates or writes {@code table} and nothing else; false for SQL the parser cannot read. */
+    static boolean touchesOnly(String statement, String table) {
+        try {
+            List<Statement> parsed = parse(statement);
+            Statement only = parsed.size() == 1 ? parsed.get(0) : null;
+            Table written = only instanceof Insert insert ? insert.getTable() : only instanceof Update update ? update.getTable()
+                    : only instanceof Delete delete ? delete.getTable() : only instanceof CreateTable create ? create.getTable() : null;
+            return written != null && table.equals(name(written));
+        } catch (JSQLParserException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** One ALTER TABLE adding one foreign key or CHECK constraint: what NOT VALID may follow. */

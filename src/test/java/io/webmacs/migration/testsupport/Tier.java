@@ -17,7 +17,8 @@ public enum Tier {
     COMPOSE("Compose tests"),
     PGBOUNCER("PgBouncer tests"),
     IMAGE_SBOM("The image SBOM test"),
-    RBAC_AUDIT("The RBAC audit of the real-cluster scenarios");
+    RBAC_AUDIT("The RBAC audit of the real-cluster scenarios"),
+    ALEMBIC("Alembic import tests");
 
     private static final Set<Tier> REPORTED = ConcurrentHashMap.newKeySet();
 
