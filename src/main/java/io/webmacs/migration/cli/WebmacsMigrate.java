@@ -226,13 +226,16 @@ public final class WebmacsMigrate {
             @Option(names = "--from-alembic", arity = "2", required = true, paramLabel = "VERSIONS_DIR REV",
                     description = "The folder of the Alembic revision files (WebMACS's backend/alembic/versions), and the"
                     + " revision to import.") String[] fromAlembic,
-            @Option(names = MigrateCommand.CHANGELOG_EXTENSION, required = true, paramLabel = "PATH",
-                    description = "The XML changelog that extends the built-in one.") Path extension,
             @Option(names = "--python", defaultValue = "python3", paramLabel = "PYTHON",
                     description = "The Python that has Alembic. Default: ${DEFAULT-VALUE}.") String python,
             @Option(names = "--strict", description = "Findings of the review exit 2, and nothing is written.") boolean strict) {
         long started = System.nanoTime();
         return guarded(Verb.REVISION, () -> {
+            Path extension = extensionPath;
+            if (extension == null) {
+                throw new MigrationException(Failure.USAGE, "revision needs " + MigrateCommand.CHANGELOG_EXTENSION
+                        + " PATH: the XML changelog that extends the built-in one, where the revision goes.");
+            }
             AlembicRevision alembic = AlembicRevision.read(python, Path.of(fromAlembic[0]), fromAlembic[1]);
             String tag = RevisionFile.tagFor(alembic, extension);
             List<Finding> findings = RevisionChecklist.review(tag + "::" + RevisionFile.AUTHOR, alembic.upgrade());
