@@ -40,9 +40,9 @@ public final class WebmacsDatabase {
     }
 
     /**
-     * Recognises an existing WebMACS schema by its shape, at a built-in revision; empty when the database has no WebMACS
-     * tables. {@code changelog}'s extension revisions are not recognised yet: one in alembic_version is refused with
-     * the way out (stamp).
+     * Recognises an existing WebMACS schema by its shape, at a built-in revision, or at a revision of {@code changelog}'s
+     * extension that alembic_version names on top of the complete built-in schema; empty when the database has no
+     * WebMACS tables.
      *
      * @throws MigrationException when the schema is partly WebMACS or contradicts its alembic_version
      */
@@ -78,11 +78,14 @@ public final class WebmacsDatabase {
         if (createAllNames) {
             return Optional.of(new Detected("route-b-stamped", revision));
         }
-        // The seam for adopting an extension's revisions: their tables have no mark here yet.
+        // WebMACS's own Alembic moved it to a revision of the extension (imported with revision --from-alembic): the
+        // built-in part must be complete; the extension's own tables are Alembic's word (check --dev-url verifies them).
         if (changelog.extensionRevisions().contains(alembic.get())) {
-            throw new MigrationException(Failure.UNRECOGNISED_SCHEMA, "alembic_version says '" + alembic.get() + "', a"
-                    + " revision of the changelog extension, and upgrade adopts only built-in revisions. Nothing was changed;"
-                    + " if the schema is that revision's (check --dev-url tells), record it with: stamp " + alembic.get() + ".");
+            if (reached < ALEMBIC_REVISIONS.size()) {
+                throw unrecognised("alembic_version says '" + alembic.get() + "', a revision of the changelog extension, but"
+                        + " the tables are those of " + revision);
+            }
+            return Optional.of(new Detected("route-a", alembic.get()));
         }
         if (!alembic.get().equals(revision) && !(alembic.get().isEmpty() && revision.equals(BASELINE))) {
             throw unrecognised("alembic_version says '" + alembic.get() + "' but the tables are those of " + revision);
