@@ -142,6 +142,8 @@ class OperatorJarIT {
         WebhookClient apiServerSide = operatorServingTheWebhook(client, "target/operator-jar-it-shutdown.log",
                 Map.of("QUARKUS_HTTP_PORT", Integer.toString(httpPort)));
 
+        // Started: its webhook answers before Quarkus's HTTP server listens, and a SIGTERM before that is no shutdown to test.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> readiness(httpPort) == 200);
         operator.destroy(); // SIGTERM, as the kubelet sends it
         Instant terminated = Instant.now();
 
