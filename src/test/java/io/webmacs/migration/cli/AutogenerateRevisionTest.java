@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code revision --autogenerate} makes WebMACS's next revision with Liquibase's diff of a dev database that has the
@@ -81,29 +83,38 @@ class AutogenerateRevisionTest {
         appliesAsTheDevDatabaseIsAndRollsBackTo005(dev, extension, "006_add_my_new_table");
     }
 
-    @Test
-    void aChangedEnumTypeIsRefusedByNameAndNothingIsWritten() {
-        TestDatabase dev = devDatabaseWith("ALTER TYPE eventtype ADD VALUE 'camera'");
+    /** A change of an enum type's values, and a column type change, which Liquibase has no rollback for. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "ALTER TYPE eventtype ADD VALUE 'camera' | error: The enum type eventtype is ('sensor', 'actuator', 'range',"
+                + " 'cmd_button', 'cmd_opened', 'cmd_closed', 'camera') in the dev database",
+        "ALTER TABLE users ALTER COLUMN username TYPE VARCHAR(200) | error: Liquibase has no rollback for modifyDataType"
+                + " columnName=username, tableName=users"})
+    void whatCannotBeWrittenWithItsRollbackIsRefusedByNameAndNothingIsWritten(String ddl, String error) {
+        TestDatabase dev = devDatabaseWith(ddl);
         Path extension = dir.resolve("extension.xml");
 
         Cli.Run run = autogenerate(dev, extension);
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.errLines()).singleElement().asString().startsWith("error: The enum type eventtype is (")
-                .contains("'camera'").contains("write this revision by hand");
+        assertThat(run.errLines()).singleElement().asString().startsWith(error).contains("write this revision by hand");
         assertThat(extension).doesNotExist();
     }
 
     @Test
-    void aChangeLiquibaseCannotRollBackIsRefusedByNameAndNothingIsWritten() {
-        TestDatabase dev = devDatabaseWith("ALTER TABLE users ALTER COLUMN username TYPE VARCHAR(200)");
+    void withoutAMessageOrWithBothSourcesItIsAUsageErrorAndNothingIsWritten() {
         Path extension = dir.resolve("extension.xml");
 
-        Cli.Run run = autogenerate(dev, extension);
+        Cli.Run noMessage = Cli.withoutDatabase().run("revision", "--autogenerate", "--from-url", "postgresql://localhost/dev",
+                "--changelog-extension", extension.toString(), "--output", "json");
+        Cli.Run both = Cli.withoutDatabase().run("revision", "--autogenerate", "-m", "x", "--from-url", "postgresql://localhost/dev",
+                "--from-alembic", dir.toString(), "head", "--changelog-extension", extension.toString(), "--output", "json");
 
-        assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.errLines()).singleElement().asString()
-                .startsWith("error: Liquibase has no rollback for modifyDataType columnName=username, tableName=users");
+        assertThat(List.of(noMessage, both)).allSatisfy(run -> {
+            assertThat(run.exitCode()).isEqualTo(2);
+            assertThat(run.json().get("error").get("code").asText()).isEqualTo("UsageError");
+        });
+        assertThat(noMessage.errLines()).singleElement().asString().contains("--message");
         assertThat(extension).doesNotExist();
     }
 
