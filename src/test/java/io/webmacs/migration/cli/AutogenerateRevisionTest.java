@@ -102,6 +102,20 @@ class AutogenerateRevisionTest {
     }
 
     @Test
+    void aDevDatabaseAtTheHeadHasNoRevisionAndNothingIsWritten() {
+        TestDatabase dev = EmbeddedPostgresServer.newDatabase();
+        Cli.against(dev).ok("upgrade", "005_oidc_sso");
+        Path extension = dir.resolve("extension.xml");
+
+        Cli.Run run = autogenerate(dev, extension);
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.errLines()).singleElement().asString()
+                .startsWith("error: The dev database's public schema is the changelog's schema at 005_oidc_sso");
+        assertThat(extension).doesNotExist();
+    }
+
+    @Test
     void withoutAMessageOrWithBothSourcesItIsAUsageErrorAndNothingIsWritten() {
         Path extension = dir.resolve("extension.xml");
 
