@@ -55,17 +55,20 @@ public final class RevisionFile {
         if (WEBMACS_REVISION.matcher(revision.id()).matches() && revision.id().length() <= MAX_TAG) {
             return revision.id();
         }
-        return nextTag(revision.message().isBlank() ? revision.id() : revision.message(), extension);
+        List<String> included = includedFiles(extension).stream()
+                .map(file -> Path.of(file).getFileName().toString().replaceFirst("\\.xml$", "")).toList();
+        return nextTag(revision.message().isBlank() ? revision.id() : revision.message(), included);
     }
 
     /**
-     * The next revision's tag: the number after the extension's last included revision (006 after the built-in ones), and
-     * {@code message} in lower case with underscores, {@code 006_add_my_new_table}, at most 32 characters.
+     * The next revision's tag: the number after the highest of {@code revisions} that reads as a WebMACS revision (006
+     * after the built-in ones), and {@code message} in lower case with underscores, {@code 006_add_my_new_table}, at most
+     * 32 characters.
      */
-    public static String nextTag(String message, Path extension) {
+    public static String nextTag(String message, List<String> revisions) {
         int last = BUILT_IN_LAST;
-        for (String file : includedFiles(extension)) {
-            Matcher numbered = WEBMACS_REVISION.matcher(Path.of(file).getFileName().toString().replaceFirst("\\.xml$", ""));
+        for (String revision : revisions) {
+            Matcher numbered = WEBMACS_REVISION.matcher(revision);
             if (numbered.matches()) {
                 last = Math.max(last, Integer.parseInt(numbered.group(1)));
             }

@@ -51,6 +51,26 @@ class AutogenerateRevisionTest {
     }
 
     @Test
+    void onAnExtensionAt006TheNextRevisionIs007AndItsRollbackReturnsTo006() throws IOException {
+        TestDatabase dev = devDatabaseWith(Fixtures.MY_NEW_TABLE_DDL + "; ALTER TABLE my_new_table ADD COLUMN note VARCHAR(50);"
+                + " CREATE INDEX ix_my_new_table_name ON my_new_table (name)");
+        Path extension = Files.copy(Fixtures.MY_NEW_TABLE_EXTENSION, dir.resolve("extension.xml"));
+        TestDatabase at006 = EmbeddedPostgresServer.newDatabase();
+        Cli extended = Cli.against(at006).args("--changelog-extension", extension.toString());
+        extended.ok("upgrade");
+        List<String> catalogAt006 = Catalog.of(at006);
+
+        assertThat(autogenerate(dev, extension, "--output", "json").json().get("revision").asText()).isEqualTo("007_add_my_new_table");
+
+        JsonNode applied = extended.ok("--output", "json", "upgrade").json().get("applied");
+        assertThat(applied).hasSize(1);
+        assertThat(applied.get(0).asText()).isEqualTo("007_add_my_new_table");
+        assertThat(Catalog.of(at006)).isEqualTo(Catalog.of(dev));
+        extended.ok("downgrade", "-1");
+        assertThat(Catalog.of(at006)).isEqualTo(catalogAt006);
+    }
+
+    @Test
     void aForeignKeyWithoutIndexAndOnDeleteIsReportedAndItsConstraintIsWrittenAsTheDevDatabaseHasIt() {
         TestDatabase dev = devDatabaseWith(VARIANT_DDL);
         Path extension = dir.resolve("extension.xml");
