@@ -31,6 +31,12 @@ import java.util.stream.Stream;
 public record AlembicRevision(String id, String downRevision, String message, List<String> upgrade, List<String> downgrade,
         boolean inTransaction) {
 
+    /** As {@link RevisionFile} writes it: Alembic's statements, its comment naming the Alembic revision. */
+    public RevisionSql sql() {
+        return new RevisionSql(RevisionSql.IMPORTED, "Alembic revision " + id + " (after " + downRevision + "): " + message,
+                upgrade, downgrade, inTransaction);
+    }
+
     /** Offline mode only: statements are written out, never run, so the env needs neither a URL nor a driver. */
     private static final String ENV_PY = """
             from alembic import context

@@ -45,6 +45,20 @@ final class ExpectedSchema {
         if (changelog.position(revision) == 0) {
             return SchemaCatalog.EMPTY;
         }
+        return built(connection, changelog, applied, revision, scratch -> SchemaCatalog.read(connection, scratch));
+    }
+
+    /** What is read of a scratch schema while it exists, on the connection that built it. */
+    interface Reading<T> {
+        T read(String scratchSchema) throws SQLException;
+    }
+
+    /**
+     * Builds the schema of {@code changelog} at {@code revision}, of its changesets in {@code applied}, in a scratch schema
+     * on {@code connection}, lets {@code reading} read it there, and rolls it all back.
+     */
+    static <T> T built(Connection connection, Changelog changelog, DatabaseChangeLog applied, String revision, Reading<T> reading)
+            throws SQLException {
         List<Chunk> script = changesets(offlineSql(changelog, applied, revision));
         String scratch = "webmacs_check_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         return RolledBackTransaction.run(connection, () -> {
@@ -55,7 +69,7 @@ final class ExpectedSchema {
                 for (Chunk chunk : script) {
                     run(s, chunk, changelog, revision);
                 }
-                return SchemaCatalog.read(connection, scratch);
+                return reading.read(scratch);
             }
         });
     }

@@ -40,9 +40,6 @@ class ChangelogExtensionTest {
             "sequence|my_new_table_id_seq|my_new_table|id");
 
     /** The same table, as WebMACS's Alembic would have created it. */
-    private static final String MY_NEW_TABLE_DDL = "CREATE TABLE my_new_table (id SERIAL PRIMARY KEY, public_id VARCHAR(100)"
-            + " NOT NULL UNIQUE, name VARCHAR(255) NOT NULL, created_on TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL)";
-
     @TempDir
     Path dir;
 
@@ -130,7 +127,7 @@ class ChangelogExtensionTest {
     void stampMovesAlembicVersionAcrossTheSeam() {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Cli.against(db).ok("upgrade");
-        db.execute(MY_NEW_TABLE_DDL);
+        db.execute(Fixtures.MY_NEW_TABLE_DDL);
 
         extended(db).ok("stamp", REVISION);
         assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly(REVISION);
@@ -158,7 +155,7 @@ class ChangelogExtensionTest {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         TestDatabase dev = EmbeddedPostgresServer.newDatabase();
         WebmacsFixtures.routeA(db, "005_oidc_sso");
-        db.execute(MY_NEW_TABLE_DDL);
+        db.execute(Fixtures.MY_NEW_TABLE_DDL);
         db.execute("UPDATE alembic_version SET version_num = '" + REVISION + "'");
         List<String> before = Catalog.of(db);
 

@@ -65,6 +65,10 @@ public final class Fixtures {
     /** An extension of the built-in changelog: revision 006_my_new_table, WebMACS's documentation example. */
     public static final Path MY_NEW_TABLE_EXTENSION = testResourcePath("/changelogs/extension/006_my_new_table.xml");
 
+    /** The table of {@link #MY_NEW_TABLE_EXTENSION} as WebMACS's create_all makes it: what a database at 006 has more than 005. */
+    public static final String MY_NEW_TABLE_DDL = "CREATE TABLE my_new_table (id SERIAL PRIMARY KEY, public_id VARCHAR(100)"
+            + " NOT NULL UNIQUE, name VARCHAR(255) NOT NULL, created_on TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL)";
+
     /** A changelog whose v2 deletes rows through a DO block and a DELETE inside a WITH: a plan of it is destructive. */
     public static final String UNREVIEWED_CHANGELOG = testResource("/changelogs/unreviewed.yaml");
 
