@@ -94,6 +94,7 @@ public final class RevisionFile {
                     + " write " + tag + " again.");
         }
         try {
+            Files.createDirectories(file.getParent()); // the first revision of a new extension
             Files.write(file, serialize(changeSets(revision, tag, include)));
             ChangeLogInclude included = new ChangeLogInclude();
             included.setFile(include);

@@ -70,6 +70,18 @@ class AlembicImportTest {
     }
 
     @Test
+    void theFirstRevisionOfANewExtensionMakesItsFolder() {
+        AlembicProject project = AlembicProject.with(dir.resolve("webmacs"), "006_my_new_table.py");
+        Path extension = dir.resolve("not-yet").resolve("extension.xml");
+
+        Cli.withoutDatabase().ok("revision", "--from-alembic", project.versions().toString(), "head",
+                "--changelog-extension", extension.toString(), "--python", AlembicProject.PYTHON);
+
+        assertThat(extension).exists();
+        assertThat(extension.resolveSibling("006_my_new_table.xml")).exists();
+    }
+
+    @Test
     void aForeignKeyWithoutIndexAndOnDeleteIsReportedAndStrictWritesNothingAndExits2() throws IOException {
         AlembicProject project = AlembicProject.with(dir.resolve("webmacs"), "006_my_new_table_unindexed_fk.py");
         Path extension = dir.resolve("extension.xml");
