@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
+import java.util.Optional;
 
 /**
  * Keeps a WebMACS PostgreSQL database at the schema revision it asks for: the operator runs the migration in a Job
@@ -45,4 +46,9 @@ public class DatabaseMigration extends CustomResource<DatabaseMigrationSpec, Dat
     public static final String SCHEMA = GROUP + "/schema";
     /** The longest name: a label value, and the name part of a scheduling gate, may have 63 characters. */
     public static final int MAX_NAME_LENGTH = 63;
+
+    /** The annotation {@code key} of this resource, if it has it. */
+    public Optional<String> annotation(String key) {
+        return Optional.ofNullable(getMetadata().getAnnotations()).map(a -> a.get(key));
+    }
 }

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Whether a pod being created belongs to the workload or selector a rollout names; decided from the pod alone. */
-final class PodSelection {
+public final class PodSelection {
 
     private PodSelection() {
     }
@@ -31,12 +31,18 @@ final class PodSelection {
                 .anyMatch(o -> "ReplicaSet".equals(o.getKind()) && (deployment + "-" + hash).equals(o.getName()));
     }
 
+    /** An empty selector (or none) selects no pod: every pod of the namespace is never what is meant. */
+    public static boolean selectsNothing(LabelSelector selector) {
+        return selector == null || (selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
+                && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty());
+    }
+
     private static boolean selects(LabelSelector selector, Map<String, String> labels) {
+        if (selectsNothing(selector)) {
+            return false;
+        }
         Map<String, String> required = Optional.ofNullable(selector.getMatchLabels()).orElse(Map.of());
         List<LabelSelectorRequirement> expressions = Optional.ofNullable(selector.getMatchExpressions()).orElse(List.of());
-        if (required.isEmpty() && expressions.isEmpty()) {
-            return false; // an empty selector would gate every pod of the namespace: never what is meant
-        }
         return required.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())))
                 && expressions.stream().allMatch(r -> holds(r, labels));
     }

@@ -100,9 +100,10 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         List<ObservedRun> checks = observed.get(true);
         List<ObservedRun> runs = resource.getSpec().runsInInitContainers() ? observeInitContainers(resource, context) : jobs;
         Instant now = clock.instant();
+        List<String> revisions = changelog.usable() ? changelog.changelog().revisions() : List.of();
         RunOutcome outcome = refused(resource, context).orElseGet(() ->
                 RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource),
-                        new RolloutCompletion(context.getClient(), revisions(changelog)), now));
+                        new RolloutCompletion(context.getClient(), revisions), now));
         DatabaseMigrationStatus status = StatusDraft.of(resource, outcome, now);
         DriftDecider.Decision drift = DriftDecider.decide(resource, status, checks, fingerprint, changelog.file(), now);
 
@@ -130,7 +131,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
             control = UpdateControl.patchStatus(resource);
         }
         if (Gates.readyForGeneration(resource)) {
-            liftGates(resource, revisions(changelog), context);
+            liftGates(resource, revisions, context);
         }
         Duration requeueAfter = Stream.of(outcome.requeueAfter(), drift.requeueAfter()).filter(Objects::nonNull).min(Comparator.naturalOrder())
                 .orElse(null);
@@ -194,10 +195,6 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         admitted.get(true).forEach(pod -> act("lift the scheduling gate of pod " + pod.getMetadata().getName(),
                 () -> Gates.lift(context.getClient(), pod, gate)));
         heldPods.announce(resource, admitted.get(false), revisions, events);
-    }
-
-    private static List<String> revisions(ChangelogLoader.Loaded changelog) {
-        return changelog.usable() ? changelog.changelog().revisions() : List.of();
     }
 
     private static Set<Pod> pods(String eventSource, DatabaseMigration resource, Context<DatabaseMigration> context) {

@@ -97,6 +97,6 @@ final class PlanApproval {
     }
 
     private static Optional<String> annotation(DatabaseMigration resource) {
-        return Optional.ofNullable(resource.getMetadata().getAnnotations()).map(a -> a.get(DatabaseMigration.APPROVED_PLAN));
+        return resource.annotation(DatabaseMigration.APPROVED_PLAN);
     }
 }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RolloutSpec;
+import io.webmacs.migration.gate.PodSelection;
 import io.webmacs.migration.gate.SchemaRange;
 import io.webmacs.migration.gate.ServedRevisions;
 import java.util.List;
@@ -110,9 +111,8 @@ final class RolloutCompletion implements RunDecider.RolloutCheck {
     }
 
     private List<Pod> pods(String namespace, LabelSelector selector) {
-        boolean empty = selector == null || (selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
-                && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty());
-        // An empty selector selects nothing here, as in the webhook: never every pod of the namespace.
-        return empty ? List.of() : client.pods().inNamespace(namespace).withLabelSelector(selector).list().getItems();
+        // As in the webhook: never every pod of the namespace.
+        return PodSelection.selectsNothing(selector) ? List.of()
+                : client.pods().inNamespace(namespace).withLabelSelector(selector).list().getItems();
     }
 }

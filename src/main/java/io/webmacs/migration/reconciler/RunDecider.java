@@ -163,8 +163,7 @@ public final class RunDecider {
         if (contract.isHold()) {
             return RunOutcome.reconciling(seen, Conditions.CONTRACT_HELD, expanded + "is held by spec.rollout.contract.hold", null, null);
         }
-        if (contract.getMode() == ContractMode.Manual && !target.equals(resource.getMetadata().getAnnotations() == null ? null
-                : resource.getMetadata().getAnnotations().get(DatabaseMigration.CONTRACT))) {
+        if (contract.getMode() == ContractMode.Manual && !resource.annotation(DatabaseMigration.CONTRACT).equals(Optional.of(target))) {
             return RunOutcome.reconciling(seen, Conditions.AWAITING_CONTRACT, expanded + "runs once the annotation "
                     + DatabaseMigration.CONTRACT + " is " + target, null, null);
         }

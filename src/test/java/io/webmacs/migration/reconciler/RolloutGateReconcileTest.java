@@ -146,13 +146,7 @@ class RolloutGateReconcileTest {
 
     @Test
     void onceContractedAPodThatNeedsAnEarlierSchemaStaysHeldWithAnEventAndOthersStart() {
-        JobExecutor.running(client);
-        String ns = Fixtures.newNamespace(client);
-        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
-        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
-        migration.getSpec().setRollout(rollout("webmacs-backend"));
-        client.resource(migration).create();
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThatMigration(get(ns)).isReady());
+        String ns = readyAroundTheBackend();
 
         Pod rolledBack = client.resource(declaring(gatedPod(ns, "rolled-back", "webmacs"), "<=003_fk_ondelete")).create();
         Pod current = client.resource(declaring(gatedPod(ns, "current", "webmacs"), ">=004_rbac_api_tokens")).create();
@@ -237,13 +231,7 @@ class RolloutGateReconcileTest {
     /** The webhook judges a declared schema range by the revisions of the migration's own changelog (here the built-in one). */
     @Test
     void onceTheDatabaseIsAtHeadAPodOfTheOldApplicationIsHeldSayingWhatItNeeds() throws Exception {
-        JobExecutor.running(client);
-        String ns = Fixtures.newNamespace(client);
-        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
-        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
-        migration.getSpec().setRollout(rollout("webmacs-backend"));
-        client.resource(migration).create();
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThatMigration(get(ns)).isReady().hasRevision("005_oidc_sso"));
+        String ns = readyAroundTheBackend();
 
         WebhookClient apiServer = new WebhookClient(webhook.port(), webhook.caPem());
         JsonNode oldApp = apiServer.admit("backend-pod-webmacs-003.json", ns);
@@ -254,6 +242,18 @@ class RolloutGateReconcileTest {
         assertThat(oldApp.at("/response/warnings/0").asText()).contains("needs the schema <=003_fk_ondelete",
                 "DatabaseMigration webmacs serves 005_oidc_sso");
         assertThat(newApp.at("/response").has("patch")).as("the head application runs").isFalse();
+    }
+
+    /** A namespace whose migration around the Deployment webmacs-backend really ran and is Ready at 005_oidc_sso. */
+    private String readyAroundTheBackend() {
+        JobExecutor.running(client);
+        String ns = Fixtures.newNamespace(client);
+        Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
+        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
+        migration.getSpec().setRollout(rollout("webmacs-backend"));
+        client.resource(migration).create();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThatMigration(get(ns)).isReady().hasRevision("005_oidc_sso"));
+        return ns;
     }
 
     private DatabaseMigration get(String ns) {
