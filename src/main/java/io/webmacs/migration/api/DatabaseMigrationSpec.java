@@ -5,10 +5,11 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.Optional;
 
 /** What the database should be at, and how to reach it. */
 @ValidationRule(value = "!has(self.rollout) || !has(self.rollout.mode) || self.rollout.mode != 'InitContainer'"
-        + " || !has(self.changelog) || has(self.changelog.file)",
+        + " || !has(self.changelog) || has(self.changelog.file) || has(self.changelog.path)",
         message = "rollout.mode InitContainer with a changelog ConfigMap needs spec.changelog.file")
 // An init container upgrades as soon as a pod starts: there is no moment to plan, review or refuse.
 @ValidationRule(value = "!has(self.rollout) || !has(self.rollout.mode) || self.rollout.mode != 'InitContainer'"
@@ -21,6 +22,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.driftCheck) || !has(self.changelog) || has(self.driftCheck.devDatabase)",
         message = "driftCheck with a changelog ConfigMap needs driftCheck.devDatabase: a scratch database where the check"
                 + " builds the changelog's schema, which never runs on the database it checks")
+// Only an image built to hold it has the changelog; the operator's own image holds the built-in one alone.
+@ValidationRule(value = "!has(self.changelog) || !has(self.changelog.path) || (has(self.runner) && has(self.runner.image))",
+        message = "changelog.path names a file of spec.runner.image: set the image built with that changelog")
 public class DatabaseMigrationSpec {
 
     @JsonPropertyDescription("The PostgreSQL database to migrate.")
@@ -163,5 +167,10 @@ public class DatabaseMigrationSpec {
     /** InitContainer mode: the WebMACS pods' init containers run the migration, and the operator creates no Job. */
     public boolean runsInInitContainers() {
         return rollout != null && rollout.getMode() == RolloutMode.InitContainer;
+    }
+
+    /** The ConfigMap spec.changelog names, if it names one. */
+    public Optional<String> changelogConfigMap() {
+        return changelog == null || changelog.getConfigMapRef() == null ? Optional.empty() : Optional.of(changelog.getConfigMapRef().getName());
     }
 }

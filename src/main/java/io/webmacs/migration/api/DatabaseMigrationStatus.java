@@ -28,6 +28,10 @@ public class DatabaseMigrationStatus {
     @JsonPropertyDescription("Revisions whose contract changesets are pending, as the last run reported them.")
     private List<String> contractPending;
 
+    @JsonPropertyDescription("The revisions of spec.changelog.path in spec.runner.image, as the image listed them; the operator"
+            + " resolves head and holds pods by them.")
+    private ImageChangelog changelog;
+
     @JsonPropertyDescription("Ready, Reconciling and Stalled, in the kstatus convention; and Drifted, when spec.driftCheck is set.")
     private List<Condition> conditions = new ArrayList<>();
 
@@ -84,6 +88,14 @@ public class DatabaseMigrationStatus {
         this.contractPending = contractPending;
     }
 
+    public ImageChangelog getChangelog() {
+        return changelog;
+    }
+
+    public void setChangelog(ImageChangelog changelog) {
+        this.changelog = changelog;
+    }
+
     public List<Condition> getConditions() {
         return conditions;
     }
@@ -138,13 +150,13 @@ public class DatabaseMigrationStatus {
     public boolean equals(Object o) {
         return o instanceof DatabaseMigrationStatus s && Objects.equals(observedGeneration, s.observedGeneration)
                 && Objects.equals(revision, s.revision) && Objects.equals(targetRevision, s.targetRevision)
-                && phase == s.phase && Objects.equals(contractPending, s.contractPending)
+                && phase == s.phase && Objects.equals(contractPending, s.contractPending) && Objects.equals(changelog, s.changelog)
                 && Objects.equals(conditions, s.conditions) && Objects.equals(lastRun, s.lastRun)
                 && Objects.equals(plan, s.plan) && Objects.equals(drift, s.drift) && Objects.equals(history, s.history);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, revision, targetRevision, phase, contractPending, conditions, lastRun, plan, drift, history);
+        return Objects.hash(observedGeneration, revision, targetRevision, phase, contractPending, changelog, conditions, lastRun, plan, drift, history);
     }
 }

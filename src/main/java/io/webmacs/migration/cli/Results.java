@@ -31,7 +31,7 @@ final class Results {
                 : changelog.changeSetsBetween(changelog.position(adoptable.revision()), changelog.revisions().size()).size();
         return new MigrationResult(verb.word(), revision, changelog.head(), outcome.applied(), outcome.rolledBack(), pending,
                 phase, history.contractPending(), outcome.contracted(), outcome.adopted(),
-                adoptable == null ? null : adoptable.route(), durationMs, verb == Verb.HISTORY ? revisions(changelog, history) : null, outcome.blockedBy(), 0, outcome.plan(), outcome.drift(),
+                adoptable == null ? null : adoptable.route(), durationMs, verb == Verb.HISTORY ? revisions(changelog, history) : null, null, outcome.blockedBy(), 0, outcome.plan(), outcome.drift(),
                 failure == null ? null : MigrationResult.Error.of(failure));
     }
 
@@ -39,12 +39,20 @@ final class Results {
     static MigrationResult at(Verb verb, Phase phase, IndexedHistory.Position position, long durationMs) {
         // The index answers only for a history complete up to its revision, so no contract is pending there.
         return new MigrationResult(verb.word(), position.revision(), position.head(), List.of(), List.of(), position.pending(),
-                phase, List.of(), List.of(), null, null, durationMs, null, List.of(), 0, null, null, null);
+                phase, List.of(), List.of(), null, null, durationMs, null, null, List.of(), 0, null, null, null);
     }
 
     static MigrationResult failed(String command, MigrationException failure, long durationMs) {
         return new MigrationResult(command, failure.revision(), null, List.of(), List.of(), 0, null, null, List.of(), null, null,
-                durationMs, null, List.of(), 0, null, null, MigrationResult.Error.of(failure));
+                durationMs, null, null, List.of(), 0, null, null, MigrationResult.Error.of(failure));
+    }
+
+    /** The changelog's revisions and their changesets, read without a database. */
+    static MigrationResult revisions(Changelog changelog, long durationMs) {
+        List<MigrationResult.ChangelogRevision> revisions = changelog.revisions().stream()
+                .map(r -> new MigrationResult.ChangelogRevision(r, changelog.changeSets(r).size())).toList();
+        return new MigrationResult(Verb.REVISIONS.word(), null, changelog.head(), List.of(), List.of(), 0, null, null, List.of(), null, null,
+                durationMs, null, revisions, List.of(), 0, null, null, null);
     }
 
     /** Every revision of the changelog, with when it was applied; pending ones have no time. */

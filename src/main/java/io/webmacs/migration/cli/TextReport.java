@@ -14,7 +14,7 @@ final class TextReport {
     }
 
     static String of(Verb verb, MigrationResult result) {
-        String at = describe(result.revision(), result.head()) + contractPending(result.contractPending());
+        String at = result.revision() == null ? "" : describe(result.revision(), result.head()) + contractPending(result.contractPending());
         StringBuilder text = new StringBuilder();
         if (result.adopted() != null) {
             text.append("Adopted an existing WebMACS database (").append(result.adopted()).append(").\n");
@@ -37,6 +37,8 @@ final class TextReport {
                 }
             }
             case CHECK -> text.append(drift(result.drift(), at));
+            case REVISIONS -> result.revisions().forEach(r -> text.append(String.format("%-24s %d changeset%s%n",
+                    describe(r.name(), result.head()), r.changeSets(), r.changeSets() == 1 ? "" : "s")));
             default -> text.append(at).append(result.adoptable() == null ? "" : " (existing " + result.adoptable()
                     + " database, not adopted yet; upgrade adopts it)").append('\n');
         }

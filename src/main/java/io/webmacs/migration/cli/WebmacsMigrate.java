@@ -180,6 +180,16 @@ public final class WebmacsMigrate {
         return withEngine(Verb.HISTORY, null, NEVER, MigrationEngine::status);
     }
 
+    @Command(name = "revisions", description = "List the changelog's revisions, oldest first, with how many changesets each has."
+            + " Reads no database: the operator runs it to learn the changelog of a runner image built FROM its own.")
+    int revisions() {
+        long started = System.nanoTime();
+        return guarded(Verb.REVISIONS, () -> {
+            MigrationResult result = Results.revisions(changelog(), millisSince(started));
+            return writer().finish(result, TextReport.of(Verb.REVISIONS, result), null);
+        });
+    }
+
     @Command(name = "stamp", description = "Record REVISION as applied without running anything.")
     int stamp(@Parameters(paramLabel = "REVISION") String revision) {
         return withEngine(Verb.STAMP, null, NEVER, engine -> engine.stamp(revision));

@@ -21,6 +21,8 @@ public final class Conditions {
     public static final String AWAITING_CONTRACT = "AwaitingContract";
     /** Reconciling: expand is done; spec.rollout.contract.hold keeps contract from running. */
     public static final String CONTRACT_HELD = "ContractHeld";
+    /** Reconciling: a Job lists the revisions of the changelog in the runner image (spec.changelog.path); nothing runs before. */
+    public static final String READING_CHANGELOG = "ReadingChangelog";
     /** Reconciling: a migration Job has been created and has not finished. */
     public static final String MIGRATING = "Migrating";
     /** Reconciling: InitContainer mode; the migration runs in the init container of the next new pod of the workload. */
@@ -52,7 +54,10 @@ public final class Conditions {
     public static final String DOWNGRADE_NOT_ALLOWED = "DowngradeNotAllowed";
     /** Stalled: a changeset failed; the earlier ones stay applied. */
     public static final String CHANGESET_FAILED = "ChangesetFailed";
-    /** Stalled: the changelog ConfigMap is missing or does not hold a usable changelog. */
+    /**
+     * Stalled: the changelog ConfigMap is missing or does not hold a usable changelog, or the runner image could not list
+     * the revisions of its changelog.
+     */
     public static final String INVALID_CHANGELOG = "InvalidChangelog";
     /** Stalled: a Secret or key the database settings name does not exist. */
     public static final String SECRET_NOT_FOUND = "SecretNotFound";

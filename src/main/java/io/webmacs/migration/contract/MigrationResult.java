@@ -18,12 +18,13 @@ import java.util.List;
  * @param adopted the kind of existing WebMACS database this command adopted, or null
  * @param adoptable the kind of existing WebMACS database that upgrade would adopt (current and history only)
  * @param history applied revisions with when they ran (history only)
+ * @param revisions the changelog's revisions, oldest first, with how many changesets each has (revisions only)
  * @param blockedBy the sessions whose locks a changeset waited for, whether or not it got them in the end
  * @param blockedByOmitted sessions left out of {@code blockedBy} in a compact result (a termination message holds 4 KiB)
  * @param plan what upgrade or downgrade would do (plan only)
  * @param drift how the schema differs from the changelog's (check only; with no differences when it matches)
  */
-@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "phase", "contractPending", "contracted", "adopted", "adoptable", "durationMs", "history", "blockedBy", "blockedByOmitted", "plan", "drift", "error"})
+@JsonPropertyOrder({"command", "revision", "head", "applied", "rolledBack", "pending", "phase", "contractPending", "contracted", "adopted", "adoptable", "durationMs", "history", "revisions", "blockedBy", "blockedByOmitted", "plan", "drift", "error"})
 public record MigrationResult(
         String command,
         String revision,
@@ -38,6 +39,7 @@ public record MigrationResult(
         @JsonInclude(JsonInclude.Include.NON_NULL) String adoptable,
         long durationMs,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<AppliedRevision> history,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<ChangelogRevision> revisions,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Blocker> blockedBy,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) int blockedByOmitted,
         @JsonInclude(JsonInclude.Include.NON_NULL) Plan plan,
@@ -55,7 +57,7 @@ public record MigrationResult(
         List<Blocker> blockers = blockedBy == null ? List.of() : blockedBy;
         List<Blocker> first = blockers.stream().limit(COMPACT_BLOCKERS).map(Blocker::compact).toList();
         return new MigrationResult(command, revision, head, applied, rolledBack, pending, phase, contractPending, contracted,
-                adopted, adoptable, durationMs, history,
+                adopted, adoptable, durationMs, history, revisions,
                 first, blockedByOmitted + blockers.size() - first.size(), plan == null ? null : plan.compact(),
                 drift == null ? null : drift.compact(), error);
     }
@@ -63,6 +65,10 @@ public record MigrationResult(
     /** One revision in {@code history}: when it was applied (null while pending), and whether its contract is pending. */
     public record AppliedRevision(String revision, String appliedAt,
             @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean contractPending) {
+    }
+
+    /** One revision of a changelog and how many changesets it has, its tag included. */
+    public record ChangelogRevision(String name, int changeSets) {
     }
 
     /** What went wrong; {@code changeset} names the failing changeset when one failed. */

@@ -15,6 +15,7 @@ public enum Verb {
     CHECK("check"),
     APPROVE("approve"),
     REVISION("revision"),
+    REVISIONS("revisions"),
     WAIT("wait");
 
     private final String word;

@@ -256,7 +256,12 @@ public final class Changelog {
         if (BASE.equals(name) || changeSetsByRevision.containsKey(name)) {
             return name;
         }
-        throw new MigrationException(Failure.UNKNOWN_REVISION, "Unknown revision '" + name + "'. Known: base, "
-                + String.join(", ", revisions()) + " (head).");
+        throw unknownRevision(name, revisions());
+    }
+
+    /** The failure for a revision {@code name} that is none of {@code revisions}. */
+    public static MigrationException unknownRevision(String name, List<String> revisions) {
+        return new MigrationException(Failure.UNKNOWN_REVISION, "Unknown revision '" + name + "'. Known: base, "
+                + String.join(", ", revisions) + " (head).");
     }
 }

@@ -119,8 +119,7 @@ public class WebhookServer {
             throw new PodAdmission.Refused("DatabaseMigration " + migration.getMetadata().getName() + " would migrate in this pod's"
                     + " init container, but its " + why);
         });
-        ChangelogLoader.Loaded changelog = changelogs.load(migration.getSpec().getChangelog(), migrations.changelogOf(migration));
-        RunInput input = RunInput.of(migration, changelog, settings.runner());
+        RunInput input = RunInput.of(migration, changelog(migration), settings.runner());
         String file = migration.getSpec().getChangelog() == null ? null : migration.getSpec().getChangelog().getFile();
         return new PodAdmission.InitContainer(MigrateContainer.of(migration, Verb.UPGRADE, input.target(migration),
                 file, settings.runner()), MigrateContainer.volumes(migration), input.fingerprint());
@@ -128,8 +127,15 @@ public class WebhookServer {
 
     /** The revisions of the migration's changelog, oldest first; empty when it cannot be used (its status says why). */
     private Optional<List<String>> revisions(DatabaseMigration migration) {
-        ChangelogLoader.Loaded changelog = changelogs.load(migration.getSpec().getChangelog(), migrations.changelogOf(migration));
-        return changelog.usable() ? Optional.of(changelog.changelog().revisions()) : Optional.empty();
+        ChangelogLoader.Loaded changelog = changelog(migration);
+        return changelog.usable() ? Optional.of(changelog.revisions().revisions()) : Optional.empty();
+    }
+
+    /** The migration's changelog as the operator knows it: a ConfigMap's from the cache, an image's from its status. */
+    private ChangelogLoader.Loaded changelog(DatabaseMigration migration) {
+        return changelogs.load(migration.getSpec().getChangelog(), migrations.changelogOf(migration),
+                EffectiveRunner.of(migration, settings.runner()).image(),
+                migration.getStatus() == null ? null : migration.getStatus().getChangelog());
     }
 
     private void serve(PemKeyCertOptions keyCert) {

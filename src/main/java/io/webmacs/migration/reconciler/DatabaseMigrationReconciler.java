@@ -30,10 +30,11 @@ import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.dependent.MigrationJobDependent;
-import io.webmacs.migration.engine.Changelog;
+
 import io.webmacs.migration.gate.Gates;
 import io.webmacs.migration.gate.MigrationCache;
 import io.webmacs.migration.run.ChangelogLoader;
+import io.webmacs.migration.run.ChangelogRevisions;
 import io.webmacs.migration.run.EffectiveRunner;
 import io.webmacs.migration.run.JobRequest;
 import io.webmacs.migration.run.RunInput;
@@ -91,20 +92,24 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
 
     @Override
     public UpdateControl<DatabaseMigration> reconcile(DatabaseMigration resource, Context<DatabaseMigration> context) {
+        Map<Verb, List<ObservedRun>> observed = observeJobs(resource, context).stream()
+                .collect(Collectors.groupingBy(run -> run.verb() == Verb.CHECK || run.verb() == Verb.REVISIONS ? run.verb() : Verb.UPGRADE));
+        List<ObservedRun> jobs = observed.getOrDefault(Verb.UPGRADE, List.of());
+        List<ObservedRun> checks = observed.getOrDefault(Verb.CHECK, List.of());
+        List<ObservedRun> listings = observed.getOrDefault(Verb.REVISIONS, List.of());
+        String image = EffectiveRunner.of(resource, settings.runner()).image();
+        ImageChangelogListing listing = ImageChangelogListing.of(resource, image, listings);
         ChangelogLoader.Loaded changelog = changelogs.load(resource.getSpec().getChangelog(),
-                context.getSecondaryResource(ConfigMap.class).orElse(null));
+                context.getSecondaryResource(ConfigMap.class).orElse(null), image, listing.changelog());
         String fingerprint = RunInput.of(resource, changelog, settings.runner()).fingerprint();
-        Map<Boolean, List<ObservedRun>> observed = observeJobs(resource, context).stream()
-                .collect(Collectors.partitioningBy(run -> run.verb() == Verb.CHECK));
-        List<ObservedRun> jobs = observed.get(false);
-        List<ObservedRun> checks = observed.get(true);
         List<ObservedRun> runs = resource.getSpec().runsInInitContainers() ? observeInitContainers(resource, context) : jobs;
         Instant now = clock.instant();
-        List<String> revisions = changelog.usable() ? changelog.changelog().revisions() : List.of();
-        RunOutcome outcome = refused(resource, context).orElseGet(() ->
+        List<String> revisions = changelog.usable() ? changelog.revisions().revisions() : List.of();
+        RunOutcome outcome = refused(resource, context).or(listing::outcome).orElseGet(() ->
                 RunDecider.decide(resource, changelog, fingerprint, runs, retryPolicy(resource),
                         new RolloutCompletion(context.getClient(), revisions), now));
         DatabaseMigrationStatus status = StatusDraft.of(resource, outcome, now);
+        status.setChangelog(listing.changelog());
         DriftDecider.Decision drift = DriftDecider.decide(resource, status, checks, fingerprint, changelog.file(), now);
 
         writePlanConfigMap(resource, status, context);
@@ -117,7 +122,9 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
             act("create the " + request.verb().word() + " Job", () -> context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow());
         }
         DriftDecider.obsolete(resource, checks).forEach(check -> delete(check, context));
+        ImageChangelogListing.obsolete(resource, image, listings).forEach(failed -> delete(failed, context));
         expireSucceededJobs(jobs, fingerprint, context);
+        expireSucceededJobs(listings, fingerprint, context);
         events.emit(resource, resource.getStatus(), status);
         metrics.record(resource, resource.getStatus(), status);
         metrics.recordDriftCheck(resource, resource.getStatus(), status);
@@ -253,26 +260,23 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     }
 
     private static int pendingChangesets(ChangelogLoader.Loaded changelog, DatabaseMigrationStatus status) {
-        Changelog revisions = changelog.changelog();
+        ChangelogRevisions revisions = changelog.revisions();
         int from = status.getRevision() == null ? 0 : revisions.position(status.getRevision());
         int to = revisions.position(status.getTargetRevision());
-        return to > from ? revisions.changeSetsBetween(from, to).size() : 0;
+        return to > from ? revisions.changeSetsBetween(from, to) : 0;
     }
 
     @Override
     public List<EventSource<?, DatabaseMigration>> prepareEventSources(EventSourceContext<DatabaseMigration> context) {
-        context.getPrimaryCache().addIndexer(CONFIG_MAP_INDEX, resource -> resource.getSpec().getChangelog() == null
-                ? List.of()
-                : List.of(configMapKey(resource.getMetadata().getNamespace(), resource.getSpec().getChangelog().getConfigMapRef().getName())));
+        context.getPrimaryCache().addIndexer(CONFIG_MAP_INDEX, resource -> resource.getSpec().changelogConfigMap()
+                .map(name -> List.of(configMapKey(resource.getMetadata().getNamespace(), name))).orElse(List.of()));
         InformerEventSource<ConfigMap, DatabaseMigration> configMaps = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(ConfigMap.class, DatabaseMigration.class)
                         .withSecondaryToPrimaryMapper(configMap -> context.getPrimaryCache()
                                 .byIndex(CONFIG_MAP_INDEX, configMapKey(configMap.getMetadata().getNamespace(), configMap.getMetadata().getName()))
                                 .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
-                        .withPrimaryToSecondaryMapper((DatabaseMigration resource) -> resource.getSpec().getChangelog() == null
-                                ? Set.of()
-                                : Set.of(new ResourceID(resource.getSpec().getChangelog().getConfigMapRef().getName(),
-                                        resource.getMetadata().getNamespace())))
+                        .withPrimaryToSecondaryMapper((DatabaseMigration resource) -> resource.getSpec().changelogConfigMap()
+                                .map(name -> Set.of(new ResourceID(name, resource.getMetadata().getNamespace()))).orElse(Set.of()))
                         .build(), context);
         migrationCache.use(context.getPrimaryCache(), configMaps);
         return List.of(configMaps, podsLabelled(JOB_PODS, Labels.SELECTOR, Labels.MIGRATION, context),

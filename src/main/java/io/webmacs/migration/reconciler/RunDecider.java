@@ -13,9 +13,9 @@ import io.webmacs.migration.contract.MigrationException;
 import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.Plan;
 import io.webmacs.migration.contract.Verb;
-import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.reconciler.RunOutcome.Seen;
 import io.webmacs.migration.run.ChangelogLoader;
+import io.webmacs.migration.run.ChangelogRevisions;
 import io.webmacs.migration.run.JobRequest;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,7 +63,7 @@ public final class RunDecider {
         }
         String target;
         try {
-            target = changelog.changelog().resolve(resource.getSpec().getTargetRevision());
+            target = changelog.revisions().resolve(resource.getSpec().getTargetRevision());
         } catch (MigrationException e) {
             return RunOutcome.stalled(Seen.in(previous), Conditions.UNKNOWN_REVISION, e.getMessage());
         }
@@ -130,7 +130,7 @@ public final class RunDecider {
                     : RunOutcome.ready(seen, "At " + target + "; " + applied(last));
         }
         String current = seen.revision();
-        Changelog revisions = changelog.changelog();
+        ChangelogRevisions revisions = changelog.revisions();
         boolean down = current != null && revisions.position(target) < revisions.position(current);
         if (down && (initContainers(resource) || !resource.getSpec().isAllowDowngrade())) {
             return downgradeRefused(resource, seen, current);

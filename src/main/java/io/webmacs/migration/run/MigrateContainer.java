@@ -61,12 +61,16 @@ public final class MigrateContainer {
         String extension = null;
         ChangelogSpec spec = resource.getSpec().getChangelog();
         if (spec != null) {
+            // A changelog in the image is where the image has it; a ConfigMap's is where its volume is mounted.
+            String file = spec.inImage() ? spec.getPath() : CHANGELOG_DIR + "/" + changelogFile;
             if (spec.getMode() == ChangelogMode.Extend) {
-                extension = CHANGELOG_DIR + "/" + changelogFile;
+                extension = file;
             } else {
-                changelog = CHANGELOG_DIR + "/" + changelogFile;
+                changelog = file;
             }
-            mounts.add(mount(CHANGELOG_VOLUME, CHANGELOG_DIR, true));
+            if (!spec.inImage()) {
+                mounts.add(mount(CHANGELOG_VOLUME, CHANGELOG_DIR, true));
+            }
         }
         MigrateCommand command = new MigrateCommand(verb, target, TERMINATION_LOG, planHash, changelog, runner.spec().getDdlLockTimeout(),
                 phase, extension);
@@ -90,18 +94,19 @@ public final class MigrateContainer {
     /** The volumes the {@code migrate} container mounts. */
     public static List<Volume> volumes(DatabaseMigration resource) {
         List<Volume> volumes = new ArrayList<>(List.of(new VolumeBuilder().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().build()));
-        if (resource.getSpec().getChangelog() != null) {
-            volumes.add(new VolumeBuilder().withName(CHANGELOG_VOLUME).withNewConfigMap()
-                    .withName(resource.getSpec().getChangelog().getConfigMapRef().getName()).endConfigMap().build());
-        }
+        resource.getSpec().changelogConfigMap().ifPresent(name -> volumes.add(new VolumeBuilder().withName(CHANGELOG_VOLUME)
+                .withNewConfigMap().withName(name).endConfigMap().build()));
         return volumes;
     }
 
     /**
      * The database settings as the runner's environment variables, Secrets only by reference; for a drift check also its
-     * scratch database, where it builds a custom changelog's schema.
+     * scratch database, where it builds a custom changelog's schema; none for listing the changelog's revisions.
      */
     private static List<EnvVar> environment(DatabaseMigration resource, Verb verb) {
+        if (verb == Verb.REVISIONS) {
+            return List.of(); // it reads the changelog alone: no database, so no credentials
+        }
         List<EnvVar> env = environment(resource.getSpec().getDatabase(), DatabaseVariables.TARGET);
         DriftCheckSpec driftCheck = resource.getSpec().getDriftCheck();
         if (verb == Verb.CHECK && driftCheck != null && driftCheck.getDevDatabase() != null) {

@@ -22,7 +22,7 @@ public record RunInput(ChangelogLoader.Loaded changelog, String image, String fi
             return target;
         }
         try {
-            return changelog.changelog().resolve(target);
+            return changelog.revisions().resolve(target);
         } catch (MigrationException e) {
             return target;
         }

@@ -193,6 +193,22 @@ class ChangelogExtensionTest {
                 .contains("'006-tag-database', 'webmacs', '006_my_new_table.xml'");
     }
 
+    @Test
+    void revisionsListsTheChangelogAcrossTheSeamWithoutADatabase() {
+        Cli.Run run = Cli.withoutDatabase().args("--changelog-extension", Fixtures.MY_NEW_TABLE_EXTENSION.toString(), "--output", "json")
+                .ok("revisions");
+
+        JsonNode result = run.json();
+        assertThat(result.get("command").asText()).isEqualTo("revisions");
+        assertThat(result.get("head").asText()).isEqualTo(REVISION);
+        assertThat(result.get("revisions").findValuesAsText("name")).containsExactly("000_baseline", "001_plugins", "002_plugin_packages",
+                "003_fk_ondelete", "004_rbac_api_tokens", "005_oidc_sso", REVISION);
+        // 006: my_new_table, the alembic_version update and the tag.
+        assertThat(result.get("revisions").get(5).get("changeSets").asInt()).isEqualTo(3);
+        assertThat(Cli.withoutDatabase().args("--changelog-extension", Fixtures.MY_NEW_TABLE_EXTENSION.toString()).ok("revisions").out())
+                .containsPattern("(?m)^000_baseline +15 changesets$").containsPattern("(?m)^006_my_new_table \\(head\\) +3 changesets\\n\\z");
+    }
+
     private static String extension(String... changeSets) {
         return """
                 <databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"

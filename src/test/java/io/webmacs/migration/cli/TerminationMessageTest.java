@@ -21,7 +21,7 @@ class TerminationMessageTest {
         String message = "Changeset app.yaml::x::app failed: " + "€".repeat(1400) + "\u0001".repeat(600);
         List<String> applied = IntStream.range(0, 300).mapToObj(i -> "v" + i + "_a_revision_of_a_custom_changelog").toList();
         MigrationResult result = new MigrationResult("upgrade", "v299_a_revision_of_a_custom_changelog", "v299", applied, List.of(),
-                0, null, List.of(), List.of(), null, null, 5, null, List.of(), 0, null, null, new MigrationResult.Error("ChangesetFailed", message, "app.yaml::x::app"));
+                0, null, List.of(), List.of(), null, null, 5, null, null, List.of(), 0, null, null, new MigrationResult.Error("ChangesetFailed", message, "app.yaml::x::app"));
 
         String json = TerminationMessage.fit(JSON.valueToTree(result), JSON);
 
@@ -36,7 +36,7 @@ class TerminationMessageTest {
     @Test
     void aResultThatFitsIsWrittenAsItIs() throws Exception {
         MigrationResult result = new MigrationResult("current", "005_oidc_sso", "005_oidc_sso", List.of(), List.of(), 0, null,
-                List.of(), List.of(), null, null, 3, null, List.of(), 0, null, null, null);
+                List.of(), List.of(), null, null, 3, null, null, List.of(), 0, null, null, null);
 
         assertThat(TerminationMessage.fit(JSON.valueToTree(result), JSON)).isEqualTo(JSON.writeValueAsString(result));
     }

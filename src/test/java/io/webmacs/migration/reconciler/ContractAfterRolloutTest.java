@@ -20,7 +20,6 @@ import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.Phase;
 import io.webmacs.migration.contract.Verb;
-import io.webmacs.migration.engine.Changelog;
 import io.webmacs.migration.gate.Gates;
 import io.webmacs.migration.run.ChangelogLoader;
 import io.webmacs.migration.run.JobRequest;
@@ -39,7 +38,7 @@ import org.junit.jupiter.api.Test;
  */
 class ContractAfterRolloutTest {
 
-    private static final ChangelogLoader.Loaded BUILT_IN = new ChangelogLoader.Loaded(Changelog.load(null), Map.of(), null, null);
+    private static final ChangelogLoader.Loaded BUILT_IN = new ChangelogLoader().load(null, null, null, null);
     private static final RunDecider.RetryPolicy RETRY = new RunDecider.RetryPolicy(2, Duration.ofSeconds(10), Duration.ofSeconds(15));
     private static final Instant NOW = Instant.parse("2026-12-06T12:00:00Z");
     private static final String FP = "abcdef0123";
