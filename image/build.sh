@@ -9,7 +9,8 @@
 #  4. how the CLI starts in the image (webmacs-migrate.args: JVM options, the class path in a fixed order, the main
 #     class) and a class-data-sharing archive for exactly that, made by one `upgrade` of an empty database in the
 #     image itself, added as the last layer;
-#  5. the image's SBOM, target/webmacs-migration-operator-image.cdx.json (image/sbom.sh).
+#  5. the image's SBOM, target/webmacs-migration-operator-image.cdx.json (image/sbom.sh);
+#  6. for the real-cluster tests, localhost/webmacs-migrate-extended:1, built FROM it by deploy/extension-image/.
 # Only the base differs from a release build, which sets WEBMACS_JRE_BASE=registry.access.redhat.com/ubi9/openjdk-17-runtime
 # (any base Jib can read, with java on the PATH) and then pushes the image with podman push.
 # Both Debian images are built once and kept (delete the archives to rebuild them).
@@ -116,6 +117,10 @@ grep -q "$main source: shared objects file (top)" <<< "$loaded" \
 if [[ -n "$previous" && "$previous" != "$(podman image inspect --format '{{.Id}}' "$image")" ]]; then
   podman rmi "$previous" >/dev/null 2>&1 || true # the image this build replaced, unless a container still uses it
 fi
+# A runner image built FROM this one with the test fixtures' changelog extension, as deploy/extension-image/ shows
+# users; for the real-cluster tests, never shipped.
+podman build -q --build-arg BASE="$image" -f deploy/extension-image/Containerfile -t localhost/webmacs-migrate-extended:1 \
+  src/test/resources/changelogs/extension >/dev/null
 sbom=target/webmacs-migration-operator-image.cdx.json
 if command -v go >/dev/null 2>&1; then
   image/sbom.sh "$image" "$sbom"

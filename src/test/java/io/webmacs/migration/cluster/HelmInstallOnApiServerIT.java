@@ -6,8 +6,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.webmacs.migration.api.ChangelogMode;
+import io.webmacs.migration.api.ChangelogSpec;
 import io.webmacs.migration.api.DatabaseMigration;
+import io.webmacs.migration.api.ImageChangelog;
+import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.contract.Conditions;
+import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.TestDatabase;
@@ -42,7 +47,7 @@ class HelmInstallOnApiServerIT {
 
     @BeforeAll
     static void install() {
-        operator = OperatorCluster.installedWithHelm(CLUSTER, Map.of("replicas", 2));
+        operator = OperatorCluster.installedWithHelm(CLUSTER, Map.of("replicas", 2, "runner.allowedImages", "{" + Node.EXTENDED_IMAGE + "}"));
         client = operator.client();
     }
 
@@ -137,6 +142,37 @@ class HelmInstallOnApiServerIT {
                 && job.getStatus().getSucceeded() != null && job.getStatus().getSucceeded() > 0).hasSize(1);
         assertThat(Fixtures.jobs(client, ns)).as("at most that one retry").hasSizeLessThanOrEqualTo(2);
         assertThat(Catalog.of(db)).containsExactlyElementsOf(Catalog.reference("005"));
+    }
+
+    /**
+     * A changelog extension too large for a ConfigMap, in a runner image built FROM ours as deploy/extension-image/ shows:
+     * the operator learns its revisions from the image itself, then migrates by them, in that image, on the real node.
+     */
+    @Test
+    @Order(4)
+    void aChangelogExtensionInARunnerImageBuiltFromOursTakesTheDatabaseTo006() {
+        String ns = "image-changelog";
+        operator.succeeds("create", "namespace", ns);
+        TestDatabase db = operator.newDatabase();
+        Fixtures.databaseSecret(client, ns, "webmacs-db", db);
+        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
+        RunnerSpec runner = new RunnerSpec();
+        runner.setImage(Node.EXTENDED_IMAGE);
+        migration.getSpec().setRunner(runner);
+        ChangelogSpec changelog = new ChangelogSpec();
+        changelog.setPath(Node.EXTENDED_IMAGE_CHANGELOG);
+        changelog.setMode(ChangelogMode.Extend);
+        migration.getSpec().setChangelog(changelog);
+
+        client.resource(migration).create();
+
+        DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("006_my_new_table"));
+        assertThat(ready.getStatus().getChangelog().revisions()).extracting(ImageChangelog.Revision::name).endsWith("005_oidc_sso",
+                "006_my_new_table");
+        assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly("006_my_new_table");
+        assertThat(db.rows("SELECT count(*) FROM information_schema.columns WHERE table_name = 'my_new_table'")).containsExactly("4");
+        assertThat(Fixtures.jobs(client, ns)).extracting(j -> j.getMetadata().getLabels().get(Labels.VERB))
+                .as("the listing Job, then the upgrade").containsExactlyInAnyOrder("revisions", "upgrade");
     }
 
     @Test
