@@ -47,7 +47,7 @@ class HelmInstallOnApiServerIT {
 
     @BeforeAll
     static void install() {
-        operator = OperatorCluster.installedWithHelm(CLUSTER, Map.of("replicas", 2, "runner.allowedImages", "{" + Node.EXTENDED_IMAGE + "}"));
+        operator = OperatorCluster.installedWithHelm(CLUSTER, Map.of("replicas", 2, "runner.allowedImages[0]", Node.EXTENDED_IMAGE));
         client = operator.client();
     }
 
