@@ -45,7 +45,7 @@ record ImageChangelogListing(ImageChangelog changelog, Optional<RunOutcome> outc
         return switch (run.state()) {
             case RUNNING -> run.waitingProblem() != null
                     ? refused(resource, "Cannot read " + what + job + ": " + run.waitingProblem())
-                    : reading(resource, "Reading " + what + job, null);
+                    : reading(resource, "Reading " + what + job + run.waitingNote(), null);
             case FAILED -> refused(resource, "Cannot read " + what + job + ": " + failure(run));
             case SUCCEEDED -> run.result() == null && run.resultPending() ? reading(resource, "Reading " + what + job, null)
                     : listed(resource, image, spec, run.result(), what + job);

@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -32,7 +33,10 @@ import java.util.function.Function;
  * runner's JSON result) or why it could not start.
  */
 public record ObservedRun(HasMetadata source, String fingerprint, int attempt, Verb verb, Phase phase, String command, RunResult state,
-        Integer exitCode, MigrationResult result, String waitingProblem, Instant finishedAt, boolean resultPending) {
+        Integer exitCode, MigrationResult result, String waitingProblem, Instant finishedAt, boolean resultPending, String waitingFor) {
+
+    /** A container that waits for these is on its way; any other reason is worth telling (an image that cannot be pulled). */
+    private static final Set<String> STARTING = Set.of("ContainerCreating", "PodInitializing", "CreateContainerConfigError");
 
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -51,7 +55,8 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
                 configError(container),
                 finishedAt(job),
                 // The Job and its pod come through different watches; a finished Job may show before its pod does.
-                pod != null && terminated == null && container.map(ContainerStatus::getState).map(ContainerState::getWaiting).isEmpty());
+                pod != null && terminated == null && container.map(ContainerStatus::getState).map(ContainerState::getWaiting).isEmpty(),
+                waitingFor(container));
     }
 
     /**
@@ -74,7 +79,7 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
                 terminated == null ? null : parse(terminated.getMessage()),
                 configError(container),
                 terminated == null || terminated.getFinishedAt() == null ? null : Instant.parse(terminated.getFinishedAt()),
-                false);
+                false, waitingFor(container));
     }
 
     /** Whether {@code pod} carries a migrate init container the webhook injected. */
@@ -145,6 +150,17 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
     }
 
     /** Why the container cannot be created: a Secret or key its env names is missing. */
+    /** "; its pod waits: ImagePullBackOff: ..." while the container waits for something other than its start; else "". */
+    public String waitingNote() {
+        return waitingFor == null ? "" : "; its pod waits: " + waitingFor;
+    }
+
+    private static String waitingFor(Optional<ContainerStatus> container) {
+        return container.map(ContainerStatus::getState).map(ContainerState::getWaiting).filter(w -> w.getReason() != null)
+                .filter(w -> !STARTING.contains(w.getReason()))
+                .map(w -> w.getMessage() == null ? w.getReason() : w.getReason() + ": " + w.getMessage()).orElse(null);
+    }
+
     private static String configError(Optional<ContainerStatus> container) {
         return container.map(ContainerStatus::getState).map(ContainerState::getWaiting)
                 .filter(w -> "CreateContainerConfigError".equals(w.getReason())).map(w -> w.getMessage()).orElse(null);

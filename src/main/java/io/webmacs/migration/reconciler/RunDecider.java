@@ -87,7 +87,8 @@ public final class RunDecider {
         return switch (run.state()) {
             case RUNNING -> run.waitingProblem() != null
                     ? RunOutcome.stalled(after, Conditions.SECRET_NOT_FOUND, observed.describe() + " cannot start: " + run.waitingProblem())
-                    : RunOutcome.reconciling(after, Conditions.MIGRATING, observed.describe() + " is migrating to " + target, null, null);
+                    : RunOutcome.reconciling(after, Conditions.MIGRATING, observed.describe() + " is migrating to " + target
+                            + run.waitingNote(), null, null);
             case SUCCEEDED -> !target.equals(after.revision())
                     ? RunOutcome.stalled(after, Conditions.INVALID_INPUT, observed.describe() + " succeeded but the database is at "
                             + after.revision() + ", not " + target)
@@ -192,8 +193,8 @@ public final class RunDecider {
         if (run.state() == RunResult.RUNNING) {
             return run.waitingProblem() != null
                     ? RunOutcome.stalled(seen, Conditions.SECRET_NOT_FOUND, observed.describe() + " cannot start: " + run.waitingProblem())
-                    : RunOutcome.reconciling(seen, Conditions.PLANNING, observed.describe() + " is planning the migration to " + target,
-                            null, null);
+                    : RunOutcome.reconciling(seen, Conditions.PLANNING, observed.describe() + " is planning the migration to " + target
+                            + run.waitingNote(), null, null);
         }
         Plan plan = run.result() == null ? null : run.result().plan();
         if (plan == null) {

@@ -2,6 +2,9 @@ package io.webmacs.migration.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.webmacs.migration.api.ChangelogMode;
 import io.webmacs.migration.api.ChangelogSpec;
@@ -11,10 +14,12 @@ import io.webmacs.migration.api.ImageChangelog;
 import io.webmacs.migration.api.RunResult;
 import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.contract.Conditions;
+import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.MigrationResult;
 import io.webmacs.migration.contract.Verb;
 import io.webmacs.migration.testsupport.Fixtures;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -80,10 +85,29 @@ class ImageChangelogListingTest {
                 List.of(new ImageChangelog.Revision("005_oidc_sso", 2), new ImageChangelog.Revision("006_a", 3))));
     }
 
+    /** A tag that does not exist, or a registry that wants credentials: the status says so while the Job waits. */
+    @Test
+    void aListingWhosePodCannotPullTheImageSaysSoWhileItWaits() {
+        String fingerprint = ImageChangelogListing.fingerprint(IMAGE, inImage().getSpec().getChangelog());
+        Job job = new JobBuilder().withNewMetadata().withName("webmacs-" + fingerprint + "-1")
+                .withLabels(Map.of(Labels.FINGERPRINT, fingerprint, Labels.ATTEMPT, "1", Labels.VERB, Verb.REVISIONS.word())).endMetadata()
+                .withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("migrate").withArgs("revisions",
+                        "--changelog-extension", PATH).endContainer().endSpec().endTemplate().endSpec().build();
+        Pod pulling = new PodBuilder().withNewStatus().addNewContainerStatus().withName("migrate").withNewState().withNewWaiting()
+                .withReason("ImagePullBackOff").withMessage("Back-off pulling image \"" + IMAGE + "\"").endWaiting().endState()
+                .endContainerStatus().endStatus().build();
+
+        RunOutcome outcome = ImageChangelogListing.of(inImage(), IMAGE, List.of(ObservedRun.ofJob(job, pulling))).outcome().orElseThrow();
+
+        assertThat(outcome.reason()).isEqualTo(Conditions.READING_CHANGELOG);
+        assertThat(outcome.message()).endsWith("; its pod waits: ImagePullBackOff: Back-off pulling image \"" + IMAGE + "\"");
+        assertThat(outcome.createJob()).isNull();
+    }
+
     private static ObservedRun listingRun(MigrationResult result) {
         return new ObservedRun(new JobBuilder().withNewMetadata().withName("webmacs-list").endMetadata().build(),
                 ImageChangelogListing.fingerprint(IMAGE, inImage().getSpec().getChangelog()), 1, Verb.REVISIONS, null, "revisions",
-                RunResult.SUCCEEDED, 0, result, null, null, false);
+                RunResult.SUCCEEDED, 0, result, null, null, false, null);
     }
 
     private static DatabaseMigration inImage() {
