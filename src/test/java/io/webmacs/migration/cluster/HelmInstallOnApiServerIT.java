@@ -6,11 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.webmacs.migration.api.ChangelogMode;
-import io.webmacs.migration.api.ChangelogSpec;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.ImageChangelog;
-import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.testsupport.Catalog;
@@ -155,16 +152,8 @@ class HelmInstallOnApiServerIT {
         operator.succeeds("create", "namespace", ns);
         TestDatabase db = operator.newDatabase();
         Fixtures.databaseSecret(client, ns, "webmacs-db", db);
-        DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
-        RunnerSpec runner = new RunnerSpec();
-        runner.setImage(Node.EXTENDED_IMAGE);
-        migration.getSpec().setRunner(runner);
-        ChangelogSpec changelog = new ChangelogSpec();
-        changelog.setPath(Node.EXTENDED_IMAGE_CHANGELOG);
-        changelog.setMode(ChangelogMode.Extend);
-        migration.getSpec().setChangelog(changelog);
-
-        client.resource(migration).create();
+        client.resource(Fixtures.migrationExtendedInImage(ns, "webmacs", "webmacs-db", Node.EXTENDED_IMAGE,
+                Node.EXTENDED_IMAGE_CHANGELOG)).create();
 
         DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("006_my_new_table"));
         assertThat(ready.getStatus().getChangelog().revisions()).extracting(ImageChangelog.Revision::name).endsWith("005_oidc_sso",

@@ -7,12 +7,10 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.webmacs.migration.api.ChangelogMode;
-import io.webmacs.migration.api.ChangelogSpec;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.ImageChangelog;
 import io.webmacs.migration.api.RunResult;
-import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.MigrationResult;
@@ -111,14 +109,6 @@ class ImageChangelogListingTest {
     }
 
     private static DatabaseMigration inImage() {
-        DatabaseMigration migration = Fixtures.migration("ns", "webmacs", "webmacs-db", "head");
-        RunnerSpec runner = new RunnerSpec();
-        runner.setImage(IMAGE);
-        migration.getSpec().setRunner(runner);
-        ChangelogSpec changelog = new ChangelogSpec();
-        changelog.setPath(PATH);
-        changelog.setMode(ChangelogMode.Extend);
-        migration.getSpec().setChangelog(changelog);
-        return migration;
+        return Fixtures.migrationExtendedInImage("ns", "webmacs", "webmacs-db", IMAGE, PATH);
     }
 }

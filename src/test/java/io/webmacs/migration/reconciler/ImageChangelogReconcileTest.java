@@ -11,10 +11,8 @@ import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.ChangelogMode;
-import io.webmacs.migration.api.ChangelogSpec;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.ImageChangelog;
-import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Labels;
 import io.webmacs.migration.contract.Verb;
@@ -42,6 +40,7 @@ class ImageChangelogReconcileTest {
     /** Allowed by the test profile's webmacs.runner.allowed-images. */
     static final String EXTENDED_IMAGE = "localhost/webmacs-migrate-extended:1";
     private static final String REVISION = "006_my_new_table";
+    private static final String NAME = "webmacs";
 
     @Inject
     KubernetesClient client;
@@ -107,18 +106,8 @@ class ImageChangelogReconcileTest {
                 && j.getStatus().getFailed() > 0 && Verb.REVISIONS.word().equals(j.getMetadata().getLabels().get(Labels.VERB)));
     }
 
-    private static final String NAME = "webmacs";
-
     private static DatabaseMigration inImage(String ns, String path) {
-        DatabaseMigration migration = Fixtures.migration(ns, NAME, "webmacs-db", "head");
-        RunnerSpec runner = new RunnerSpec();
-        runner.setImage(EXTENDED_IMAGE);
-        migration.getSpec().setRunner(runner);
-        ChangelogSpec changelog = new ChangelogSpec();
-        changelog.setPath(path);
-        changelog.setMode(ChangelogMode.Extend);
-        migration.getSpec().setChangelog(changelog);
-        return migration;
+        return Fixtures.migrationExtendedInImage(ns, NAME, "webmacs-db", EXTENDED_IMAGE, path);
     }
 
     private Job job(String ns, Verb verb) {

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.webmacs.migration.api.ApprovalMode;
 import io.webmacs.migration.api.ApprovalSpec;
+import io.webmacs.migration.api.ChangelogMode;
 import io.webmacs.migration.api.ChangelogSpec;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationSpec;
@@ -20,6 +21,7 @@ import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.DestructivePolicy;
 import io.webmacs.migration.api.DriftCheckSpec;
 import io.webmacs.migration.api.PolicySpec;
+import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.api.SecretValueSource;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -125,6 +127,22 @@ public final class Fixtures {
         migration.getMetadata().setName(name);
         migration.getMetadata().setNamespace(namespace);
         migration.setSpec(spec);
+        return migration;
+    }
+
+    /**
+     * The same, at head, with the changelog extension at {@code path} of the runner image {@code image} (an image built
+     * FROM the operator's): spec.runner.image and spec.changelog {path, mode: Extend}.
+     */
+    public static DatabaseMigration migrationExtendedInImage(String namespace, String name, String secret, String image, String path) {
+        DatabaseMigration migration = migration(namespace, name, secret, "head");
+        RunnerSpec runner = new RunnerSpec();
+        runner.setImage(image);
+        migration.getSpec().setRunner(runner);
+        ChangelogSpec changelog = new ChangelogSpec();
+        changelog.setPath(path);
+        changelog.setMode(ChangelogMode.Extend);
+        migration.getSpec().setChangelog(changelog);
         return migration;
     }
 
