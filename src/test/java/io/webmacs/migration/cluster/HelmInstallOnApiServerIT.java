@@ -44,7 +44,7 @@ class HelmInstallOnApiServerIT {
 
     @BeforeAll
     static void install() {
-        operator = OperatorCluster.installedWithHelm(CLUSTER, Map.of("replicas", 2, "runner.allowedImages[0]", Node.EXTENDED_IMAGE));
+        operator = OperatorCluster.installedWithHelm(CLUSTER, Map.of("replicas", 2, "runner.allowedImages[0]", Fixtures.EXTENDED_IMAGE));
         client = operator.client();
     }
 
@@ -152,8 +152,8 @@ class HelmInstallOnApiServerIT {
         operator.succeeds("create", "namespace", ns);
         TestDatabase db = operator.newDatabase();
         Fixtures.databaseSecret(client, ns, "webmacs-db", db);
-        client.resource(Fixtures.migrationExtendedInImage(ns, "webmacs", "webmacs-db", Node.EXTENDED_IMAGE,
-                Node.EXTENDED_IMAGE_CHANGELOG)).create();
+        client.resource(Fixtures.migrationExtendedInImage(ns, "webmacs", "webmacs-db", Fixtures.EXTENDED_IMAGE,
+                Fixtures.EXTENDED_IMAGE_CHANGELOG)).create();
 
         DatabaseMigration ready = awaitMigration(ns, "webmacs", m -> assertThatMigration(m).isReady().hasRevision("006_my_new_table"));
         assertThat(ready.getStatus().getChangelog().revisions()).extracting(ImageChangelog.Revision::name).endsWith("005_oidc_sso",

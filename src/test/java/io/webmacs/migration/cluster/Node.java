@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.webmacs.migration.cluster.Certificates.Identity;
+import io.webmacs.migration.testsupport.Fixtures;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,12 +44,8 @@ public final class Node implements AutoCloseable {
     public static final String SHIPPED_IMAGE = "ghcr.io/webmacs/webmacs-migration-operator:" + chartAppVersion();
     /** Debian's PostgreSQL 15 (image/build.sh builds it), whose psql runs the WebMACS stand-ins of {@link StandInBackend}. */
     public static final String POSTGRES_IMAGE = "localhost/webmacs-postgres:15";
-    /** The shipped image with the fixtures' changelog extension added by deploy/extension-image/ (image/build.sh builds it). */
-    public static final String EXTENDED_IMAGE = "localhost/webmacs-migrate-extended:1";
-    /** Where deploy/extension-image/ puts the extension in it. */
-    public static final String EXTENDED_IMAGE_CHANGELOG = "/opt/webmacs/changelog-extension/006_my_new_table.xml";
     /** Every image the node's pods use. */
-    private static final List<String> IMAGES = List.of(SHIPPED_IMAGE, PAUSE_IMAGE, POSTGRES_IMAGE, EXTENDED_IMAGE);
+    private static final List<String> IMAGES = List.of(SHIPPED_IMAGE, PAUSE_IMAGE, POSTGRES_IMAGE, Fixtures.EXTENDED_IMAGE);
     private static final String BRIDGE = "webmacs-cni0";
     private static final String FIREWALL_CHAIN = "KUBE-FIREWALL";
     private static final Path RUN = Path.of("/run/webmacs-node");

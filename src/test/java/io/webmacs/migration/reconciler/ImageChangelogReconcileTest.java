@@ -30,15 +30,14 @@ import org.junit.jupiter.api.Test;
 /**
  * A changelog extension in a runner image built FROM the operator's (spec.changelog.path), on the mock API server: the
  * operator learns its revisions from a Job that runs the image's {@code webmacs-migrate revisions}, then migrates by
- * them. The Job executor runs this machine's webmacs-migrate, so "the image's file" is a file of this machine here; the
- * real image is built and run in {@code HelmInstallOnApiServerIT}.
+ * them. The Job executor runs this machine's webmacs-migrate, with the image's folder of the extension backed by the
+ * fixture's folder (ContainerInputs); the real image is built and run in {@code HelmInstallOnApiServerIT}.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
+// The test profile's webmacs.runner.allowed-images allows Fixtures.EXTENDED_IMAGE.
 class ImageChangelogReconcileTest {
 
-    /** Allowed by the test profile's webmacs.runner.allowed-images. */
-    static final String EXTENDED_IMAGE = "localhost/webmacs-migrate-extended:1";
     private static final String REVISION = "006_my_new_table";
     private static final String NAME = "webmacs";
 
@@ -60,11 +59,11 @@ class ImageChangelogReconcileTest {
         String ns = Fixtures.newNamespace(client);
         TestDatabase db = steps.databaseSecretIn(ns);
 
-        client.resource(inImage(ns, Fixtures.MY_NEW_TABLE_EXTENSION.toString())).create();
+        client.resource(inImage(ns, Fixtures.EXTENDED_IMAGE_CHANGELOG)).create();
 
         DatabaseMigration ready = awaitMigration(ns, m -> assertThatMigration(m).isReady().hasRevision(REVISION));
         ImageChangelog listed = ready.getStatus().getChangelog();
-        assertThat(listed.image()).isEqualTo(EXTENDED_IMAGE);
+        assertThat(listed.image()).isEqualTo(Fixtures.EXTENDED_IMAGE);
         assertThat(listed.mode()).isEqualTo(ChangelogMode.Extend);
         assertThat(listed.revisions()).extracting(ImageChangelog.Revision::name).containsExactly("000_baseline", "001_plugins",
                 "002_plugin_packages", "003_fk_ondelete", "004_rbac_api_tokens", "005_oidc_sso", REVISION);
@@ -72,14 +71,14 @@ class ImageChangelogReconcileTest {
         assertThat(db.rows("SELECT version_num FROM alembic_version")).containsExactly(REVISION);
 
         Container listing = container(job(ns, Verb.REVISIONS));
-        assertThat(listing.getImage()).isEqualTo(EXTENDED_IMAGE);
+        assertThat(listing.getImage()).isEqualTo(Fixtures.EXTENDED_IMAGE);
         assertThat(listing.getArgs()).containsExactly("revisions", "--result-file", "/dev/termination-log", "--changelog-extension",
-                Fixtures.MY_NEW_TABLE_EXTENSION.toString());
+                Fixtures.EXTENDED_IMAGE_CHANGELOG);
         assertThat(listing.getEnv()).as("listing a changelog needs no database, so no credentials").isEmpty();
         Container upgrade = container(job(ns, Verb.UPGRADE));
-        assertThat(upgrade.getImage()).isEqualTo(EXTENDED_IMAGE);
+        assertThat(upgrade.getImage()).isEqualTo(Fixtures.EXTENDED_IMAGE);
         assertThat(upgrade.getArgs()).containsExactly("upgrade", REVISION, "--result-file", "/dev/termination-log",
-                "--changelog-extension", Fixtures.MY_NEW_TABLE_EXTENSION.toString());
+                "--changelog-extension", Fixtures.EXTENDED_IMAGE_CHANGELOG);
         assertThat(upgrade.getVolumeMounts()).as("no ConfigMap to mount").noneMatch(m -> m.getMountPath().equals("/changelog"));
     }
 
@@ -91,13 +90,13 @@ class ImageChangelogReconcileTest {
         client.resource(inImage(ns, "/opt/acme/no-such-changelog.xml")).create();
 
         awaitMigration(ns, m -> assertThatMigration(m).isStalled(Conditions.INVALID_CHANGELOG)
-                .hasMessageContaining("Cannot read the revisions of /opt/acme/no-such-changelog.xml in " + EXTENDED_IMAGE)
+                .hasMessageContaining("Cannot read the revisions of /opt/acme/no-such-changelog.xml in " + Fixtures.EXTENDED_IMAGE)
                 .hasMessageContaining("no-such-changelog.xml"));
         assertThat(Fixtures.jobs(client, ns)).extracting(j -> j.getMetadata().getLabels().get(Labels.VERB)).containsExactly("revisions");
         assertThat(db.rows("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).containsExactly("0");
 
         client.resources(DatabaseMigration.class).inNamespace(ns).withName(NAME).edit(m -> {
-            m.getSpec().getChangelog().setPath(Fixtures.MY_NEW_TABLE_EXTENSION.toString());
+            m.getSpec().getChangelog().setPath(Fixtures.EXTENDED_IMAGE_CHANGELOG);
             return m;
         });
 
@@ -107,7 +106,7 @@ class ImageChangelogReconcileTest {
     }
 
     private static DatabaseMigration inImage(String ns, String path) {
-        return Fixtures.migrationExtendedInImage(ns, NAME, "webmacs-db", EXTENDED_IMAGE, path);
+        return Fixtures.migrationExtendedInImage(ns, NAME, "webmacs-db", Fixtures.EXTENDED_IMAGE, path);
     }
 
     private Job job(String ns, Verb verb) {

@@ -26,8 +26,9 @@ import java.util.Optional;
 
 /**
  * What a kubelet prepares before it starts a container, for the mock tier's {@link JobExecutor}: its environment resolved from Secrets, ConfigMaps and the
- * pod's own fields; its volumes as directories of this machine (ConfigMaps written out as files, emptyDirs empty); and
- * a file for its termination message.
+ * pod's own fields; its volumes as directories of this machine (ConfigMaps written out as files, emptyDirs empty), and
+ * the files an image built FROM the shipped one adds ({@link Fixtures#EXTENDED_IMAGE}); and a file for its termination
+ * message.
  *
  * @param pod the pod, as the API server has it
  * @param container the container as the pod spec has it
@@ -146,6 +147,10 @@ public record ContainerInputs(Pod pod, Container container, Map<String, String> 
     private static Map<String, Path> mountVolumes(KubernetesClient client, String namespace, Container container, List<Volume> volumes,
             Path sandbox) throws IOException {
         Map<String, Path> mounts = new HashMap<>();
+        if (Fixtures.EXTENDED_IMAGE.equals(container.getImage())) {
+            // What that image has beyond the shipped one: the extension's folder, as its Containerfile copies it.
+            mounts.put(Fixtures.EXTENDED_IMAGE_FOLDER, Fixtures.MY_NEW_TABLE_EXTENSION.getParent());
+        }
         for (VolumeMount mount : container.getVolumeMounts()) {
             Volume volume = volumes.stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
             Path dir = Files.createDirectories(sandbox.resolve(mount.getName()));

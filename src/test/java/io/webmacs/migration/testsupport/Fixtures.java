@@ -66,6 +66,14 @@ public final class Fixtures {
 
     /** An extension of the built-in changelog: revision 006_my_new_table, WebMACS's documentation example. */
     public static final Path MY_NEW_TABLE_EXTENSION = testResourcePath("/changelogs/extension/006_my_new_table.xml");
+    /**
+     * The shipped image with that extension's folder added by deploy/extension-image/ (image/build.sh builds it for the
+     * real tier; the mock tier's Job executor finds the folder's files where the image has them).
+     */
+    public static final String EXTENDED_IMAGE = "localhost/webmacs-migrate-extended:1";
+    /** Where deploy/extension-image/ puts the extension's folder in the image. */
+    public static final String EXTENDED_IMAGE_FOLDER = "/opt/webmacs/changelog-extension";
+    public static final String EXTENDED_IMAGE_CHANGELOG = EXTENDED_IMAGE_FOLDER + "/" + MY_NEW_TABLE_EXTENSION.getFileName();
 
     /** The table of {@link #MY_NEW_TABLE_EXTENSION} as WebMACS's create_all makes it: what a database at 006 has more than 005. */
     public static final String MY_NEW_TABLE_DDL = "CREATE TABLE my_new_table (id SERIAL PRIMARY KEY, public_id VARCHAR(100)"
