@@ -19,11 +19,14 @@ import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.gate.WebhookServer;
 import io.webmacs.migration.testsupport.BusyReaders;
 import io.webmacs.migration.testsupport.Fixtures;
+import io.webmacs.migration.testsupport.GrafanaDashboard;
 import io.webmacs.migration.testsupport.JobExecutor;
 import io.webmacs.migration.testsupport.MockCluster;
+import io.webmacs.migration.testsupport.Promtool;
 import io.webmacs.migration.testsupport.ScenarioSteps;
 import io.webmacs.migration.testsupport.Scrape;
 import io.webmacs.migration.testsupport.TestDatabase;
+import io.webmacs.migration.testsupport.Tier;
 import io.webmacs.migration.testsupport.WebhookClient;
 import jakarta.inject.Inject;
 import java.net.URL;
@@ -32,13 +35,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The operator's metrics as Prometheus scrapes them from {@code /q/metrics}, after what they measure really happened on
  * the mock API server: runs of webmacs-migrate against the embedded PostgreSQL, a table lock held by a session, a pod
- * held by the webhook's scheduling gate.
+ * held by the webhook's scheduling gate. The Grafana dashboard's queries and the metric names are then checked against
+ * that live scrape with Prometheus's own parser and lint.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
@@ -150,6 +156,41 @@ class MonitoringReconcileTest {
             assertThat(scrape.value(OperatorMetric.GATED_PODS_OLDEST.exportedName(), owner(ns))).isEmpty();
         });
         assertThat(client.pods().resource(held).get().getSpec().getSchedulingGates()).as("the gate lifted").isEmpty();
+    }
+
+    /**
+     * With a drift check done and a rollout waiting for a table lock with a pod held, the live scrape has every series
+     * the Grafana dashboard asks for: each query's metric names, as Prometheus's PromQL parser reads them, are names the
+     * operator exports. And promtool's lint of the operator's own metrics finds nothing.
+     */
+    @Test
+    void theDashboardAsksOnlyForMetricsTheOperatorExportsAndTheyPassPrometheusLint() throws Exception {
+        Tier.PROMTOOL.require(Promtool.unavailable());
+        String checked = Fixtures.newNamespace(client);
+        steps.databaseSecretIn(checked);
+        client.resource(Fixtures.checkedEvery("1h", Fixtures.migration(checked, ScenarioSteps.NAME, ScenarioSteps.SECRET, "head"))).create();
+        steps.awaitMigration(checked, m -> assertThatMigration(m).isReady().isDrifted("False", Conditions.NO_DRIFT));
+
+        Scrape scrape;
+        try (BusyRollout busy = BusyRollout.start(this)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> scrape().value(OperatorMetric.GATED_PODS_OLDEST.exportedName(), owner(busy.ns()))
+                    .isPresent());
+            scrape = scrape();
+        }
+
+        Map<String, List<String>> names = Promtool.metricNames(GrafanaDashboard.queries().stream().map(GrafanaDashboard.Query::expr).toList());
+        for (GrafanaDashboard.Query query : GrafanaDashboard.queries()) {
+            assertThat(names.get(query.expr())).as("the metrics of %s: %s", query.where(), query.expr()).isNotEmpty()
+                    .allSatisfy(name -> assertThat(scrape.names()).as("exported by the operator").contains(name));
+        }
+        Set<String> asked = new TreeSet<>();
+        names.values().forEach(asked::addAll);
+        for (OperatorMetric metric : OperatorMetric.values()) {
+            assertThat(asked).as("the dashboard shows %s", metric.exportedName()).anyMatch(name -> name.startsWith(metric.exportedName()));
+        }
+        Promtool.Run lint = Promtool.checkMetrics(scrape.classicTextOf("webmacs_"));
+        assertThat(lint.output()).as("promtool check metrics").isEmpty();
+        assertThat(lint.exitCode()).isZero();
     }
 
     /**

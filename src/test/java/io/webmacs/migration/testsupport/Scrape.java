@@ -76,6 +76,24 @@ public final class Scrape {
         return found.stream().map(Sample::value).findFirst();
     }
 
+    /**
+     * The metrics whose names start with {@code prefix}, in the classic text format promtool reads. Micrometer's Prometheus
+     * client writes a counter's HELP and TYPE under its name without {@code _total} and its samples with it; the classic
+     * format names them alike, so there the HELP and TYPE lines of counters name {@code NAME_total}.
+     */
+    public String classicTextOf(String prefix) {
+        Set<String> counters = text.lines().filter(line -> line.startsWith("# TYPE ") && line.endsWith(" counter"))
+                .map(line -> line.split(" ")[2]).collect(Collectors.toSet());
+        return text.lines().filter(line -> line.startsWith(prefix) || line.startsWith("# HELP " + prefix) || line.startsWith("# TYPE " + prefix))
+                .map(line -> {
+                    String[] words = line.split(" ", 4);
+                    return line.startsWith("# ") && counters.contains(words[2]) && !words[2].endsWith("_total")
+                            ? String.join(" ", words[0], words[1], words[2] + "_total", words.length > 3 ? words[3] : "").stripTrailing()
+                            : line;
+                })
+                .collect(Collectors.joining("\n", "", "\n"));
+    }
+
     /** {@code name{label="value",...} value}, label values with the format's escapes. */
     private static Sample sample(String line) {
         int i = 0;
