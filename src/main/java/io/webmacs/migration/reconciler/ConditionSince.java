@@ -16,8 +16,8 @@ import java.util.stream.Collectors;
  * webmacs_migration_condition_since_timestamp_seconds: a series per DatabaseMigration and condition type, labelled with
  * the condition's status and reason, valued when it took them. When the status flips, that is the condition's
  * lastTransitionTime; when only the reason changes (Kubernetes keeps lastTransitionTime then), the moment the operator
- * saw it, in whole seconds as lastTransitionTime is. A condition this replica sees for the first time (after a restart, or a change of leader) counts from its
- * lastTransitionTime, the earliest its reason can have begun.
+ * saw it, in whole seconds as lastTransitionTime is. A condition this replica sees for the first time (after a restart,
+ * or a change of leader) counts from its lastTransitionTime, the earliest its reason can have begun.
  */
 final class ConditionSince {
 
@@ -39,7 +39,7 @@ final class ConditionSince {
     }
 
     /** In seconds since the epoch: when the condition, now labelled {@code labels}, took its status and reason. */
-    static double since(Optional<ResourceMeters.Series> before, Tags labels, Condition condition, Instant now) {
+    private static double since(Optional<ResourceMeters.Series> before, Tags labels, Condition condition, Instant now) {
         if (before.isPresent() && before.get().labels().equals(labels)) {
             return before.get().value();
         }

@@ -136,7 +136,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
             resource.setStatus(status);
             control = UpdateControl.patchStatus(resource);
         }
-        metrics.gatedPods(resource, gate(resource, revisions, context));
+        metrics.gatedPods(resource, liftGates(resource, revisions, context));
         Duration requeueAfter = Stream.of(outcome.requeueAfter(), drift.requeueAfter()).filter(Objects::nonNull).min(Comparator.naturalOrder())
                 .orElse(null);
         return requeueAfter == null ? control : control.rescheduleAfter(requeueAfter);
@@ -192,11 +192,11 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     }
 
     /**
-     * The pods this resource's scheduling gate holds, once the gates that may go are lifted: when the schema is ready,
-     * every pod but those that declare a schema the database does not serve (an old image after contract), which stay
-     * held with an Event that says why.
+     * Lifts the gates that may go and returns the pods this resource's scheduling gate still holds. Once the schema is
+     * ready every gate goes, but those of pods that declare a schema the database does not serve (an old image after
+     * contract): they stay held, with an Event that says why.
      */
-    private List<Pod> gate(DatabaseMigration resource, List<String> revisions, Context<DatabaseMigration> context) {
+    private List<Pod> liftGates(DatabaseMigration resource, List<String> revisions, Context<DatabaseMigration> context) {
         String gate = Gates.gateName(resource);
         List<Pod> gated = pods(GATED_PODS, resource, context).stream().filter(pod -> Gates.hasGate(pod, gate)).toList();
         if (!Gates.readyForGeneration(resource)) {
