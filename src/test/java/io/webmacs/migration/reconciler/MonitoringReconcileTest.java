@@ -14,6 +14,7 @@ import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.MigrationRun;
+import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.config.OperatorMetric;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.gate.WebhookServer;
@@ -52,6 +53,8 @@ class MonitoringReconcileTest {
 
     /** The DDL lock budget of this class's runs: a run gives up waiting for a table lock after seconds, not 3 minutes. */
     private static final String LOCK_BUDGET = "3s";
+    /** Attempts enough that the lock wait outlasts the checks on a slow machine, instead of stalling with RetriesExhausted. */
+    private static final int RETRY_LIMIT = 20;
 
     @Inject
     KubernetesClient client;
@@ -206,6 +209,8 @@ class MonitoringReconcileTest {
             BusyReaders readers = BusyReaders.on(db, 1);
             DatabaseMigration migration = Fixtures.migration(ns, ScenarioSteps.NAME, ScenarioSteps.SECRET, "head");
             migration.getSpec().setRollout(Fixtures.rolloutOf("webmacs-backend"));
+            migration.getSpec().setRunner(new RunnerSpec());
+            migration.getSpec().getRunner().setRetryLimit(RETRY_LIMIT);
             test.client.resource(migration).create();
             DatabaseMigration waiting = test.steps.awaitMigration(ns, m -> assertThatMigration(m).isReconciling(Conditions.WAITING_FOR_LOCK));
             WebhookClient apiServer = new WebhookClient(test.webhook.port(), test.webhook.caPem());
