@@ -27,7 +27,7 @@ public final class GrafanaDashboard {
     private GrafanaDashboard() {
     }
 
-    public static JsonNode json() {
+    private static JsonNode json() {
         try {
             return new ObjectMapper().readTree(FILE.toFile());
         } catch (IOException e) {
@@ -36,7 +36,7 @@ public final class GrafanaDashboard {
     }
 
     /** The panels that show data (the rows only group them). */
-    public static List<JsonNode> panels() {
+    private static List<JsonNode> panels() {
         List<JsonNode> panels = new ArrayList<>();
         json().get("panels").forEach(panel -> {
             if (!"row".equals(panel.get("type").asText())) {

@@ -114,8 +114,9 @@ public final class JobExecutor {
     }
 
     /**
-     * Jobs in {@code namespace} run webmacs-migrate with {@code args} after their own: a setting of the CLI the operator
-     * gives no field for, such as a DDL lock budget of seconds instead of 3 minutes.
+     * The migrate containers (of Jobs and of init containers) in {@code namespace} run webmacs-migrate with {@code args}
+     * after their own: a setting of the CLI the operator gives no field for, such as a DDL lock budget of seconds instead
+     * of 3 minutes.
      */
     public void appendArgs(String namespace, String... args) {
         appended.put(namespace, List.of(args));
