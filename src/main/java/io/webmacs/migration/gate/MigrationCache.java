@@ -1,6 +1,7 @@
 package io.webmacs.migration.gate;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.webmacs.migration.api.DatabaseMigration;
@@ -25,6 +26,11 @@ public class MigrationCache {
 
     public boolean ready() {
         return migrations != null;
+    }
+
+    /** Whether the DatabaseMigration {@code namespace/name} exists, as far as the cache knows. */
+    public boolean holds(String namespace, String name) {
+        return migrations.get(new ResourceID(name, namespace)).isPresent();
     }
 
     public List<DatabaseMigration> inNamespace(String namespace) {

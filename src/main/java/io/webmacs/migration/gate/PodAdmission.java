@@ -58,7 +58,10 @@ public final class PodAdmission {
     private PodAdmission() {
     }
 
-    /** Answers an AdmissionReview; never throws: a request it cannot read is allowed unchanged, with the reason. */
+    /**
+     * Answers an AdmissionReview; never throws: a request it cannot read is allowed unchanged, with the reason. An allowed
+     * answer carries a Status only then ({@link AdmissionOutcome#of} counts it as an error).
+     */
     public static AdmissionReview review(AdmissionReview review, Function<String, Migrations> migrationsIn,
             Function<DatabaseMigration, InitContainer> initContainerFor, Function<DatabaseMigration, Optional<List<String>>> revisionsOf) {
         AdmissionRequest request = review == null ? null : review.getRequest();

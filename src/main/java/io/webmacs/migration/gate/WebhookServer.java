@@ -3,6 +3,7 @@ package io.webmacs.migration.gate;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -11,6 +12,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.config.OperatorSettings;
@@ -27,7 +29,7 @@ import java.util.Optional;
 
 /**
  * Serves the pod admission webhook ({@code POST /admission/pods}) over HTTPS, with the certificate {@link WebhookTls}
- * keeps, and answers each AdmissionReview from the cached DatabaseMigrations.
+ * keeps, and answers each AdmissionReview from the cached DatabaseMigrations, timing each answer by its outcome.
  */
 @ApplicationScoped
 public class WebhookServer {
@@ -44,12 +46,15 @@ public class WebhookServer {
     private final OperatorSettings settings;
     private final ChangelogLoader changelogs;
     private final CurrentMigrations current;
+    private final MeterRegistry registry;
     private WebhookTls tls;
     private HttpServer server;
+    private AdmissionTimers timers;
 
     public WebhookServer(Vertx vertx, KubernetesClient client, MigrationCache migrations, OperatorSettings settings,
-            ChangelogLoader changelogs) {
+            ChangelogLoader changelogs, MeterRegistry registry) {
         this.vertx = vertx;
+        this.registry = registry;
         this.changelogs = changelogs;
         this.client = client;
         this.migrations = migrations;
@@ -63,6 +68,7 @@ public class WebhookServer {
             return;
         }
         tls = new WebhookTls(client, webhook);
+        timers = new AdmissionTimers(registry);
         server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(tls.start())).requestHandler(this::handle);
         server.listen(webhook.port()).toCompletionStage().toCompletableFuture().join();
         Log.infof("Pod admission webhook listening on https://0.0.0.0:%d%s, with %s", server.actualPort(), PATH, tls.source());
@@ -93,24 +99,32 @@ public class WebhookServer {
             request.response().setStatusCode(404).end();
             return;
         }
+        long arrived = System.nanoTime();
         request.body().onSuccess(body -> {
             AdmissionReview review;
             try {
                 review = Serialization.unmarshal(body.toString(), AdmissionReview.class);
             } catch (RuntimeException e) {
-                request.response().setStatusCode(400).end("not an AdmissionReview: " + e.getMessage());
+                end(request.response().setStatusCode(400), "not an AdmissionReview: " + e.getMessage(), AdmissionOutcome.ERROR, arrived);
                 return;
             }
             if (!migrations.ready()) {
                 // Without the cache no pod can be judged; failurePolicy decides (Fail: the API server retries the create).
-                request.response().setStatusCode(503).end("the operator has not loaded its DatabaseMigrations yet");
+                end(request.response().setStatusCode(503), "the operator has not loaded its DatabaseMigrations yet",
+                        AdmissionOutcome.UNAVAILABLE, arrived);
                 return;
             }
             // Off the event loop: the decision reads the pod's DatabaseMigrations from the API server.
             vertx.executeBlocking(() -> PodAdmission.review(review, current, this::initContainer, this::revisions), false)
-                    .onSuccess(answer -> request.response().putHeader("Content-Type", "application/json").end(Serialization.asJson(answer)))
-                    .onFailure(e -> request.response().setStatusCode(500).end(e.getMessage()));
+                    .onSuccess(answer -> end(request.response().putHeader("Content-Type", "application/json"),
+                            Serialization.asJson(answer), AdmissionOutcome.of(answer), arrived))
+                    .onFailure(e -> end(request.response().setStatusCode(500), e.getMessage(), AdmissionOutcome.ERROR, arrived));
         });
+    }
+
+    private void end(HttpServerResponse response, String body, AdmissionOutcome outcome, long arrived) {
+        response.end(body);
+        timers.record(outcome, System.nanoTime() - arrived);
     }
 
     /** The init container the Job would run as its container, labelled with the same fingerprint a Job would get. */

@@ -126,8 +126,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
         expireSucceededJobs(jobs, fingerprint, context);
         expireSucceededJobs(listings, fingerprint, context);
         events.emit(resource, resource.getStatus(), status);
-        metrics.record(resource, resource.getStatus(), status);
-        metrics.recordDriftCheck(resource, resource.getStatus(), status);
+        metrics.observed(resource, resource.getStatus(), status, now);
         if (changelog.usable() && status.getTargetRevision() != null) {
             metrics.pendingChangesets(resource, pendingChangesets(changelog, status));
         }
@@ -137,9 +136,7 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
             resource.setStatus(status);
             control = UpdateControl.patchStatus(resource);
         }
-        if (Gates.readyForGeneration(resource)) {
-            liftGates(resource, revisions, context);
-        }
+        metrics.gatedPods(resource, liftGates(resource, revisions, context));
         Duration requeueAfter = Stream.of(outcome.requeueAfter(), drift.requeueAfter()).filter(Objects::nonNull).min(Comparator.naturalOrder())
                 .orElse(null);
         return requeueAfter == null ? control : control.rescheduleAfter(requeueAfter);
@@ -150,7 +147,10 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     public ErrorStatusUpdateControl<DatabaseMigration> updateErrorStatus(DatabaseMigration resource, Context<DatabaseMigration> context,
             Exception error) {
         boolean retriesSpent = context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
-        resource.setStatus(ErrorStatus.of(resource, error, retriesSpent, clock.instant()));
+        Instant now = clock.instant();
+        DatabaseMigrationStatus status = ErrorStatus.of(resource, error, retriesSpent, now);
+        metrics.observed(resource, resource.getStatus(), status, now);
+        resource.setStatus(status);
         return ErrorStatusUpdateControl.patchStatus(resource);
     }
 
@@ -192,16 +192,21 @@ public class DatabaseMigrationReconciler implements Reconciler<DatabaseMigration
     }
 
     /**
-     * The schema is ready: pods the webhook held for this resource may be scheduled now, but for those that declare a
-     * schema the database does not serve (an old image after contract): they stay held, with an Event that says why.
+     * Lifts the gates that may go and returns the pods this resource's scheduling gate still holds. Once the schema is
+     * ready every gate goes, but those of pods that declare a schema the database does not serve (an old image after
+     * contract): they stay held, with an Event that says why.
      */
-    private void liftGates(DatabaseMigration resource, List<String> revisions, Context<DatabaseMigration> context) {
+    private List<Pod> liftGates(DatabaseMigration resource, List<String> revisions, Context<DatabaseMigration> context) {
         String gate = Gates.gateName(resource);
-        Map<Boolean, List<Pod>> admitted = pods(GATED_PODS, resource, context).stream().filter(pod -> Gates.hasGate(pod, gate))
-                .collect(Collectors.partitioningBy(pod -> HeldPods.why(pod, resource, revisions).isEmpty()));
+        List<Pod> gated = pods(GATED_PODS, resource, context).stream().filter(pod -> Gates.hasGate(pod, gate)).toList();
+        if (!Gates.readyForGeneration(resource)) {
+            return gated;
+        }
+        Map<Boolean, List<Pod>> admitted = gated.stream().collect(Collectors.partitioningBy(pod -> HeldPods.why(pod, resource, revisions).isEmpty()));
         admitted.get(true).forEach(pod -> act("lift the scheduling gate of pod " + pod.getMetadata().getName(),
                 () -> Gates.lift(context.getClient(), pod, gate)));
         heldPods.announce(resource, admitted.get(false), revisions, events);
+        return admitted.get(false);
     }
 
     private static Set<Pod> pods(String eventSource, DatabaseMigration resource, Context<DatabaseMigration> context) {

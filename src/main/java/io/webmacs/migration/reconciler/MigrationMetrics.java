@@ -1,96 +1,118 @@
 package io.webmacs.migration.reconciler;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.micrometer.core.instrument.Gauge;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.DriftStatus;
 import io.webmacs.migration.api.MigrationRun;
+import io.webmacs.migration.config.OperatorMetric;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Failure;
+import io.webmacs.migration.reconciler.ResourceMeters.Owner;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.Map;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
- * Prometheus metrics: runs by result, run duration, runs that gave up waiting for a table lock, the changesets
- * each resource still has pending; drift checks by result and the schema differences each resource's last check found.
+ * Prometheus metrics of the DatabaseMigrations this replica reconciles ({@link OperatorMetric}): runs by result and
+ * their duration; per resource its conditions and since when, the changesets it still has pending, its lock waits, the
+ * schema differences its last drift check found and the pods its scheduling gate holds; drift checks by result.
  */
 @ApplicationScoped
 public class MigrationMetrics {
 
+    /** Buckets of run durations: from a run with nothing to do to one at the longest default activeDeadlineSeconds and past it. */
+    private static final Duration[] RUN_BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(15),
+            Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10),
+            Duration.ofMinutes(30), Duration.ofHours(1)};
+
     private final MeterRegistry registry;
-    private final Map<String, TrackedGauge> pending = new ConcurrentHashMap<>();
-    private final Map<String, TrackedGauge> differences = new ConcurrentHashMap<>();
+    private final ResourceMeters meters;
 
     public MigrationMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.meters = new ResourceMeters(registry);
     }
 
-    /** Counts a run once, when its result first shows in the status. */
-    public void record(DatabaseMigration resource, DatabaseMigrationStatus before, DatabaseMigrationStatus after) {
+    /** What the reconcile of {@code resource} at {@code now} turned its status from {@code before} into. */
+    public void observed(DatabaseMigration resource, DatabaseMigrationStatus before, DatabaseMigrationStatus after, Instant now) {
+        Owner owner = Owner.of(resource);
+        Counter lockNotAvailable = meters.counter(owner, OperatorMetric.LOCK_NOT_AVAILABLE);
         RunTransition transition = new RunTransition(before, after);
-        if (!transition.finished()) {
-            return;
+        if (transition.finished()) {
+            MigrationRun run = transition.run();
+            Tags tags = Tags.of("namespace", owner.namespace(), "result", run.getResult().value());
+            Counter.builder(OperatorMetric.RUNS.exportedName()).description(OperatorMetric.RUNS.help()).tags(tags).register(registry)
+                    .increment();
+            if (run.getDurationMs() != null) {
+                Timer.builder(OperatorMetric.RUN_DURATION.exportedName()).description(OperatorMetric.RUN_DURATION.help()).tags(tags)
+                        .serviceLevelObjectives(RUN_BUCKETS).register(registry).record(Duration.ofMillis(run.getDurationMs()));
+            }
+            if (Failure.LOCK_NOT_AVAILABLE.code().equals(run.getErrorCode())) {
+                lockNotAvailable.increment();
+            }
         }
-        MigrationRun run = transition.run();
-        Tags tags = Tags.of("namespace", resource.getMetadata().getNamespace(), "result", run.getResult().value());
-        registry.counter("webmacs_migration_runs", tags).increment();
-        if (run.getDurationMs() != null) {
-            registry.timer("webmacs_migration_run_duration", tags).record(Duration.ofMillis(run.getDurationMs()));
+        ConditionSince.update(meters, owner, after.getConditions(), now);
+        Optional<Instant> lockWait = LockWait.since(after);
+        lockWait.ifPresentOrElse(since -> meters.set(owner, OperatorMetric.LOCK_WAIT_SINCE, seconds(since)),
+                () -> meters.remove(owner, OperatorMetric.LOCK_WAIT_SINCE));
+        if (after.getHistory() != null && !after.getHistory().isEmpty()) {
+            meters.set(owner, OperatorMetric.LAST_RUN_LOCK_BLOCKERS, LockWait.lastRunBlockers(after.getHistory()));
         }
-        if (Failure.LOCK_NOT_AVAILABLE.code().equals(run.getErrorCode())) {
-            registry.counter("webmacs_migration_lock_not_available", tags(resource)).increment();
-        }
+        driftChecked(resource, owner, before, after);
     }
 
     /**
      * Counts a drift check once, when its result first shows in the status; the schema differences gauge shows what the
      * last check found, and goes when drift checks are turned off.
      */
-    public void recordDriftCheck(DatabaseMigration resource, DatabaseMigrationStatus before, DatabaseMigrationStatus after) {
+    private void driftChecked(DatabaseMigration resource, Owner owner, DatabaseMigrationStatus before, DatabaseMigrationStatus after) {
         DriftStatus drift = after.getDrift();
         if (drift == null) {
-            Optional.ofNullable(differences.remove(key(resource))).ifPresent(gauge -> registry.remove(gauge.meter()));
+            meters.remove(owner, OperatorMetric.SCHEMA_DIFFERENCES);
             return;
         }
         if (drift.getDifferences() != null) {
-            differences.computeIfAbsent(key(resource), k -> TrackedGauge.register(registry, "webmacs_migration_schema_differences", resource))
-                    .value().set(drift.getDifferences());
+            meters.set(owner, OperatorMetric.SCHEMA_DIFFERENCES, drift.getDifferences());
         }
         String previousJob = before == null || before.getDrift() == null ? null : before.getDrift().getJob();
         Optional<Condition> drifted = after.condition(Conditions.DRIFTED);
         if (drift.getJob() != null && !drift.getJob().equals(previousJob) && drifted.isPresent()) {
-            registry.counter("webmacs_migration_drift_checks", Tags.of("namespace", resource.getMetadata().getNamespace(),
-                    "result", drifted.get().getReason())).increment();
+            Counter.builder(OperatorMetric.DRIFT_CHECKS.exportedName()).description(OperatorMetric.DRIFT_CHECKS.help())
+                    .tags("namespace", resource.getMetadata().getNamespace(), "result", drifted.get().getReason()).register(registry)
+                    .increment();
         }
     }
 
     /** The changesets between the database's revision and the target, as the changelog counts them. */
     public void pendingChangesets(DatabaseMigration resource, int changesets) {
-        pending.computeIfAbsent(key(resource), k -> TrackedGauge.register(registry, "webmacs_migration_pending_changesets", resource))
-                .value().set(changesets);
+        meters.set(Owner.of(resource), OperatorMetric.PENDING_CHANGESETS, changesets);
     }
 
-    private static String key(DatabaseMigration resource) {
-        return resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
+    /** The pods {@code resource}'s scheduling gate holds now (spec.rollout); the oldest's age goes when none is held. */
+    public void gatedPods(DatabaseMigration resource, List<Pod> held) {
+        Owner owner = Owner.of(resource);
+        meters.set(owner, OperatorMetric.GATED_PODS, held.size());
+        held.stream().map(pod -> Instant.parse(pod.getMetadata().getCreationTimestamp())).min(Comparator.naturalOrder())
+                .ifPresentOrElse(oldest -> meters.set(owner, OperatorMetric.GATED_PODS_OLDEST, seconds(oldest)),
+                        () -> meters.remove(owner, OperatorMetric.GATED_PODS_OLDEST));
     }
 
-    private static Tags tags(DatabaseMigration resource) {
-        return Tags.of("namespace", resource.getMetadata().getNamespace(), "name", resource.getMetadata().getName());
+    /** Removes the meters of every DatabaseMigration {@code exists} does not know any more: it was deleted. */
+    void forgetAllBut(Predicate<Owner> exists) {
+        meters.removeAllBut(exists);
     }
 
-    /** A gauge of one resource, which can be removed again when what it measures is turned off. */
-    private record TrackedGauge(AtomicInteger value, Gauge meter) {
-
-        static TrackedGauge register(MeterRegistry registry, String name, DatabaseMigration resource) {
-            AtomicInteger value = new AtomicInteger();
-            return new TrackedGauge(value, Gauge.builder(name, value, AtomicInteger::get).tags(tags(resource)).register(registry));
-        }
+    private static double seconds(Instant instant) {
+        return instant.toEpochMilli() / 1000.0;
     }
 }

@@ -8,8 +8,10 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.webmacs.migration.cluster.ControlPlane;
 import io.webmacs.migration.testsupport.Manifests;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** The operator's Helm chart, rendered the way `helm template` renders it (helm-java: Helm's own library, no binary). */
 final class Chart {
@@ -17,6 +19,11 @@ final class Chart {
     static final Path DIRECTORY = Path.of("helm", "webmacs-migration-operator");
     static final String RELEASE = "webmacs-migration-operator";
     static final String NAMESPACE = "webmacs-migration-operator";
+    /** The chart's alerting rules with the default values, as a plain Prometheus rule file: the PrometheusRule's spec. */
+    static final Path PROMETHEUS_RULES = Path.of("deploy", "monitoring", "prometheus-rules.yaml");
+    /** What separates the documents of rendered manifests, and where an object's spec begins. */
+    private static final String SEPARATOR = "---\n";
+    private static final String SPEC = "\nspec:\n";
 
     private Chart() {
     }
@@ -37,6 +44,17 @@ final class Chart {
         values.forEach(install::set);
         String output = install.call().getOutput();
         return output.substring(output.indexOf("NOTES:"));
+    }
+
+    /** The spec of the one object of {@code kind} in {@code manifests}, as the chart rendered it, indented as a document of its own. */
+    static String specOf(String manifests, String kind) {
+        List<String> documents = Arrays.stream(manifests.split(SEPARATOR)).filter(d -> d.contains("\nkind: " + kind + "\n")).toList();
+        if (documents.size() != 1) {
+            throw new IllegalArgumentException(documents.size() + " objects of kind " + kind + " in the rendered chart");
+        }
+        String document = documents.get(0);
+        return document.substring(document.indexOf(SPEC) + SPEC.length()).lines().map(line -> line.substring(Math.min(2, line.length())))
+                .collect(Collectors.joining("\n", "", "\n"));
     }
 
     /** The manifests as fabric8 model objects. */

@@ -17,7 +17,7 @@ class ChartValuesDocumentedTest {
 
     /** Values whose keys are the user's own (resource quantities, labels, Kubernetes objects), not chart settings. */
     private static final Set<String> FREE_FORM = Set.of("resources", "nodeSelector", "affinity", "podAnnotations",
-            "webhook.namespaceSelector", "webhook.objectSelector");
+            "webhook.namespaceSelector", "webhook.objectSelector", "metrics.grafanaDashboard.labels");
 
     @Test
     void everyValueIsInTheReadmeAndTheSchema() throws Exception {

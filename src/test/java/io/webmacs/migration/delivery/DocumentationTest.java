@@ -7,22 +7,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.commonmark.node.AbstractVisitor;
-import org.commonmark.node.Code;
 import org.commonmark.node.FencedCodeBlock;
-import org.commonmark.node.Heading;
 import org.commonmark.node.Link;
-import org.commonmark.node.Node;
-import org.commonmark.node.Text;
-import org.commonmark.parser.Parser;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,7 +46,7 @@ class DocumentationTest {
                 Path target = file.isEmpty() ? page : page.toAbsolutePath().getParent().resolve(file).normalize();
                 assertThat(target).as("%s links to %s, which does not exist", page, destination).exists();
                 if (hash >= 0) {
-                    assertThat(anchorsOf(target)).as("%s links to %s, a heading %s does not have", page, destination,
+                    assertThat(Markdown.anchorsOf(target)).as("%s links to %s, a heading %s does not have", page, destination,
                             target).contains(destination.substring(hash + 1));
                 }
                 links.add(page + " -> " + destination);
@@ -110,17 +101,9 @@ class DocumentationTest {
         }
     }
 
-    private static Node parse(Path page) {
-        try {
-            return Parser.builder().build().parse(Files.readString(page));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static List<String> linksOf(Path page) {
         List<String> links = new ArrayList<>();
-        parse(page).accept(new AbstractVisitor() {
+        Markdown.parse(page).accept(new AbstractVisitor() {
             @Override
             public void visit(Link link) {
                 links.add(link.getDestination());
@@ -130,40 +113,9 @@ class DocumentationTest {
         return links;
     }
 
-    /** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens, repeats numbered. */
-    private static Set<String> anchorsOf(Path page) {
-        Set<String> anchors = new HashSet<>();
-        Map<String, Integer> seen = new HashMap<>();
-        parse(page).accept(new AbstractVisitor() {
-            @Override
-            public void visit(Heading heading) {
-                String slug = textOf(heading).toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-');
-                int repeats = seen.merge(slug, 1, Integer::sum) - 1;
-                anchors.add(repeats == 0 ? slug : slug + "-" + repeats);
-            }
-        });
-        return anchors;
-    }
-
-    private static String textOf(Node node) {
-        StringBuilder text = new StringBuilder();
-        node.accept(new AbstractVisitor() {
-            @Override
-            public void visit(Text literal) {
-                text.append(literal.getLiteral());
-            }
-
-            @Override
-            public void visit(Code code) {
-                text.append(code.getLiteral());
-            }
-        });
-        return text.toString();
-    }
-
     private static List<String> shellBlocks(Path page) {
         List<String> blocks = new ArrayList<>();
-        parse(page).accept(new AbstractVisitor() {
+        Markdown.parse(page).accept(new AbstractVisitor() {
             @Override
             public void visit(FencedCodeBlock block) {
                 if ("sh".equals(block.getInfo())) {

@@ -166,6 +166,21 @@ class PodAdmissionTest {
         assertThat(answer.getResponse().getStatus().getMessage()).contains("cache exploded");
     }
 
+    /** What webmacs_migration_webhook_admission_duration_seconds counts each answer as. */
+    @Test
+    void eachAnswerHasTheOutcomeItIsCountedAs() throws Exception {
+        assertThat(AdmissionOutcome.of(review("backend-pod.json", gatedDeployment(false)))).isEqualTo(AdmissionOutcome.MUTATED);
+        assertThat(AdmissionOutcome.of(review("other-pod.json", gatedDeployment(false)))).isEqualTo(AdmissionOutcome.ADMITTED);
+        assertThat(AdmissionOutcome.of(PodAdmission.review(fixture("backend-pod.json"), ns -> current(initContainerMode()), m -> {
+            throw new PodAdmission.Refused("its spec.runner.image is not allowed");
+        }, WEBMACS_REVISIONS))).isEqualTo(AdmissionOutcome.REFUSED);
+        assertThat(AdmissionOutcome.of(PodAdmission.review(fixture("backend-pod.json"), ns -> {
+            throw new IllegalStateException("cache exploded");
+        }, m -> null, WEBMACS_REVISIONS))).isEqualTo(AdmissionOutcome.ERROR);
+        assertThat(AdmissionOutcome.of(PodAdmission.review(new AdmissionReview(), ns -> current(), m -> null, WEBMACS_REVISIONS)))
+                .isEqualTo(AdmissionOutcome.ERROR);
+    }
+
     /** WebMACS 003 and head, as their pod templates declare it (migrations.webmacs.io/schema). */
     private static final String OLD_APP = "<=003_fk_ondelete";
     private static final String NEW_APP = ">=004_rbac_api_tokens";

@@ -19,6 +19,7 @@ import io.fabric8.mockwebserver.ServerResponse;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.WorkloadReference;
+import io.webmacs.migration.config.OperatorMetric;
 import io.webmacs.migration.gate.WebhookCertificate;
 import io.webmacs.migration.testsupport.Catalog;
 import io.webmacs.migration.testsupport.ContainerRunner;
@@ -26,10 +27,12 @@ import io.webmacs.migration.testsupport.EmbeddedPostgresServer;
 import io.webmacs.migration.testsupport.Fixtures;
 import io.webmacs.migration.testsupport.JobExecutor;
 import io.webmacs.migration.testsupport.Packaged;
+import io.webmacs.migration.testsupport.Scrape;
 import io.webmacs.migration.testsupport.TestDatabase;
 import io.webmacs.migration.testsupport.WebhookClient;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -172,6 +175,27 @@ class OperatorJarIT {
         assertThat(operator.waitFor(60, TimeUnit.SECONDS)).as("it exits").isTrue();
         assertThat(operator.exitValue()).isEqualTo(1);
         assertThat(Files.readString(Path.of("target/operator-jar-it-lease.log"))).contains("Lost the lease webmacs-migration-operator; exiting");
+    }
+
+    /** webmacs_migration_operator_leader follows the real leader election: 0 while another replica holds the Lease, then 1. */
+    @Test
+    void packagedOperatorsLeaderGaugeSaysWhetherItHoldsTheLease() throws Exception {
+        KubernetesClient client = startApiServer();
+        client.resource(new LeaseBuilder().withNewMetadata().withName(LEASE).withNamespace("default").endMetadata().withNewSpec()
+                .withHolderIdentity("another-replica").withAcquireTime(ZonedDateTime.now()).withRenewTime(ZonedDateTime.now())
+                .withLeaseDurationSeconds(3600).endSpec().build()).create();
+        int httpPort = freePort();
+        operator = startOperator(kubeconfig(client.getMasterUrl().toString()), "target/operator-jar-it-leader.log",
+                Map.of("QUARKUS_HTTP_PORT", Integer.toString(httpPort)));
+        URL metrics = URI.create("http://localhost:" + httpPort + "/q/metrics").toURL();
+
+        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() ->
+                assertThat(Scrape.of(metrics).value(OperatorMetric.LEADER.exportedName(), Map.of())).hasValue(0.0));
+        client.leases().inNamespace("default").withName(LEASE).delete();
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(Scrape.of(metrics).value(OperatorMetric.LEADER.exportedName(), Map.of())).hasValue(1.0));
+        assertThat(client.leases().inNamespace("default").withName(LEASE).get().getSpec().getHolderIdentity()).isNotEqualTo("another-replica");
     }
 
     private static int readiness(int httpPort) throws Exception {

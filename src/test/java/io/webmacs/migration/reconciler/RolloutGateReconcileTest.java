@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -14,14 +12,12 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.zjsonpatch.JsonPatch;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.RolloutMode;
 import io.webmacs.migration.api.SchemaPhase;
 import io.webmacs.migration.api.RolloutSpec;
-import io.webmacs.migration.api.WorkloadReference;
 import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.gate.Gates;
 import io.webmacs.migration.gate.WebhookServer;
@@ -35,7 +31,6 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -48,8 +43,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 class RolloutGateReconcileTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
     KubernetesClient client;
@@ -64,7 +57,7 @@ class RolloutGateReconcileTest {
         Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
         executor.hold(ns);
         DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
-        migration.getSpec().setRollout(rollout("webmacs-backend"));
+        migration.getSpec().setRollout(Fixtures.rolloutOf("webmacs-backend"));
         client.resource(migration).create();
         await().atMost(Duration.ofSeconds(30)).until(() -> Fixtures.jobs(client, ns).size() == 1);
 
@@ -77,7 +70,7 @@ class RolloutGateReconcileTest {
         assertThat(otherAnswer.at("/response/allowed").asBoolean()).isTrue();
         assertThat(otherAnswer.at("/response").has("patch")).isFalse();
 
-        Pod gated = client.resource(admittedPod("backend-pod.json", ns, backendAnswer)).create();
+        Pod gated = client.resource(WebhookClient.admittedPod("backend-pod.json", ns, backendAnswer)).create();
         assertThat(gated.getSpec().getSchedulingGates()).extracting(g -> g.getName()).containsExactly("migrations.webmacs.io/webmacs");
 
         executor.release(ns);
@@ -102,7 +95,7 @@ class RolloutGateReconcileTest {
                 .endTemplate().endSpec().build()).create();
         rolledOut(backend, 1); // one of two replicas updated: an old pod still serves
         DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
-        migration.getSpec().setRollout(rollout("webmacs-backend"));
+        migration.getSpec().setRollout(Fixtures.rolloutOf("webmacs-backend"));
         client.resource(migration).create();
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
@@ -201,13 +194,13 @@ class RolloutGateReconcileTest {
         TestDatabase db = EmbeddedPostgresServer.newDatabase();
         Fixtures.databaseSecret(client, ns, "webmacs-db", new TestDatabase(closedPort(), db.name()));
         DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
-        migration.getSpec().setRollout(rollout("webmacs-backend"));
+        migration.getSpec().setRollout(Fixtures.rolloutOf("webmacs-backend"));
         migration.getSpec().getRollout().setMode(RolloutMode.InitContainer);
         client.resource(migration).create();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatMigration(get(ns)).isReconciling(Conditions.WAITING_FOR_PODS));
 
         JsonNode answer = new WebhookClient(webhook.port(), webhook.caPem()).admit("backend-pod.json", ns);
-        Pod pod = client.resource(admittedPod("backend-pod.json", ns, answer)).create();
+        Pod pod = client.resource(WebhookClient.admittedPod("backend-pod.json", ns, answer)).create();
         assertThat(pod.getSpec().getInitContainers()).extracting(c -> c.getName()).containsExactly("migrate");
         assertThat(pod.getSpec().getSchedulingGates()).isEmpty();
 
@@ -237,7 +230,7 @@ class RolloutGateReconcileTest {
         JsonNode oldApp = apiServer.admit("backend-pod-webmacs-003.json", ns);
         JsonNode newApp = apiServer.admit("backend-pod-webmacs-head.json", ns);
 
-        assertThat(admittedPod("backend-pod-webmacs-003.json", ns, oldApp).getSpec().getSchedulingGates())
+        assertThat(WebhookClient.admittedPod("backend-pod-webmacs-003.json", ns, oldApp).getSpec().getSchedulingGates())
                 .extracting(g -> g.getName()).containsExactly("migrations.webmacs.io/webmacs");
         assertThat(oldApp.at("/response/warnings/0").asText()).contains("needs the schema <=003_fk_ondelete",
                 "DatabaseMigration webmacs serves 005_oidc_sso");
@@ -250,7 +243,7 @@ class RolloutGateReconcileTest {
         String ns = Fixtures.newNamespace(client);
         Fixtures.databaseSecret(client, ns, "webmacs-db", EmbeddedPostgresServer.newDatabase());
         DatabaseMigration migration = Fixtures.migration(ns, "webmacs", "webmacs-db", "head");
-        migration.getSpec().setRollout(rollout("webmacs-backend"));
+        migration.getSpec().setRollout(Fixtures.rolloutOf("webmacs-backend"));
         client.resource(migration).create();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThatMigration(get(ns)).isReady().hasRevision("005_oidc_sso"));
         return ns;
@@ -274,19 +267,4 @@ class RolloutGateReconcileTest {
                 .build();
     }
 
-    private static RolloutSpec rollout(String deployment) {
-        WorkloadReference backend = new WorkloadReference();
-        backend.setName(deployment);
-        RolloutSpec rollout = new RolloutSpec();
-        rollout.setWorkloadRef(backend);
-        return rollout;
-    }
-
-    /** The pod of the fixture with the webhook's JSON Patch applied, named as the ReplicaSet controller would. */
-    private static Pod admittedPod(String fixture, String ns, JsonNode answer) throws Exception {
-        JsonNode patch = JSON.readTree(Base64.getDecoder().decode(answer.at("/response/patch").asText()));
-        ObjectNode pod = (ObjectNode) JsonPatch.apply(patch, WebhookClient.review(fixture, ns).at("/request/object"));
-        ((ObjectNode) pod.get("metadata")).put("name", pod.at("/metadata/generateName").asText() + "x1y2z");
-        return JSON.treeToValue(pod, Pod.class);
-    }
 }

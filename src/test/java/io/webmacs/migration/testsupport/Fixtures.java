@@ -21,8 +21,10 @@ import io.webmacs.migration.api.DatabaseSpec;
 import io.webmacs.migration.api.DestructivePolicy;
 import io.webmacs.migration.api.DriftCheckSpec;
 import io.webmacs.migration.api.PolicySpec;
+import io.webmacs.migration.api.RolloutSpec;
 import io.webmacs.migration.api.RunnerSpec;
 import io.webmacs.migration.api.SecretValueSource;
+import io.webmacs.migration.api.WorkloadReference;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -160,6 +162,15 @@ public final class Fixtures {
         approval.setMode(ApprovalMode.Manual);
         migration.getSpec().setApproval(approval);
         return migration;
+    }
+
+    /** spec.rollout around the Deployment {@code deployment}: its new pods wait at the gate until the schema is ready. */
+    public static RolloutSpec rolloutOf(String deployment) {
+        WorkloadReference workload = new WorkloadReference();
+        workload.setName(deployment);
+        RolloutSpec rollout = new RolloutSpec();
+        rollout.setWorkloadRef(workload);
+        return rollout;
     }
 
     /** {@code migration} with its schema checked for drift every {@code interval}. */

@@ -1,6 +1,7 @@
 package io.webmacs.migration.testsupport;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,6 +46,7 @@ public final class JobExecutor {
     private final ExecutorService workers = Executors.newFixedThreadPool(4);
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final Map<String, List<String>> appended = new ConcurrentHashMap<>();
     private final Map<String, Instant> created = new ConcurrentHashMap<>();
     private final Map<String, Instant> finished = new ConcurrentHashMap<>();
     private volatile KubernetesServer logServer;
@@ -108,6 +111,15 @@ public final class JobExecutor {
     /** Jobs in {@code namespace} are left pending, as if their pods had not been scheduled yet. */
     public void hold(String namespace) {
         held.add(namespace);
+    }
+
+    /**
+     * The migrate containers (of Jobs and of init containers) in {@code namespace} run webmacs-migrate with {@code args}
+     * after their own: a setting of the CLI the operator gives no field for, such as a DDL lock budget of seconds instead
+     * of 3 minutes.
+     */
+    public void appendArgs(String namespace, String... args) {
+        appended.put(namespace, List.of(args));
     }
 
     /** Runs the held Jobs of {@code namespace} now. */
@@ -193,7 +205,8 @@ public final class JobExecutor {
 
     /** Runs {@code container} of {@code pod} through webmacs-migrate with what the kubelet would give it. */
     private ContainerRun run(Pod pod, Container container) {
-        ContainerInputs inputs = ContainerInputs.prepare(client, pod, container);
+        List<String> extra = appended.getOrDefault(pod.getMetadata().getNamespace(), List.of());
+        ContainerInputs inputs = ContainerInputs.prepare(client, pod, new ContainerBuilder(container).addAllToArgs(extra).build());
         if (inputs.configError() != null) {
             return new ContainerRun(-1, null, null, inputs.configError());
         }

@@ -18,7 +18,8 @@ public enum Tier {
     PGBOUNCER("PgBouncer tests"),
     IMAGE_SBOM("The image SBOM test"),
     RBAC_AUDIT("The RBAC audit of the real-cluster scenarios"),
-    ALEMBIC("Alembic import tests");
+    ALEMBIC("Alembic import tests"),
+    PROMTOOL("Prometheus rule and dashboard tests");
 
     private static final Set<Tier> REPORTED = ConcurrentHashMap.newKeySet();
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.zjsonpatch.JsonPatch;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
@@ -15,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.util.Base64;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -38,6 +41,14 @@ public final class WebhookClient {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
+    }
+
+    /** The pod of the fixture with the webhook's JSON Patch applied, named as the ReplicaSet controller would. */
+    public static Pod admittedPod(String fixture, String ns, JsonNode answer) throws Exception {
+        JsonNode patch = JSON.readTree(Base64.getDecoder().decode(answer.at("/response/patch").asText()));
+        ObjectNode pod = (ObjectNode) JsonPatch.apply(patch, review(fixture, ns).at("/request/object"));
+        ((ObjectNode) pod.get("metadata")).put("name", pod.at("/metadata/generateName").asText() + "x1y2z");
+        return JSON.treeToValue(pod, Pod.class);
     }
 
     /** An AdmissionReview from src/test/resources/admission, moved to namespace {@code ns}. */
