@@ -16,8 +16,10 @@ import java.util.stream.Stream;
  * Debian's containerd with its CRI plugin, as the node's container runtime: its state and socket under the node's run
  * directory, its images in a store kept across runs, runc as the runtime, the CNI plugins of Debian's
  * containernetworking-plugins for the pods' network, and {@link Node#PAUSE_IMAGE} as every pod's sandbox. Images come
- * from podman, never from a registry. This machine refuses a negative {@code oom_score_adj}, which the kubelet asks for
- * its pods' sandboxes (-998): containerd's {@code restrict_oom_score_adj} keeps each at least containerd's own (0).
+ * from podman, or from a registry configured as a node's administrator does it, with a {@code hosts.toml} in its
+ * registry configuration directory ({@code config_path}, {@link #pullFromPlainHttp}). This machine refuses a negative
+ * {@code oom_score_adj}, which the kubelet asks for its pods' sandboxes (-998): containerd's
+ * {@code restrict_oom_score_adj} keeps each at least containerd's own (0).
  */
 final class Containerd {
 
@@ -26,10 +28,12 @@ final class Containerd {
     private static final String NAMESPACE = "k8s.io";
 
     private final Path state;
+    private final Path registries;
     private final Daemon daemon;
 
-    private Containerd(Path state, Daemon daemon) {
+    private Containerd(Path state, Path registries, Daemon daemon) {
         this.state = state;
+        this.registries = registries;
         this.daemon = daemon;
     }
 
@@ -38,6 +42,7 @@ final class Containerd {
         Path state = Files.createDirectories(runDir.resolve("containerd"));
         Path cni = Files.createDirectories(runDir.resolve("cni"));
         Files.writeString(cni.resolve("10-webmacs-node.conflist"), cniConfig);
+        Path registries = Files.createDirectories(runDir.resolve("certs.d"));
         Path config = Files.writeString(runDir.resolve("containerd.toml"), """
                 version = 2
                 root = "%s"
@@ -51,6 +56,8 @@ final class Containerd {
                   sandbox_image = "%s"
                   restrict_oom_score_adj = true
                   netns_mounts_under_state_dir = true
+                  [plugins."io.containerd.grpc.v1.cri".registry]
+                    config_path = "%s"
                   [plugins."io.containerd.grpc.v1.cri".cni]
                     bin_dir = "/usr/lib/cni"
                     conf_dir = "%s"
@@ -59,8 +66,8 @@ final class Containerd {
                     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
                       Root = "%s"
                 """.formatted(Files.createDirectories(IMAGE_STORE), state, state.resolve("containerd.sock"), runDir.resolve("opt"),
-                Node.PAUSE_IMAGE, cni, runDir.resolve("runc")));
-        Containerd containerd = new Containerd(state, Daemon.start("containerd", logDir.resolve("containerd.log"),
+                Node.PAUSE_IMAGE, registries, cni, runDir.resolve("runc")));
+        Containerd containerd = new Containerd(state, registries, Daemon.start("containerd", logDir.resolve("containerd.log"),
                 List.of("containerd", "--config", config.toString())));
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> containerd.ctr("version").exitCode() == 0);
@@ -115,6 +122,23 @@ final class Containerd {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Lets the node pull from the registry {@code host} ({@code name:port}) over plain HTTP, as a node's administrator
+     * does: {@code hosts.toml} in the directory named after it. containerd reads it at each pull; nothing restarts.
+     */
+    void pullFromPlainHttp(String host) {
+        try {
+            Path dir = Files.createDirectories(registries.resolve(host));
+            Files.writeString(dir.resolve("hosts.toml"), """
+                    server = "http://%s"
+                    [host."http://%s"]
+                      capabilities = ["pull", "resolve"]
+                    """.formatted(host, host));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

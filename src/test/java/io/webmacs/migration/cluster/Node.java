@@ -197,6 +197,11 @@ public final class Node implements AutoCloseable {
                 """.formatted(cluster.writeKubeconfig(Identity.PROXY), NAME, POD_NETWORK, POD_NETWORK);
     }
 
+    /** Lets this node's containerd pull images from the registry {@code host} ({@code name:port}), which serves plain HTTP. */
+    public void pullFromPlainHttp(String host) {
+        containerd.pullFromPlainHttp(host);
+    }
+
     /** Keeps the scheduler from placing pods here (kubectl cordon); running pods go on. */
     public void cordon() {
         setUnschedulable(true);

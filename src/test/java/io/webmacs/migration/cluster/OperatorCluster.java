@@ -98,13 +98,29 @@ public final class OperatorCluster implements ClusterUnderTest, AutoCloseable {
 
     /** {@code helm install webmacs-migration-operator helm/webmacs-migration-operator -n ... --create-namespace} with {@code values}. */
     public static OperatorCluster installedWithHelm(String name, Map<String, Object> values) {
-        return closedIfItFails(new OperatorCluster(name), operator -> {
-            InstallCommand install = new Helm(CHART).install().withName(NAME).withNamespace(NAMESPACE).createNamespace()
-                    .withKubeConfig(operator.cluster.adminKubeconfig());
-            values.forEach(install::set);
-            install.call();
-            operator.awaitRunning();
-        });
+        return closedIfItFails(new OperatorCluster(name), operator -> operator.helmInstall(new Helm(CHART).install(), values));
+    }
+
+    /** The control plane and the node, with nothing installed yet. */
+    public static OperatorCluster started(String name) {
+        return new OperatorCluster(name);
+    }
+
+    /**
+     * {@code helm install webmacs-migration-operator oci://REGISTRY/... -n ... --create-namespace} of {@code chart}, a chart
+     * in the registry {@code registry} ({@code address:port}), which serves plain HTTP; the node pulls the images from
+     * there too.
+     */
+    public void installFromRegistry(String registry, String chart) {
+        node.pullFromPlainHttp(registry);
+        helmInstall(Helm.install("oci://" + chart).plainHttp(), Map.of());
+    }
+
+    private void helmInstall(InstallCommand install, Map<String, Object> values) {
+        install.withName(NAME).withNamespace(NAMESPACE).createNamespace().withKubeConfig(cluster.adminKubeconfig());
+        values.forEach(install::set);
+        install.call();
+        awaitRunning();
     }
 
     /**

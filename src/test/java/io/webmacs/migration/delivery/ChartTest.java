@@ -165,6 +165,19 @@ class ChartTest {
         assertThat(listed).contains("It watches the namespaces lab, plant.").doesNotContain("admission webhook");
     }
 
+    /** How a published chart runs exactly the image it was published with (release/publish.sh sets image.digest). */
+    @Test
+    void anImageDigestPinsTheOperatorAndItsJobsToThatImage() {
+        String digest = "sha256:" + "0123456789abcdef".repeat(4);
+        Container operator = operatorContainer(Chart.objects(Chart.render(Map.of("image.repository", "registry.example/webmacs/operator",
+                "image.tag", "0.1.0", "image.digest", digest))));
+
+        assertThat(operator.getImage()).isEqualTo("registry.example/webmacs/operator@" + digest);
+        assertThat(operator.getEnv()).filteredOn(e -> e.getName().equals("WEBMACS_RUNNER_IMAGE")).singleElement()
+                .satisfies(e -> assertThat(e.getValue()).as("the migration Jobs' image").isEqualTo(operator.getImage()));
+        assertThatThrownBy(() -> Chart.render(Map.of("image.digest", "0.1.0"))).hasMessageContaining("/image/digest");
+    }
+
     @Test
     void optionalObjectsFollowTheirSwitches() {
         List<HasMetadata> objects = Chart.objects(Chart.render(Map.of("metrics.serviceMonitor.enabled", true,

@@ -19,7 +19,8 @@ public enum Tier {
     IMAGE_SBOM("The image SBOM test"),
     RBAC_AUDIT("The RBAC audit of the real-cluster scenarios"),
     ALEMBIC("Alembic import tests"),
-    PROMTOOL("Prometheus rule and dashboard tests");
+    PROMTOOL("Prometheus rule and dashboard tests"),
+    RELEASE("The release test");
 
     private static final Set<Tier> REPORTED = ConcurrentHashMap.newKeySet();
 
