@@ -126,7 +126,7 @@ final class Containerd {
     }
 
     /**
-     * Lets the node pull from the registry {@code host} ({@code name:port}) over plain HTTP, as a node's administrator
+     * Lets the node pull from the registry {@code host} ({@code address:port}) over plain HTTP, as a node's administrator
      * does: {@code hosts.toml} in the directory named after it. containerd reads it at each pull; nothing restarts.
      */
     void pullFromPlainHttp(String host) {

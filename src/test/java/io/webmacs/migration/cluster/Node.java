@@ -197,7 +197,7 @@ public final class Node implements AutoCloseable {
                 """.formatted(cluster.writeKubeconfig(Identity.PROXY), NAME, POD_NETWORK, POD_NETWORK);
     }
 
-    /** Lets this node's containerd pull images from the registry {@code host} ({@code name:port}), which serves plain HTTP. */
+    /** Lets this node's containerd pull images from the registry {@code host} ({@code address:port}), which serves plain HTTP. */
     public void pullFromPlainHttp(String host) {
         containerd.pullFromPlainHttp(host);
     }
