@@ -1,4 +1,4 @@
-# Sourced by .ci/run: makes `go` able to build every Go module the tests need (test/kube, test/compose, test/kstatus,
+# Sourced by .ci/run: makes `go` able to build every Go module the tests need (test/kube, test/compose, test/kstatus, test/promtool,
 # test/registry, test/release-tools, image/sbom.sh), or fails the run saying why. Package mirrors come from the machine's
 # own configuration: apt's sources for Debian's Go, and Go's own GOPROXY setting for toolchains and modules.
 

@@ -25,6 +25,12 @@ public final class ErrorMessages {
         return message.replaceAll("\\s+", " ").trim();
     }
 
+    /** {@code message} on one line, without its final period: for a sentence of ours to follow it after ". ". */
+    public static String clause(String message) {
+        String line = oneLine(message);
+        return line.endsWith(".") && !line.endsWith("...") ? line.substring(0, line.length() - 1) : line;
+    }
+
     /** The first {@link java.sql.SQLException} in the chain, if any. */
     public static java.sql.SQLException sqlException(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -161,7 +161,7 @@ public record DatabaseTarget(String jdbcUrl, String username, String password) {
 
     private MigrationException connectionFailure(SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
-        String reason = ErrorMessages.oneLine(String.valueOf(e.getMessage()));
+        String reason = ErrorMessages.clause(String.valueOf(e.getMessage()));
         if (state.startsWith("28")) {
             return new MigrationException(Failure.AUTHENTICATION_FAILED, "PostgreSQL at " + jdbcUrl
                     + " refused the login of user '" + username + "': " + reason

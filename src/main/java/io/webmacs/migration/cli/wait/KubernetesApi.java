@@ -74,7 +74,8 @@ public final class KubernetesApi {
             case 404 -> new MigrationException(Failure.KUBERNETES_UNREACHABLE, api + " does not serve"
                     + " " + RESOURCE + "/" + DatabaseMigration.VERSION + ": install the operator's CRD.", e);
             default -> new MigrationException(Failure.KUBERNETES_UNREACHABLE, "Cannot reach the Kubernetes API at "
-                    + config.getMasterUrl() + ": " + ErrorMessages.rootCause(e) + ". Pass --kubeconfig or set KUBECONFIG.", e);
+                    + config.getMasterUrl() + ": " + ErrorMessages.clause(ErrorMessages.rootCause(e))
+                    + ". Pass --kubeconfig or set KUBECONFIG.", e);
         };
     }
 }
