@@ -1,6 +1,6 @@
-# Sourced by .ci/run: makes `go` able to build every Go module the tests need (test/kube, test/compose, test/kstatus, test/promtool,
-# test/registry, test/release-tools, image/sbom.sh), or fails the run saying why. Package mirrors come from the machine's
-# own configuration: apt's sources for Debian's Go, and Go's own GOPROXY setting for toolchains and modules.
+# Sourced by .ci/run: makes `go` able to build every Go module the tests need (test/kube, test/compose, test/kstatus,
+# test/promtool, test/registry, test/release-tools, image/sbom.sh), or fails the run saying why. Package mirrors come from
+# the machine's own configuration: apt's sources for Debian's Go, and Go's own GOPROXY setting for toolchains and modules.
 
 # The machine's Go if it has one, else Debian's from the machine's apt sources (bookworm: 1.19).
 if ! command -v go >/dev/null 2>&1; then
