@@ -149,7 +149,6 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
                 .flatMap(s -> s.stream().filter(c -> MigrateContainer.NAME.equals(c.getName())).findFirst());
     }
 
-    /** Why the container cannot be created: a Secret or key its env names is missing. */
     /** "; its pod waits: ImagePullBackOff: ..." while the container waits for something other than its start; else "". */
     public String waitingNote() {
         return waitingFor == null ? "" : "; its pod waits: " + waitingFor;
@@ -161,6 +160,7 @@ public record ObservedRun(HasMetadata source, String fingerprint, int attempt, V
                 .map(w -> w.getMessage() == null ? w.getReason() : w.getReason() + ": " + w.getMessage()).orElse(null);
     }
 
+    /** Why the container cannot be created: a Secret or key its env names is missing. */
     private static String configError(Optional<ContainerStatus> container) {
         return container.map(ContainerStatus::getState).map(ContainerState::getWaiting)
                 .filter(w -> "CreateContainerConfigError".equals(w.getReason())).map(w -> w.getMessage()).orElse(null);
