@@ -2,7 +2,6 @@ package io.webmacs.migration.config;
 
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -57,8 +56,7 @@ public class LeaderElection {
 
     /** Registered at start by an observer, so that this bean exists in every profile, with leader election or without. */
     void register(@Observes StartupEvent event) {
-        Gauge.builder(OperatorMetric.LEADER.exportedName(), this, election -> election.reconciles() ? 1 : 0)
-                .description(OperatorMetric.LEADER.help()).register(registry);
+        OperatorMetric.LEADER.gauge(this, election -> election.reconciles() ? 1 : 0).register(registry);
     }
 
     /** Before the operator SDK stops (its observer has the default priority): from now on losing the lease is expected. */

@@ -1,5 +1,10 @@
 package io.webmacs.migration.config;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import java.util.function.ToDoubleFunction;
+
 /**
  * The operator's own Prometheus metrics, each by the name it is exported under: the one list the alerting rules, the
  * Grafana dashboard and docs/monitoring.md go by. Counters end in {@code _total}, durations and points in time in
@@ -48,5 +53,20 @@ public enum OperatorMetric {
     /** The metric's HELP text. */
     public String help() {
         return help;
+    }
+
+    /** A counter of this metric, named and described; its tags and registry are the caller's. */
+    public Counter.Builder counter() {
+        return Counter.builder(name).description(help);
+    }
+
+    /** A timer (a histogram in seconds) of this metric, named and described. */
+    public Timer.Builder timer() {
+        return Timer.builder(name).description(help);
+    }
+
+    /** A gauge of this metric that reads {@code value} of {@code state}, named and described. */
+    public <T> Gauge.Builder<T> gauge(T state, ToDoubleFunction<T> value) {
+        return Gauge.builder(name, state, value).description(help);
     }
 }

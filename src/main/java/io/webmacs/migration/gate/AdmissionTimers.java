@@ -22,8 +22,7 @@ final class AdmissionTimers {
 
     AdmissionTimers(MeterRegistry registry) {
         for (AdmissionOutcome outcome : AdmissionOutcome.values()) {
-            timers.put(outcome, Timer.builder(OperatorMetric.WEBHOOK_ADMISSION_DURATION.exportedName())
-                    .description(OperatorMetric.WEBHOOK_ADMISSION_DURATION.help()).tag("outcome", outcome.label())
+            timers.put(outcome, OperatorMetric.WEBHOOK_ADMISSION_DURATION.timer().tag("outcome", outcome.label())
                     .serviceLevelObjectives(BUCKETS).register(registry));
         }
     }

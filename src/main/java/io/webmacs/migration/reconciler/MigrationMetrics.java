@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.webmacs.migration.api.DatabaseMigration;
 import io.webmacs.migration.api.DatabaseMigrationStatus;
 import io.webmacs.migration.api.DriftStatus;
@@ -51,11 +50,10 @@ public class MigrationMetrics {
         if (transition.finished()) {
             MigrationRun run = transition.run();
             Tags tags = Tags.of("namespace", owner.namespace(), "result", run.getResult().value());
-            Counter.builder(OperatorMetric.RUNS.exportedName()).description(OperatorMetric.RUNS.help()).tags(tags).register(registry)
-                    .increment();
+            OperatorMetric.RUNS.counter().tags(tags).register(registry).increment();
             if (run.getDurationMs() != null) {
-                Timer.builder(OperatorMetric.RUN_DURATION.exportedName()).description(OperatorMetric.RUN_DURATION.help()).tags(tags)
-                        .serviceLevelObjectives(RUN_BUCKETS).register(registry).record(Duration.ofMillis(run.getDurationMs()));
+                OperatorMetric.RUN_DURATION.timer().tags(tags).serviceLevelObjectives(RUN_BUCKETS).register(registry)
+                        .record(Duration.ofMillis(run.getDurationMs()));
             }
             if (Failure.LOCK_NOT_AVAILABLE.code().equals(run.getErrorCode())) {
                 lockNotAvailable.increment();
@@ -87,9 +85,8 @@ public class MigrationMetrics {
         String previousJob = before == null || before.getDrift() == null ? null : before.getDrift().getJob();
         Optional<Condition> drifted = after.condition(Conditions.DRIFTED);
         if (drift.getJob() != null && !drift.getJob().equals(previousJob) && drifted.isPresent()) {
-            Counter.builder(OperatorMetric.DRIFT_CHECKS.exportedName()).description(OperatorMetric.DRIFT_CHECKS.help())
-                    .tags("namespace", resource.getMetadata().getNamespace(), "result", drifted.get().getReason()).register(registry)
-                    .increment();
+            OperatorMetric.DRIFT_CHECKS.counter().tags("namespace", resource.getMetadata().getNamespace(), "result",
+                    drifted.get().getReason()).register(registry).increment();
         }
     }
 

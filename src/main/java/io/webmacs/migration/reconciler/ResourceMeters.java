@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -70,8 +71,7 @@ final class ResourceMeters {
                 registry.remove(was.meter());
             }
             AtomicLong bits = new AtomicLong();
-            Gauge gauge = Gauge.builder(metric.exportedName(), bits, b -> Double.longBitsToDouble(b.get()))
-                    .description(metric.help()).tags(owner.tags().and(labels)).register(registry);
+            Gauge gauge = metric.gauge(bits, b -> Double.longBitsToDouble(b.get())).tags(owner.tags().and(labels)).register(registry);
             return new Held(labels, bits, gauge);
         });
         held.bits().set(Double.doubleToLongBits(value));
@@ -103,23 +103,20 @@ final class ResourceMeters {
 
     /** The owner's counter, registered (at 0) the first time it is asked for. */
     Counter counter(Owner owner, OperatorMetric metric) {
-        return counters.computeIfAbsent(new Key(owner, metric, ""), key -> Counter.builder(metric.exportedName())
-                .description(metric.help()).tags(owner.tags()).register(registry));
+        return counters.computeIfAbsent(new Key(owner, metric, ""), key -> metric.counter().tags(owner.tags()).register(registry));
     }
 
     /** Removes every meter of every owner that {@code exists} no longer accepts. */
     void removeAllBut(Predicate<Owner> exists) {
-        gauges.entrySet().removeIf(entry -> {
+        removeAllBut(gauges, Held::meter, exists);
+        removeAllBut(counters, counter -> counter, exists);
+    }
+
+    private <T> void removeAllBut(Map<Key, T> held, Function<T, Meter> meterOf, Predicate<Owner> exists) {
+        held.entrySet().removeIf(entry -> {
             boolean gone = !exists.test(entry.getKey().owner());
             if (gone) {
-                registry.remove(entry.getValue().meter());
-            }
-            return gone;
-        });
-        counters.entrySet().removeIf(entry -> {
-            boolean gone = !exists.test(entry.getKey().owner());
-            if (gone) {
-                registry.remove(entry.getValue());
+                registry.remove(meterOf.apply(entry.getValue()));
             }
             return gone;
         });
