@@ -6,7 +6,6 @@ import io.webmacs.migration.contract.Conditions;
 import io.webmacs.migration.contract.Failure;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -30,14 +29,10 @@ final class LockWait {
                 .map(LockWait::started).filter(Objects::nonNull).min(Comparator.naturalOrder());
     }
 
-    /** Sessions that held a table lock the last finished run waited for: those it names and those it left out. */
-    static int lastRunBlockers(List<MigrationRun> history) {
-        if (history == null || history.isEmpty()) {
-            return 0;
-        }
-        MigrationRun last = history.get(0);
-        return (last.getBlockedBy() == null ? 0 : last.getBlockedBy().size())
-                + (last.getBlockedByOmitted() == null ? 0 : last.getBlockedByOmitted());
+    /** Sessions that held a table lock {@code run} waited for: those it names and those it left out. */
+    static int blockers(MigrationRun run) {
+        return (run.getBlockedBy() == null ? 0 : run.getBlockedBy().size())
+                + (run.getBlockedByOmitted() == null ? 0 : run.getBlockedByOmitted());
     }
 
     private static Instant started(MigrationRun run) {

@@ -64,7 +64,7 @@ public class MigrationMetrics {
         lockWait.ifPresentOrElse(since -> meters.set(owner, OperatorMetric.LOCK_WAIT_SINCE, seconds(since)),
                 () -> meters.remove(owner, OperatorMetric.LOCK_WAIT_SINCE));
         if (after.getHistory() != null && !after.getHistory().isEmpty()) {
-            meters.set(owner, OperatorMetric.LAST_RUN_LOCK_BLOCKERS, LockWait.lastRunBlockers(after.getHistory()));
+            meters.set(owner, OperatorMetric.LAST_RUN_LOCK_BLOCKERS, LockWait.blockers(after.getHistory().get(0)));
         }
         driftChecked(resource, owner, before, after);
     }
